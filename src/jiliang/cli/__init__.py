@@ -1,0 +1,1 @@
+"""The `jiliang` command line (typer + rich)."""

@@ -1,0 +1,7 @@
+"""`jiliang stats` commands."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="stats commands.", no_args_is_help=True)
