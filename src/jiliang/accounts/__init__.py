@@ -1,0 +1,1 @@
+"""Users, their institution and role, API tokens, and the change log."""

@@ -1,0 +1,38 @@
+"""API authentication: a logged-in session or a bearer token; anonymous reads of public
+registers are allowed (each endpoint scopes its queryset with visible_to)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+from django.utils import timezone
+
+from jiliang.accounts.middleware import current_user
+from jiliang.accounts.models import ApiToken
+
+
+class SessionOrToken:
+    """Never rejects by itself: it resolves the user; scoping decides what they see."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            raw = header.removeprefix("Bearer ").strip()
+            token = (
+                ApiToken.objects.select_related("user__institution")
+                .filter(digest=ApiToken.hash(raw), revoked=False)
+                .first()
+            )
+            if token is None or not token.user.is_active:
+                return None  # → 401
+            ApiToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
+            request.user = token.user
+            current_user.set(token.user)
+            return token.user
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        request.user = AnonymousUser()
+        return request.user

@@ -1,0 +1,87 @@
+"""Users belong to an institution; what they see follows from it (see registry.permissions)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+
+class User(AbstractUser):
+    """A platform user. Institution and role decide the visible slice of the registry."""
+
+    class Role(models.TextChoices):
+        LAB = "lab", "Laboratory staff 实验室人员"
+        OWNER = "owner", "Instrument owner 器具使用单位"
+        REGULATOR = "regulator", "Market regulator 市场监管"
+        CENTRE = "centre", "Regional/national centre 计量中心"
+        ADMIN = "admin", "Platform administrator 平台管理员"
+
+    institution = models.ForeignKey(
+        "registry.Institution",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.OWNER)
+    display_name = models.CharField(max_length=100, blank=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token for machine clients; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created = models.DateTimeField(default=timezone.now)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+        """Create a token and return it with the raw secret, which is shown once."""
+        raw = "jl_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, digest=cls.hash(raw), prefix=raw[:8])
+        return token, raw
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class ChangeRecord(models.Model):
+    """Who changed what, when, with the object's state before and after (append-only)."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "create"
+        UPDATE = "update", "update"
+        DELETE = "delete", "delete"
+
+    time = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    model = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["model", "object_id", "time"])]
+        ordering = ["-time", "-id"]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("change records are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

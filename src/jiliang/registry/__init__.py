@@ -1,0 +1,1 @@
+"""The registry of the national traceability system (institutions to instruments)."""

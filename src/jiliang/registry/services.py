@@ -1,0 +1,295 @@
+"""Business rules of the registry, shared by the API, the pages and the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+
+from jiliang.registry import rules
+from jiliang.registry.models import (
+    CatalogueItem,
+    Certificate,
+    ExaminationCertificate,
+    Instrument,
+    MeasurementStandard,
+    Quantity,
+    SchemeLevel,
+    VerificationScheme,
+)
+from jiliang.registry.querysets import region_prefix
+
+
+@transaction.atomic
+def load_reference_data() -> dict[str, int]:
+    """Load quantities, the catalogue and the verification schemes from the data files.
+
+    Idempotent: rows are matched by their code and updated to the shipped version.
+    """
+    counts = {"quantities": 0, "catalogue": 0, "schemes": 0}
+    for row in rules.load_data("quantities.yaml")["quantities"]:
+        Quantity.objects.update_or_create(code=row["code"], defaults=row)
+        counts["quantities"] += 1
+    catalogue = rules.load_data("catalogue.yaml")
+    for row in catalogue["items"]:
+        fields = dict(row)
+        quantity = Quantity.objects.get(code=fields.pop("quantity"))
+        CatalogueItem.objects.update_or_create(
+            number=fields.pop("number"),
+            defaults={
+                **fields,
+                "quantity": quantity,
+                "source": catalogue["source"],
+                "data_version": catalogue["version"],
+            },
+        )
+        counts["catalogue"] += 1
+    for name in ("scheme_mass.yaml",):
+        data = rules.load_data(name)
+        scheme, _ = VerificationScheme.objects.update_or_create(
+            code=data["code"],
+            defaults={
+                "title_zh": data["title_zh"],
+                "title_en": data["title_en"],
+                "quantity": Quantity.objects.get(code=data["quantity"]),
+                "source": data["code"],
+                "data_version": data["version"],
+            },
+        )
+        scheme.levels.all().delete()
+        SchemeLevel.objects.bulk_create(
+            SchemeLevel(scheme=scheme, **level) for level in data["levels"]
+        )
+        counts["schemes"] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class MandatoryStatus:
+    mandatory: bool
+    form: str
+    reason: str
+
+
+def mandatory_status(instrument: Instrument) -> MandatoryStatus:
+    """Derived from catalogue item × use area; never stored (ARCHITECTURE rule 4)."""
+    item = instrument.category
+    if item is None:
+        return MandatoryStatus(False, "", "not in the catalogue of instruments under control")
+    if item.supervision == CatalogueItem.Supervision.P:
+        return MandatoryStatus(False, "", f"{item.name_zh}: pattern approval only")
+    if instrument.use_area not in item.mandatory_use_areas:
+        return MandatoryStatus(
+            False, "", f"{item.name_zh} used for {instrument.get_use_area_display()}"
+        )
+    return MandatoryStatus(True, item.verification_form, f"{item.name_zh} ({item.number})")
+
+
+def last_passing_certificate(
+    instrument: Instrument, on: dt.date | None = None
+) -> Certificate | None:
+    qs = Certificate.objects.filter(instrument=instrument, conclusion__in=["pass", "calibrated"])
+    if on is not None:
+        qs = qs.filter(calibration_date__lte=on)
+    return qs.order_by("-calibration_date", "-id").first()
+
+
+def due_date(instrument: Instrument) -> dt.date | None:
+    """Due date = validity of the last passing certificate (or its date + accepted interval)."""
+    cert = last_passing_certificate(instrument)
+    if cert is None:
+        return None
+    return _certificate_due(cert.calibration_date, cert.valid_until, instrument.interval_days)
+
+
+def _certificate_due(
+    calibrated: dt.date, valid_until: dt.date | None, interval_days: int | None
+) -> dt.date | None:
+    if interval_days:
+        return calibrated + dt.timedelta(days=interval_days)
+    return valid_until
+
+
+def with_due_dates(queryset: QuerySet[Instrument]) -> QuerySet[Instrument]:
+    """Annotate `last_valid_until` and `last_calibrated` from the last passing certificate."""
+    latest = Certificate.objects.filter(
+        instrument=OuterRef("pk"), conclusion__in=["pass", "calibrated"]
+    ).order_by("-calibration_date", "-id")
+    return queryset.annotate(
+        last_valid_until=Subquery(latest.values("valid_until")[:1]),
+        last_calibrated=Subquery(latest.values("calibration_date")[:1]),
+    )
+
+
+@dataclass(frozen=True)
+class DueEntry:
+    instrument_id: int
+    name: str
+    serial_number: str
+    owner: str
+    division_code: str
+    due: dt.date | None
+    state: str  # overdue, due, never
+
+
+def due_list(
+    queryset: QuerySet[Instrument],
+    *,
+    today: dt.date | None = None,
+    owner_id: int | None = None,
+    region: str | None = None,
+    advance_days: int | None = None,
+    grace_days: int | None = None,
+) -> list[DueEntry]:
+    """Instruments that are overdue or due within the advance-recall window."""
+    today = today or dt.date.today()
+    recall = rules.rule("recall", today)
+    advance = recall["advance_days"] if advance_days is None else advance_days
+    grace = recall["grace_days"] if grace_days is None else grace_days
+    qs = queryset.filter(status=Instrument.Status.IN_SERVICE)
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    if region:
+        qs = qs.filter(division_code__startswith=region_prefix(region))
+    horizon = today + dt.timedelta(days=advance)
+    rows = with_due_dates(qs).filter(
+        Q(last_valid_until__lte=horizon) | Q(last_valid_until__isnull=True)
+    )
+    entries = []
+    for row in rows.values(
+        "id",
+        "name",
+        "serial_number",
+        "owner__name_zh",
+        "division_code",
+        "last_valid_until",
+        "last_calibrated",
+        "interval_days",
+    ):
+        due = row["last_valid_until"]
+        if row["interval_days"] and row["last_calibrated"]:
+            due = row["last_calibrated"] + dt.timedelta(days=row["interval_days"])
+        if due is None:
+            state = "never"
+        elif due + dt.timedelta(days=grace) < today:
+            state = "overdue"
+        elif due <= horizon:
+            state = "due"
+        else:
+            continue
+        entries.append(
+            DueEntry(
+                row["id"],
+                row["name"],
+                row["serial_number"],
+                row["owner__name_zh"],
+                row["division_code"],
+                due,
+                state,
+            )
+        )
+    entries.sort(key=lambda e: (e.due or dt.date.min, e.instrument_id))
+    return entries
+
+
+def examination_certificate_for(
+    standard: MeasurementStandard, on: dt.date
+) -> ExaminationCertificate | None:
+    for cert in standard.examination_certificates.order_by("-issued_on"):
+        if cert.is_valid_on(on):
+            return cert
+    return None
+
+
+NEEDS_EXAMINATION = {
+    MeasurementStandard.Kind.SOCIAL_PUBLIC_HIGHEST,
+    MeasurementStandard.Kind.SOCIAL_PUBLIC,
+    MeasurementStandard.Kind.DEPARTMENTAL_HIGHEST,
+    MeasurementStandard.Kind.ENTERPRISE_HIGHEST,
+    MeasurementStandard.Kind.WORKING,
+}
+
+
+def standard_problems(standard: MeasurementStandard, on: dt.date) -> list[str]:
+    """Why a standard may not be used on a date (empty list: it may)."""
+    problems = []
+    if standard.status == MeasurementStandard.Status.RETIRED:
+        problems.append("standard is retired")
+    if standard.status == MeasurementStandard.Status.NONCONFORMING and (
+        standard.nonconforming_since is None or standard.nonconforming_since <= on
+    ):
+        problems.append(f"standard found nonconforming since {standard.nonconforming_since}")
+    if standard.kind in NEEDS_EXAMINATION and examination_certificate_for(standard, on) is None:
+        problems.append(f"no valid examination certificate (计量标准考核证书) on {on}")
+    if standard.kind != MeasurementStandard.Kind.NATIONAL_PRIMARY:
+        equipment = list(standard.equipment.all())
+        if not equipment:
+            problems.append("no standard equipment recorded: traceability link missing")
+        for item in equipment:
+            cert = last_passing_certificate(item, on)
+            if cert is None:
+                problems.append(f"equipment {item.serial_number} has no passing certificate")
+                continue
+            due = _certificate_due(cert.calibration_date, cert.valid_until, item.interval_days)
+            if due is not None and due < on:
+                problems.append(
+                    f"equipment {item.serial_number}: certificate {cert.number} expired {due}"
+                )
+    return problems
+
+
+def selectable_standards(
+    *,
+    on: dt.date,
+    quantity: Quantity | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    max_uncertainty: float | None = None,
+    queryset: QuerySet[MeasurementStandard] | None = None,
+) -> list[tuple[MeasurementStandard, list[str]]]:
+    """The interlock: each candidate standard with the reasons it cannot be chosen."""
+    qs = queryset if queryset is not None else MeasurementStandard.objects.all()
+    if quantity is not None:
+        qs = qs.filter(quantity=quantity)
+    result = []
+    for standard in qs.prefetch_related("equipment", "examination_certificates"):
+        problems = standard_problems(standard, on)
+        if low is not None and high is not None and not standard.covers(low, high):
+            problems.append(
+                f"range {standard.range_min}–{standard.range_max} {standard.unit} "
+                f"does not cover {low}–{high}"
+            )
+        if max_uncertainty is not None:
+            u = standard.uncertainty_at(high if high is not None else 0.0)
+            if u is None or u > max_uncertainty:
+                problems.append(f"uncertainty {u} exceeds the required {max_uncertainty}")
+        result.append((standard, problems))
+    return result
+
+
+def require_usable(standards: list[MeasurementStandard], on: dt.date) -> None:
+    """Raise if any standard is overdue, failed or otherwise unusable on the date."""
+    from django.core.exceptions import ValidationError
+
+    errors = {}
+    for standard in standards:
+        problems = standard_problems(standard, on)
+        if problems:
+            errors[standard.code] = "; ".join(problems)
+    if errors:
+        raise ValidationError({"standards": [f"{k}: {v}" for k, v in errors.items()]})
+
+
+def summary_counts(user: Any) -> dict[str, int]:
+    from jiliang.registry.models import Institution, ReferenceMaterial
+
+    return {
+        "institutions": Institution.objects.visible_to(user).count(),
+        "standards": MeasurementStandard.objects.visible_to(user).count(),
+        "instruments": Instrument.objects.visible_to(user).count(),
+        "certificates": Certificate.objects.visible_to(user).count(),
+        "materials": ReferenceMaterial.objects.visible_to(user).count(),
+    }
