@@ -1,0 +1,136 @@
+"""Canonical JSON for log records: the RFC 8785 (JCS) serialisation of a restricted subset.
+
+Only strings, integers in the I-JSON safe range (|n| <= 2**53 - 1), booleans, null, arrays
+and objects are allowed. Floats are refused: a measured value or a price is written as a
+decimal *string* ("12.50"), so every party gets the same bytes without float formatting.
+For this subset JCS reduces to: object members sorted by the UTF-16 code units of their
+names, no whitespace, strings escaped as ECMAScript JSON.stringify does, UTF-8 output.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from jiliang.trust._errors import RecordError
+
+__all__ = ["MAX_SAFE_INTEGER", "canonical_json", "parse_json_strict"]
+
+MAX_SAFE_INTEGER = 2**53 - 1
+_MAX_DEPTH = 64
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
+def _string(s: str, where: str) -> str:
+    out = ['"']
+    for ch in s:
+        code = ord(ch)
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif code < 0x20:
+            out.append(f"\\u{code:04x}")
+        elif 0xD800 <= code <= 0xDFFF:
+            raise RecordError(f"{where}: lone surrogate U+{code:04X} is not valid Unicode")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _utf16_key(s: str) -> bytes:
+    return s.encode("utf-16-be", "surrogatepass")
+
+
+def _encode(value: Any, where: str, depth: int, out: list[str]) -> None:
+    if depth > _MAX_DEPTH:
+        raise RecordError(f"{where}: nested deeper than {_MAX_DEPTH} levels")
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise RecordError(
+                f"{where}: integer {value} is outside ±(2**53 - 1); write it as a string"
+            )
+        out.append(str(int(value)))
+    elif isinstance(value, float):
+        raise RecordError(f"{where}: float {value!r} is not allowed; write decimals as strings")
+    elif isinstance(value, str):
+        out.append(_string(value, where))
+    elif isinstance(value, Mapping):
+        for key in value:
+            if not isinstance(key, str):
+                raise RecordError(f"{where}: object key {key!r} is not a string")
+        out.append("{")
+        for i, key in enumerate(sorted(value, key=_utf16_key)):
+            if i:
+                out.append(",")
+            out.append(_string(key, f"{where}.{key}"))
+            out.append(":")
+            _encode(value[key], f"{where}.{key}", depth + 1, out)
+        out.append("}")
+    elif isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _encode(item, f"{where}[{i}]", depth + 1, out)
+        out.append("]")
+    else:
+        raise RecordError(f"{where}: {type(value).__name__} is not a JSON value of the subset")
+
+
+def canonical_json(value: Any) -> bytes:
+    """Return the canonical UTF-8 bytes of `value` (RFC 8785 for the integer/string subset)."""
+    out: list[str] = []
+    _encode(value, "$", 0, out)
+    return "".join(out).encode("utf-8")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, val in pairs:
+        if key in result:
+            raise RecordError(f"duplicate object key {key!r}")
+        result[key] = val
+    return result
+
+
+def _no_float(text: str) -> Any:
+    raise RecordError(f"number {text} has a fraction or exponent; write decimals as strings")
+
+
+def _no_constant(text: str) -> Any:
+    raise RecordError(f"{text} is not JSON")
+
+
+def parse_json_strict(text: str | bytes) -> Any:
+    """Parse JSON refusing duplicate keys, floats, NaN/Infinity and invalid UTF-8."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RecordError(f"not UTF-8: byte {exc.start}: {exc.reason}") from None
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_float=_no_float,
+            parse_constant=_no_constant,
+        )
+    except json.JSONDecodeError as exc:
+        raise RecordError(
+            f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None

@@ -1,0 +1,89 @@
+"""Logged records: a typed, versioned envelope whose canonical JSON is the leaf data.
+
+Leaf data = canonical_json({"body": ..., "record_type": ..., "schema_version": ...}), so a
+third party who holds the record (in any JSON layout) recomputes the leaf hash as
+SHA-256(0x00 || those bytes) without access to jiliang. See docs/trust.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from jiliang.trust._errors import RecordError
+from jiliang.trust._jcs import canonical_json, parse_json_strict
+from jiliang.trust._merkle import leaf_hash
+
+__all__ = ["LogRecord"]
+
+_TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+_FIELDS = frozenset({"body", "record_type", "schema_version"})
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One entry of the transparency log.
+
+    record_type: dotted lower-case name, e.g. "certificate.issued", "taximeter.tariff_package".
+    schema_version: positive integer, bumped when the body layout of that type changes.
+    body: JSON object of the restricted subset (strings, safe integers, bools, null, lists).
+    """
+
+    record_type: str
+    schema_version: int
+    body: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.record_type, str) or not _TYPE_RE.match(self.record_type):
+            raise RecordError(
+                f"record_type {self.record_type!r} must be dotted lower-case words, "
+                "e.g. 'certificate.issued'"
+            )
+        if (
+            isinstance(self.schema_version, bool)
+            or not isinstance(self.schema_version, int)
+            or self.schema_version < 1
+        ):
+            raise RecordError(f"schema_version {self.schema_version!r} must be an integer >= 1")
+        if not isinstance(self.body, Mapping):
+            raise RecordError(f"body must be a JSON object, got {type(self.body).__name__}")
+        canonical_json(self.body)  # validates the subset now, not at hashing time
+        object.__setattr__(self, "body", MappingProxyType(dict(self.body)))
+
+    def to_json_value(self) -> dict[str, Any]:
+        """The envelope as a plain dict."""
+        return {
+            "body": dict(self.body),
+            "record_type": self.record_type,
+            "schema_version": self.schema_version,
+        }
+
+    def canonical_bytes(self) -> bytes:
+        """The leaf data: canonical JSON of the envelope."""
+        return canonical_json(self.to_json_value())
+
+    def leaf_hash(self) -> bytes:
+        """SHA-256(0x00 || canonical bytes): the value the Merkle tree commits to."""
+        return leaf_hash(self.canonical_bytes())
+
+    @classmethod
+    def from_json_value(cls, value: Any) -> LogRecord:
+        """Build from a parsed JSON object, refusing missing or extra envelope fields."""
+        if not isinstance(value, Mapping):
+            raise RecordError(f"a record must be a JSON object, got {type(value).__name__}")
+        keys = set(value)
+        missing = sorted(_FIELDS - keys)
+        extra = sorted(keys - _FIELDS)
+        if missing:
+            raise RecordError(f"record lacks field(s) {', '.join(missing)}")
+        if extra:
+            raise RecordError(f"record has unknown field(s) {', '.join(extra)}")
+        return cls(value["record_type"], value["schema_version"], value["body"])
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> LogRecord:
+        """Parse a record from JSON text in any layout (whitespace and key order are free)."""
+        return cls.from_json_value(parse_json_strict(text))
