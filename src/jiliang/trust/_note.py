@@ -110,7 +110,7 @@ class VerifierKey:
     def parse(cls, vkey: str) -> VerifierKey:
         """Parse 'name+hexkeyid+base64(type||key)', checking that the key ID matches."""
         text = vkey.strip()
-        parts = text.split("+")
+        parts = text.split("+", 2)
         if len(parts) != 3:
             raise KeyFormatError(f"verifier key {text!r} must be 'name+keyid+base64key'")
         name, hex_id, payload = parts
@@ -172,7 +172,7 @@ class SignerKey:
     @classmethod
     def parse(cls, skey: str) -> SignerKey:
         """Parse 'PRIVATE+KEY+name+hexkeyid+base64(type||seed)'."""
-        parts = skey.strip().split("+")
+        parts = skey.strip().split("+", 4)
         if len(parts) != 5 or parts[0] != "PRIVATE" or parts[1] != "KEY":
             raise KeyFormatError("signer key must be 'PRIVATE+KEY+name+keyid+base64key'")
         name, hex_id, payload = parts[2:]

@@ -1,0 +1,108 @@
+"""Canonical record serialisation: RFC 8785 (JCS) examples for our integer/string subset."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from jiliang.trust import LogRecord, RecordError, canonical_json, parse_json_strict
+
+
+def test_rfc8785_section_3_2_3_property_sorting() -> None:
+    # RFC 8785 section 3.2.3: properties sorted by UTF-16 code units.
+    value = {
+        "\u20ac": "Euro Sign",
+        "\r": "Carriage Return",
+        "\ufb33": "Hebrew Letter Dalet With Dagesh",
+        "1": "One",
+        "\U0001f600": "Emoji: Grinning Face",
+        "\u0080": "Control",
+        "\u00f6": "Latin Small Letter O With Diaeresis",
+    }
+    expected = (
+        '{"\\r":"Carriage Return","1":"One","\u0080":"Control",'
+        '"\u00f6":"Latin Small Letter O With Diaeresis","\u20ac":"Euro Sign",'
+        '"\U0001f600":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}'
+    )
+    assert canonical_json(value) == expected.encode("utf-8")
+
+
+def test_rfc8785_string_escaping_example() -> None:
+    # RFC 8785 section 3.2.2.2 / Appendix (the "string"/"escaping" member of the main example):
+    # input "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/" -> "€$\u000f\nA'B\"\\\\\"/"
+    parsed = parse_json_strict('"\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/"')
+    assert canonical_json(parsed) == '"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"'.encode()
+
+
+def test_rfc8785_literals() -> None:
+    # RFC 8785 main example: "literals": [null, true, false]
+    assert canonical_json({"literals": [None, True, False]}) == b'{"literals":[null,true,false]}'
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"x": 1.5}, "float"),
+        ({"x": 2**53}, "2\\*\\*53"),
+        ({1: "a"}, "not a string"),
+        ({"x": b"raw"}, "bytes"),
+        ({"x": "\ud800"}, "surrogate"),
+    ],
+)
+def test_values_outside_the_subset_are_refused(value: object, message: str) -> None:
+    with pytest.raises(RecordError, match=message):
+        canonical_json(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"a": 1, "a": 2}', "duplicate"),
+        ('{"a": 1.0}', "decimals as strings"),
+        ('{"a": NaN}', "NaN"),
+        ('{"a": ', "line 1"),
+    ],
+)
+def test_strict_parser(text: str, message: str) -> None:
+    with pytest.raises(RecordError, match=message):
+        parse_json_strict(text)
+
+
+def test_record_leaf_hash_is_sha256_of_0x00_and_canonical_bytes() -> None:
+    record = LogRecord("certificate.issued", 1, {"number": "JL-2026-0001", "value": "10.000 02"})
+    data = record.canonical_bytes()
+    assert data == (
+        b'{"body":{"number":"JL-2026-0001","value":"10.000 02"},'
+        b'"record_type":"certificate.issued","schema_version":1}'
+    )
+    # RFC 9162 2.1.1: leaf hash = SHA-256(0x00 || data), computed here with hashlib directly.
+    assert record.leaf_hash() == hashlib.sha256(b"\x00" + data).digest()
+
+
+def test_record_from_any_json_layout_gives_same_leaf() -> None:
+    pretty = """{
+      "schema_version": 1,
+      "record_type": "certificate.issued",
+      "body": {"value": "10.000 02", "number": "JL-2026-0001"}
+    }"""
+    a = LogRecord.from_json(pretty)
+    b = LogRecord("certificate.issued", 1, {"number": "JL-2026-0001", "value": "10.000 02"})
+    assert a.leaf_hash() == b.leaf_hash()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"record_type": "a.b", "schema_version": 1}', "lacks field"),
+        ('{"record_type": "a.b", "schema_version": 1, "body": {}, "x": 1}', "unknown field"),
+        ('{"record_type": "Bad", "schema_version": 1, "body": {}}', "record_type"),
+        ('{"record_type": "a.b", "schema_version": 0, "body": {}}', "schema_version"),
+        ('{"record_type": "a.b", "schema_version": true, "body": {}}', "schema_version"),
+        ('{"record_type": "a.b", "schema_version": 1, "body": []}', "body"),
+        ("[]", "JSON object"),
+    ],
+)
+def test_bad_records_say_which_field(text: str, message: str) -> None:
+    with pytest.raises(RecordError, match=message):
+        LogRecord.from_json(text)
