@@ -1,12 +1,614 @@
-"""Pages of the registry (thin: they call services and traceability)."""
+"""Pages of the registry. Thin: every query starts from `Model.objects.visible_to(user)` and
+every rule comes from services.py / traceability.py, so the pages, the API and the CLI agree.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import datetime as dt
+from collections import Counter
+from typing import Any
 
-from jiliang.registry import services
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from jiliang.accounts.models import ChangeRecord
+from jiliang.registry import exports, forms, rules, services, traceability
+from jiliang.registry.models import (
+    Authorisation,
+    CatalogueItem,
+    Certificate,
+    ExaminationCertificate,
+    Institution,
+    Instrument,
+    MeasurementStandard,
+    Person,
+    ReferenceMaterial,
+    SchemeLevel,
+    VerificationScheme,
+)
+
+PAGE_SIZE = 25
+
+# Objects whose change log can be browsed: label → (model, detail URL name).
+AUDITED: dict[str, tuple[type[Model], str]] = {
+    "registry.institution": (Institution, "registry:institution"),
+    "registry.person": (Person, "registry:person"),
+    "registry.measurementstandard": (MeasurementStandard, "registry:standard"),
+    "registry.referencematerial": (ReferenceMaterial, "registry:material"),
+    "registry.instrument": (Instrument, "registry:instrument"),
+    "registry.certificate": (Certificate, "registry:certificate"),
+    "registry.catalogueitem": (CatalogueItem, "registry:catalogue_item"),
+    "registry.verificationscheme": (VerificationScheme, "registry:scheme"),
+}
+
+
+def _page(request: HttpRequest, items: Any, param: str = "page") -> Page[Any]:
+    """The requested page; a bad or out-of-range number gives the nearest page, not a 500."""
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get(param))
+
+
+def _query_without(request: HttpRequest, param: str = "page") -> str:
+    """The current query string minus the page number, for the pagination links."""
+    query = request.GET.copy()
+    query.pop(param, None)
+    return query.urlencode()
+
+
+def _list(
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    form_class: type[forms.FilterForm],
+    template: str,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """A filtered, paginated list; invalid filters answer 400 with the field's message."""
+    form = form_class(request.GET)
+    status = 200
+    if form.is_valid():
+        queryset = form.apply(queryset)
+    else:
+        status = 400
+        queryset = queryset.none()
+    context = {
+        "form": form,
+        "page": _page(request, queryset),
+        "query": _query_without(request),
+        **(extra or {}),
+    }
+    return render(request, template, context, status=status)
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+# --- home ------------------------------------------------------------------------------------
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "registry/home.html", {"counts": services.summary_counts(request.user)})
+    context: dict[str, Any] = {"counts": services.summary_counts(request.user)}
+    if request.user.is_authenticated:
+        entries = services.due_list(Instrument.objects.visible_to(request.user))
+        states = Counter(e.state for e in entries)
+        context["due"] = {
+            "overdue": states["overdue"],
+            "due": states["due"],
+            "never": states["never"],
+            "total": len(entries),
+        }
+    return render(request, "registry/home.html", context)
+
+
+# --- institutions, people --------------------------------------------------------------------
+
+
+def institution_list(request: HttpRequest) -> HttpResponse:
+    qs = Institution.objects.visible_to(request.user)
+    return _list(request, qs, forms.InstitutionFilter, "registry/institution_list.html")
+
+
+def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    institution = get_object_or_404(Institution.objects.visible_to(user), pk=pk)
+    today = _today()
+    authorisations = Authorisation.objects.visible_to(user).filter(institution=institution)
+    context = {
+        "obj": institution,
+        "authorisations": [(a, a.is_valid_on(today)) for a in authorisations.order_by("form")],
+        "standards": MeasurementStandard.objects.visible_to(user)
+        .filter(institution=institution)
+        .select_related("quantity"),
+        "people_count": Person.objects.visible_to(user).filter(institution=institution).count(),
+        "instrument_count": Instrument.objects.visible_to(user).filter(owner=institution).count(),
+        "issued_count": Certificate.objects.visible_to(user).filter(issuer=institution).count(),
+        "audit_label": "registry.institution",
+    }
+    return render(request, "registry/institution_detail.html", context)
+
+
+@login_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    qs = Person.objects.visible_to(request.user).select_related("institution")
+    return _list(request, qs, forms.PersonFilter, "registry/person_list.html")
+
+
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(
+        Person.objects.visible_to(request.user).select_related("institution"), pk=pk
+    )
+    today = _today()
+    context = {
+        "obj": person,
+        "registration_valid": person.valid_from <= today <= person.valid_until,
+        "audit_label": "registry.person",
+    }
+    return render(request, "registry/person_detail.html", context)
+
+
+# --- standards, materials --------------------------------------------------------------------
+
+
+def standard_list(request: HttpRequest) -> HttpResponse:
+    qs = MeasurementStandard.objects.visible_to(request.user).select_related(
+        "institution", "quantity"
+    )
+    return _list(request, qs, forms.StandardFilter, "registry/standard_list.html")
+
+
+def standard_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    standard = get_object_or_404(
+        MeasurementStandard.objects.visible_to(user).select_related("institution", "quantity"),
+        pk=pk,
+    )
+    today = _today()
+    examinations = [
+        {
+            "cert": cert,
+            "valid": cert.is_valid_on(today),
+            "reminder": rules.reexamination_reminder(cert.valid_until),
+            "remind_now": rules.reexamination_reminder(cert.valid_until) <= today,
+        }
+        for cert in ExaminationCertificate.objects.visible_to(user)
+        .filter(standard=standard)
+        .order_by("-issued_on")
+    ]
+    equipment = list(
+        Instrument.objects.visible_to(user).filter(part_of_standard=standard).order_by("id")
+    )
+    certs = Certificate.objects.visible_to(user).filter(instrument__in=equipment)
+    by_item: dict[int, list[Certificate]] = {}
+    for cert in certs.select_related("issuer").order_by("-calibration_date", "-id"):
+        by_item.setdefault(cert.instrument_id, []).append(cert)
+    context = {
+        "obj": standard,
+        "examinations": examinations,
+        "equipment": [(item, by_item.get(item.pk, [])) for item in equipment],
+        "problems": services.standard_problems(standard, today),
+        "issued_with_count": Certificate.objects.visible_to(user)
+        .filter(standards_used=standard)
+        .count(),
+        "today": today,
+        "audit_label": "registry.measurementstandard",
+    }
+    return render(request, "registry/standard_detail.html", context)
+
+
+def material_list(request: HttpRequest) -> HttpResponse:
+    qs = ReferenceMaterial.objects.visible_to(request.user).select_related("producer")
+    return _list(
+        request, qs, forms.MaterialFilter, "registry/material_list.html", {"today": _today()}
+    )
+
+
+def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    material = get_object_or_404(
+        ReferenceMaterial.objects.visible_to(user).select_related("producer", "quantity"), pk=pk
+    )
+    context = {
+        "obj": material,
+        "expired": material.expiry < _today(),
+        "certificates": Certificate.objects.visible_to(user)
+        .filter(materials_used=material)
+        .select_related("instrument", "issuer")[:50],
+        "audit_label": "registry.referencematerial",
+    }
+    return render(request, "registry/material_detail.html", context)
+
+
+# --- instruments, certificates ---------------------------------------------------------------
+
+
+@login_required
+def instrument_list(request: HttpRequest) -> HttpResponse:
+    qs = Instrument.objects.visible_to(request.user).select_related("owner", "category")
+    form = forms.InstrumentFilter(request.GET)
+    status = 200
+    if form.is_valid():
+        qs = form.apply(qs)
+    else:
+        status = 400
+        qs = qs.none()
+    page = _page(request, qs)
+    rows = [
+        {"obj": i, "mandatory": services.mandatory_status(i), "due": services.due_date(i)}
+        for i in page.object_list
+    ]
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "query": _query_without(request),
+        "today": _today(),
+    }
+    return render(request, "registry/instrument_list.html", context, status=status)
+
+
+@login_required
+def instrument_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    instrument = get_object_or_404(
+        Instrument.objects.visible_to(user).select_related(
+            "owner", "category", "quantity", "part_of_standard"
+        ),
+        pk=pk,
+    )
+    today = _today()
+    due = services.due_date(instrument)
+    context = {
+        "obj": instrument,
+        "mandatory": services.mandatory_status(instrument),
+        "due": due,
+        "due_state": _due_state(due, today),
+        "certificates": Certificate.objects.visible_to(user)
+        .filter(instrument=instrument)
+        .select_related("issuer"),
+        "audit_label": "registry.instrument",
+    }
+    return render(request, "registry/instrument_detail.html", context)
+
+
+def _due_state(due: dt.date | None, today: dt.date) -> str:
+    """overdue / due (inside the recall window) / ok / never, as services.due_list says."""
+    if due is None:
+        return "never"
+    recall = rules.rule("recall", today)
+    if due + dt.timedelta(days=recall["grace_days"]) < today:
+        return "overdue"
+    if due <= today + dt.timedelta(days=recall["advance_days"]):
+        return "due"
+    return "ok"
+
+
+@login_required
+def certificate_list(request: HttpRequest) -> HttpResponse:
+    qs = Certificate.objects.visible_to(request.user).select_related("issuer", "instrument__owner")
+    return _list(request, qs, forms.CertificateFilter, "registry/certificate_list.html")
+
+
+@login_required
+def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    visible = Certificate.objects.visible_to(user)
+    cert = get_object_or_404(
+        visible.select_related(
+            "issuer", "instrument__owner", "verifier", "checker", "approver", "amends"
+        ),
+        pk=pk,
+    )
+    # The amendment chain, each step only as far as the user may see.
+    earlier: list[Certificate] = []
+    step = cert
+    while step.amends_id is not None and len(earlier) < 50:
+        previous = visible.filter(pk=step.amends_id).first()
+        if previous is None:
+            break
+        earlier.append(previous)
+        step = previous
+    later = list(visible.filter(amends=cert).order_by("issued_on", "id"))
+    context = {
+        "obj": cert,
+        "standards": MeasurementStandard.objects.visible_to(user)
+        .filter(certificates_issued_with=cert)
+        .select_related("institution"),
+        "materials": ReferenceMaterial.objects.visible_to(user).filter(certificates=cert),
+        "earlier": earlier,
+        "later": later,
+        "instrument_visible": Instrument.objects.visible_to(user)
+        .filter(pk=cert.instrument_id)
+        .exists(),
+        "audit_label": "registry.certificate",
+    }
+    return render(request, "registry/certificate_detail.html", context)
+
+
+# --- catalogue, schemes ----------------------------------------------------------------------
+
+
+def catalogue_list(request: HttpRequest) -> HttpResponse:
+    qs = CatalogueItem.objects.visible_to(request.user).select_related("quantity")
+    unconfirmed = CatalogueItem.objects.visible_to(request.user).filter(confirmed=False).count()
+    return _list(
+        request,
+        qs,
+        forms.CatalogueFilter,
+        "registry/catalogue_list.html",
+        {"unconfirmed": unconfirmed},
+    )
+
+
+def catalogue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(
+        CatalogueItem.objects.visible_to(request.user).select_related("quantity"), pk=pk
+    )
+    context = {
+        "obj": item,
+        "instrument_count": Instrument.objects.visible_to(request.user)
+        .filter(category=item)
+        .count(),
+        "audit_label": "registry.catalogueitem",
+    }
+    return render(request, "registry/catalogue_detail.html", context)
+
+
+def scheme_list(request: HttpRequest) -> HttpResponse:
+    qs = VerificationScheme.objects.visible_to(request.user).select_related("quantity")
+    return _list(request, qs, forms.SchemeFilter, "registry/scheme_list.html")
+
+
+def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scheme = get_object_or_404(
+        VerificationScheme.objects.visible_to(request.user).select_related("quantity"), pk=pk
+    )
+    context = {
+        "obj": scheme,
+        "levels": SchemeLevel.objects.visible_to(request.user)
+        .filter(scheme=scheme)
+        .order_by("order"),
+        "audit_label": "registry.verificationscheme",
+    }
+    return render(request, "registry/scheme_detail.html", context)
+
+
+# --- traceability ----------------------------------------------------------------------------
+
+
+def _collect(node: dict[str, Any], found: dict[str, set[int]]) -> None:
+    if node["type"] == "standard":
+        found["standard"].add(node["id"])
+        for child in node["equipment"]:
+            _collect(child, found)
+        return
+    found["instrument"].add(node["id"])
+    if node["certificate"] is not None:
+        found["certificate"].add(node["certificate"]["id"])
+    for child in node["standards"]:
+        _collect(child, found)
+
+
+def _link(node: dict[str, Any], visible: dict[str, set[int]]) -> None:
+    """Add a URL to each link of the chain the user may open (the others stay plain text)."""
+    if node["type"] == "standard":
+        if node["id"] in visible["standard"]:
+            node["url"] = reverse("registry:standard", args=[node["id"]])
+        for child in node["equipment"]:
+            _link(child, visible)
+        return
+    if node["id"] in visible["instrument"]:
+        node["url"] = reverse("registry:instrument", args=[node["id"]])
+    cert = node["certificate"]
+    if cert is not None and cert["id"] in visible["certificate"]:
+        cert["url"] = reverse("registry:certificate", args=[cert["id"]])
+    for child in node["standards"]:
+        _link(child, visible)
+
+
+def _trace_up_page(
+    request: HttpRequest, obj: Instrument | MeasurementStandard, back: str
+) -> HttpResponse:
+    user = request.user
+    result = traceability.trace_up(obj).as_dict()
+    found: dict[str, set[int]] = {"standard": set(), "instrument": set(), "certificate": set()}
+    _collect(result["chain"], found)
+    visible = {
+        "standard": set(
+            MeasurementStandard.objects.visible_to(user)
+            .filter(pk__in=found["standard"])
+            .values_list("pk", flat=True)
+        ),
+        "instrument": set(
+            Instrument.objects.visible_to(user)
+            .filter(pk__in=found["instrument"])
+            .values_list("pk", flat=True)
+        ),
+        "certificate": set(
+            Certificate.objects.visible_to(user)
+            .filter(pk__in=found["certificate"])
+            .values_list("pk", flat=True)
+        ),
+    }
+    _link(result["chain"], visible)
+    terminals = [t.split(":", 1) for t in result["terminals"]]
+    context = {
+        "obj": obj,
+        "back": back,
+        "result": result,
+        "terminals": terminals,
+        "today": _today(),
+    }
+    return render(request, "registry/trace_up.html", context)
+
+
+@login_required
+def instrument_trace_up(request: HttpRequest, pk: int) -> HttpResponse:
+    instrument = get_object_or_404(Instrument.objects.visible_to(request.user), pk=pk)
+    return _trace_up_page(request, instrument, reverse("registry:instrument", args=[pk]))
+
+
+@login_required
+def standard_trace_up(request: HttpRequest, pk: int) -> HttpResponse:
+    standard = get_object_or_404(MeasurementStandard.objects.visible_to(request.user), pk=pk)
+    return _trace_up_page(request, standard, reverse("registry:standard", args=[pk]))
+
+
+@login_required
+def standard_trace_down(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    standard = get_object_or_404(
+        MeasurementStandard.objects.visible_to(user).select_related("institution"), pk=pk
+    )
+    down = traceability.trace_down(standard, user)
+    certificates = down.certificate_ids.select_related("issuer", "instrument__owner").order_by(
+        "-calibration_date", "-id"
+    )
+    instruments = down.instrument_ids.select_related("owner").order_by("id")
+    standards = MeasurementStandard.objects.visible_to(user).filter(pk__in=down.standards)
+    context = {
+        "obj": standard,
+        "levels": down.levels,
+        "standards": standards.select_related("institution").order_by("id"),
+        "certificate_count": certificates.count(),
+        "instrument_count": instruments.count(),
+        "certificates": _page(request, certificates, "page"),
+        "instruments": _page(request, instruments, "ipage"),
+        "query": _query_without(request, "page"),
+        "iquery": _query_without(request, "ipage"),
+    }
+    return render(request, "registry/trace_down.html", context)
+
+
+@login_required
+def standard_impact(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    standard = get_object_or_404(MeasurementStandard.objects.visible_to(user), pk=pk)
+    form = forms.ImpactForm(request.GET if "on" in request.GET else None)
+    export = request.GET.get("format", "")
+    if export not in ("", "csv", "xlsx"):
+        return render(
+            request,
+            "registry/impact.html",
+            {"obj": standard, "form": form, "error": f"unknown export format {export!r}"},
+            status=400,
+        )
+    context: dict[str, Any] = {"obj": standard, "form": form}
+    if form.is_bound and not form.is_valid():
+        return render(request, "registry/impact.html", context, status=400)
+    if form.is_bound:
+        on = form.cleaned_data["on"]
+        last_good, rows = traceability.impact(standard, on, user)
+        stem = f"impact-{standard.pk}-{on.isoformat()}"
+        if export == "csv":
+            return _download(exports.impact_csv(rows), f"{stem}.csv", "text/csv; charset=utf-8")
+        if export == "xlsx":
+            return _download(exports.impact_xlsx(rows), f"{stem}.xlsx", XLSX)
+        customers = Counter((r.customer_id, r.customer) for r in rows)
+        context.update(
+            {
+                "on": on,
+                "last_good": last_good,
+                "rows": rows,
+                "customers": sorted(
+                    ((cid, name, n) for (cid, name), n in customers.items()),
+                    key=lambda c: (-c[2], c[1]),
+                ),
+                "query": request.GET.copy().urlencode(),
+            }
+        )
+    return render(request, "registry/impact.html", context)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- due list --------------------------------------------------------------------------------
+
+
+@login_required
+def due(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    instruments = Instrument.objects.visible_to(user)
+    owners = (
+        Institution.objects.visible_to(user)
+        .filter(pk__in=instruments.values("owner_id"))
+        .order_by("name_zh")
+    )
+    form = forms.DueFilter(request.GET, owners=owners)
+    export = request.GET.get("format", "")
+    if export not in ("", "csv", "xlsx"):
+        context = {"form": form, "error": f"unknown export format {export!r}"}
+        return render(request, "registry/due.html", context, status=400)
+    if not form.is_valid():
+        return render(request, "registry/due.html", {"form": form}, status=400)
+    owner = form.cleaned_data.get("owner")
+    entries = services.due_list(
+        instruments, owner_id=owner.pk if owner else None, region=form.region_code()
+    )
+    stem = f"due-{_today().isoformat()}"
+    if export == "csv":
+        return _download(exports.due_csv(entries), f"{stem}.csv", "text/csv; charset=utf-8")
+    if export == "xlsx":
+        return _download(exports.due_xlsx(entries), f"{stem}.xlsx", XLSX)
+    states = Counter(e.state for e in entries)
+    recall = rules.rule("recall", _today())
+    context = {
+        "form": form,
+        "page": _page(request, entries),
+        "query": _query_without(request),
+        "states": states,
+        "total": len(entries),
+        "recall": recall,
+        "export_query": _query_without(request),
+    }
+    return render(request, "registry/due.html", context)
+
+
+# --- change log ------------------------------------------------------------------------------
+
+
+@login_required
+def change_log(request: HttpRequest, label: str, pk: int) -> HttpResponse:
+    """The change log of one object, shown only if the object itself is visible."""
+    if label not in AUDITED:
+        raise Http404("no change log for this kind of object")
+    model, url_name = AUDITED[label]
+    manager: Any = model._default_manager
+    obj = get_object_or_404(manager.visible_to(request.user), pk=pk)
+    records = ChangeRecord.objects.filter(model=label, object_id=str(pk)).select_related("user")
+    page = _page(request, records)
+    rows = [{"record": r, "diff": _diff(r.before, r.after)} for r in page.object_list]
+    context = {
+        "obj": obj,
+        "label": label,
+        "verbose_name": model._meta.verbose_name,
+        "back": reverse(url_name, args=[pk]),
+        "page": page,
+        "rows": rows,
+        "query": _query_without(request),
+    }
+    return render(request, "registry/change_log.html", context)
+
+
+def _diff(
+    before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> list[tuple[str, Any, Any]]:
+    """(field, before, after) for every field whose value changed."""
+    before = before or {}
+    after = after or {}
+    fields = [*before, *(k for k in after if k not in before)]
+    return [
+        (name, before.get(name), after.get(name))
+        for name in fields
+        if before.get(name) != after.get(name)
+    ]

@@ -1,0 +1,59 @@
+"""The user's own API tokens: list, create (the raw secret is shown once), revoke."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from jiliang.accounts.models import ApiToken
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, label="名称 Name")
+
+    def clean_name(self) -> str:
+        name = str(self.cleaned_data["name"]).strip()
+        if not re.fullmatch(r"[\w .:/@-]{1,100}", name):
+            raise forms.ValidationError("use letters, digits, spaces and . : / @ - only")
+        return name
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens(request: HttpRequest) -> HttpResponse:
+    """Only the owner's tokens are ever listed; only their digest is stored."""
+    mine = ApiToken.objects.filter(user=request.user).order_by("-created")
+    form = TokenForm()
+    raw = ""
+    status = 200
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            token_id = request.POST.get("revoke", "")
+            if not token_id.isdigit():
+                return render(
+                    request,
+                    "accounts/tokens.html",
+                    {"tokens": mine, "form": form, "error": "revoke: not a token id"},
+                    status=400,
+                )
+            token = get_object_or_404(mine, pk=int(token_id))
+            token.revoked = True
+            token.save(update_fields=["revoked"])
+            return redirect("registry:tokens")
+        form = TokenForm(request.POST)
+        if form.is_valid():
+            token, raw = ApiToken.issue(request.user, form.cleaned_data["name"])  # type: ignore[arg-type]
+            form = TokenForm()
+            status = 201
+        else:
+            status = 400
+    context = {"tokens": mine, "form": form, "raw": raw}
+    response = render(request, "accounts/tokens.html", context, status=status)
+    if raw:
+        response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,138 @@
+"""Django admin for the registry. Certificates are read-only: issued records never change
+(an amendment is a new certificate), so the admin can show them but not edit or delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from jiliang.registry.models import (
+    Authorisation,
+    CatalogueItem,
+    Certificate,
+    ExaminationCertificate,
+    Institution,
+    Instrument,
+    MeasurementStandard,
+    Person,
+    Quantity,
+    ReferenceMaterial,
+    SchemeLevel,
+    VerificationScheme,
+)
+
+
+class AuthorisationInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Authorisation
+    extra = 0
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name_zh", "name_en", "kind", "division_code", "uscc")
+    list_filter = ("kind",)
+    search_fields = ("name_zh", "name_en", "uscc")
+    inlines = [AuthorisationInline]
+
+
+@admin.register(Authorisation)
+class AuthorisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("certificate_number", "institution", "form", "valid_from", "valid_until")
+    list_filter = ("form",)
+    search_fields = ("certificate_number", "institution__name_zh")
+    raw_id_fields = ("institution",)
+
+
+@admin.register(Quantity)
+class QuantityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("code", "name_zh", "name_en", "unit")
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "registration_number", "level", "institution", "valid_until")
+    list_filter = ("level",)
+    search_fields = ("name", "registration_number")
+    raw_id_fields = ("institution", "user")
+
+
+class ExaminationInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = ExaminationCertificate
+    extra = 0
+
+
+@admin.register(MeasurementStandard)
+class MeasurementStandardAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("code", "name", "kind", "institution", "quantity", "status")
+    list_filter = ("kind", "status", "quantity")
+    search_fields = ("code", "name")
+    raw_id_fields = ("institution",)
+    inlines = [ExaminationInline]
+
+
+@admin.register(ExaminationCertificate)
+class ExaminationCertificateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("number", "standard", "issued_on", "valid_until", "revoked_on")
+    search_fields = ("number", "standard__code")
+    raw_id_fields = ("standard",)
+
+
+@admin.register(ReferenceMaterial)
+class ReferenceMaterialAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("gbw_number", "name", "grade", "producer", "expiry")
+    list_filter = ("grade",)
+    search_fields = ("gbw_number", "name")
+    raw_id_fields = ("producer",)
+
+
+@admin.register(CatalogueItem)
+class CatalogueItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("number", "name_zh", "supervision", "verification_form", "confirmed")
+    list_filter = ("confirmed", "supervision")
+    search_fields = ("number", "name_zh", "name_en")
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "serial_number", "owner", "category", "use_area", "status")
+    list_filter = ("status", "use_area", "category")
+    search_fields = ("name", "serial_number", "maker", "model")
+    raw_id_fields = ("owner", "part_of_standard")
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """View only: the model itself refuses updates and deletes."""
+
+    list_display = ("number", "kind", "issuer", "instrument", "calibration_date", "conclusion")
+    list_filter = ("kind", "conclusion")
+    search_fields = ("number", "regulation", "instrument__serial_number")
+    date_hierarchy = "calibration_date"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class SchemeLevelInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = SchemeLevel
+    extra = 0
+
+
+@admin.register(VerificationScheme)
+class VerificationSchemeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("code", "title_zh", "quantity", "data_version")
+    inlines = [SchemeLevelInline]
+
+
+@admin.register(SchemeLevel)
+class SchemeLevelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("scheme", "order", "name_zh", "accuracy")
+    list_filter = ("scheme",)

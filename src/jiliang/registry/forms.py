@@ -1,0 +1,210 @@
+"""Forms of the registry pages: search/filter forms validate the query string so that a bad
+parameter gets a message naming the field instead of a 500 or a silently wrong list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+
+from jiliang.registry.models import (
+    CatalogueItem,
+    Certificate,
+    Institution,
+    Instrument,
+    MeasurementStandard,
+    Person,
+    Quantity,
+    UseArea,
+)
+
+
+def _blank(choices: Any) -> list[tuple[str, str]]:
+    return [("", "— 全部 All —"), *[(str(k), str(v)) for k, v in choices]]
+
+
+class FilterForm(forms.Form):
+    """Base of the list filters: `q` searches `search_fields`; other fields filter exactly."""
+
+    q = forms.CharField(required=False, max_length=100, label="搜索 Search")
+    search_fields: tuple[str, ...] = ()
+    lookups: dict[str, str] = {}
+
+    def apply(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Narrow a queryset that is already restricted to the user (visible_to)."""
+        data = self.cleaned_data
+        text = (data.get("q") or "").strip()
+        if text:
+            condition = Q()
+            for name in self.search_fields:
+                condition |= Q(**{f"{name}__icontains": text})
+            queryset = queryset.filter(condition)
+        for field, lookup in self.lookups.items():
+            value = data.get(field)
+            if value in (None, ""):
+                continue
+            if isinstance(value, Institution | Quantity | CatalogueItem):
+                value = value.pk
+            queryset = queryset.filter(**{lookup: value})
+        return queryset
+
+
+class InstitutionFilter(FilterForm):
+    kind = forms.ChoiceField(required=False, choices=_blank(Institution.Kind.choices))
+    division = forms.RegexField(
+        required=False,
+        regex=r"^(\d{2}|\d{4}|\d{6})$",
+        label="行政区划 Division",
+        error_messages={"invalid": "2, 4 or 6 digits of a GB/T 2260 code"},
+    )
+    search_fields = ("name_zh", "name_en", "uscc", "address")
+    lookups = {"kind": "kind"}
+
+    def apply(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        queryset = super().apply(queryset)
+        division = self.cleaned_data.get("division")
+        if division:
+            queryset = queryset.filter(division_code__startswith=_region_prefix(division))
+        return queryset
+
+
+def _id_field() -> forms.IntegerField:
+    """An institution id carried from a detail page's link; hidden in the filter bar."""
+    return forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class PersonFilter(FilterForm):
+    institution = _id_field()
+    level = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, choices=_blank(Person.Level.choices)
+    )
+    search_fields = ("name", "registration_number")
+    lookups = {"level": "level", "institution": "institution_id"}
+
+
+class StandardFilter(FilterForm):
+    institution = _id_field()
+    kind = forms.ChoiceField(required=False, choices=_blank(MeasurementStandard.Kind.choices))
+    status = forms.ChoiceField(required=False, choices=_blank(MeasurementStandard.Status.choices))
+    quantity = forms.ModelChoiceField(
+        required=False, queryset=Quantity.objects.visible_to(None), label="量 Quantity"
+    )
+    search_fields = ("code", "name", "institution__name_zh")
+    lookups = {
+        "kind": "kind",
+        "status": "status",
+        "quantity": "quantity_id",
+        "institution": "institution_id",
+    }
+
+
+class MaterialFilter(FilterForm):
+    grade = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "— 全部 All —"), ("1", "一级 GBW"), ("2", "二级 GBW(E)")],
+    )
+    search_fields = ("gbw_number", "name")
+    lookups = {"grade": "grade"}
+
+
+class InstrumentFilter(FilterForm):
+    owner = _id_field()
+    status = forms.ChoiceField(required=False, choices=_blank(Instrument.Status.choices))
+    use_area = forms.ChoiceField(required=False, choices=_blank(UseArea.choices))
+    category = forms.ModelChoiceField(
+        required=False, queryset=CatalogueItem.objects.visible_to(None), label="目录 Category"
+    )
+    search_fields = ("name", "serial_number", "maker", "model", "owner__name_zh", "location")
+    lookups = {
+        "status": "status",
+        "use_area": "use_area",
+        "category": "category_id",
+        "owner": "owner_id",
+    }
+
+
+class CertificateFilter(FilterForm):
+    issuer = _id_field()
+    instrument = _id_field()
+    kind = forms.ChoiceField(required=False, choices=_blank(Certificate.Kind.choices))
+    conclusion = forms.ChoiceField(required=False, choices=_blank(Certificate.Conclusion.choices))
+    search_fields = ("number", "regulation", "instrument__serial_number", "instrument__name")
+    lookups = {
+        "kind": "kind",
+        "conclusion": "conclusion",
+        "issuer": "issuer_id",
+        "instrument": "instrument_id",
+    }
+
+
+class CatalogueFilter(FilterForm):
+    confirmed = forms.TypedChoiceField(
+        required=False,
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+        choices=[("", "— 全部 All —"), ("yes", "已确认 confirmed"), ("no", "未确认 unconfirmed")],
+    )
+    supervision = forms.ChoiceField(
+        required=False, choices=_blank(CatalogueItem.Supervision.choices)
+    )
+    search_fields = ("number", "name_zh", "name_en", "note")
+    lookups = {"confirmed": "confirmed", "supervision": "supervision"}
+
+
+class SchemeFilter(FilterForm):
+    search_fields = ("code", "title_zh", "title_en")
+
+
+def _region_prefix(code: str) -> str:
+    """A typed region may be a full code ('370300') or its significant digits ('3703')."""
+    if len(code) == 6:
+        from jiliang.registry.querysets import region_prefix
+
+        return region_prefix(code)
+    return code
+
+
+class ImpactForm(forms.Form):
+    """The date on which the standard was found nonconforming (ISO/IEC 17025 7.10)."""
+
+    on = forms.DateField(
+        label="发现不合格日期 Date found nonconforming",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_on(self) -> dt.date:
+        value: dt.date = self.cleaned_data["on"]
+        if value > dt.date.today() + dt.timedelta(days=1):
+            raise forms.ValidationError("the date lies in the future")
+        return value
+
+
+class DueFilter(forms.Form):
+    """Owner and region (division code) filters of the due list."""
+
+    owner = forms.ModelChoiceField(
+        required=False, queryset=Institution.objects.none(), label="使用单位 Owner"
+    )
+    region = forms.RegexField(
+        required=False,
+        regex=r"^(\d{2}|\d{4}|\d{6})$",
+        label="行政区划 Region",
+        error_messages={"invalid": "2, 4 or 6 digits of a GB/T 2260 code, e.g. 37 or 370300"},
+    )
+
+    def __init__(self, *args: Any, owners: QuerySet[Institution], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner_field = self.fields["owner"]
+        assert isinstance(owner_field, forms.ModelChoiceField)
+        owner_field.queryset = owners
+
+    def region_code(self) -> str | None:
+        """A six-digit code for services.due_list, which takes GB/T 2260 codes."""
+        region = self.cleaned_data.get("region")
+        if not region:
+            return None
+        return region if len(region) == 6 else region.ljust(6, "0")
