@@ -1,0 +1,14 @@
+"""Typed errors of the procedures package."""
+
+from __future__ import annotations
+
+
+class ProcedureError(ValueError):
+    """A procedure file or a request against it is wrong: where (file, key path) and why."""
+
+    def __init__(self, origin: str, path: str, reason: str) -> None:
+        where = f"{origin}: {path}" if path else origin
+        super().__init__(f"{where}: {reason}")
+        self.origin = origin
+        self.path = path
+        self.reason = reason
