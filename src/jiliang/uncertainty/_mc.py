@@ -1,0 +1,532 @@
+"""Monte Carlo propagation of distributions (JCGM 101), fixed or adaptive, in bounded memory.
+
+Why: the GUM framework linearises; Monte Carlo does not, and validates it (JCGM 101 8.2).
+Trials run in batches from a seeded PCG64 generator; beyond a storage budget only running
+moments and per-block interval endpoints are kept (their average, as in JCGM 101 7.9.4).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import yaml
+from scipy import special
+
+from jiliang.uncertainty._distributions import Normal, StudentT
+from jiliang.uncertainty._errors import UncertaintyError
+from jiliang.uncertainty._gum import GumEvaluation
+from jiliang.uncertainty._model import Model
+
+__all__ = [
+    "McEvaluation",
+    "McResult",
+    "Validation",
+    "coverage_intervals",
+    "evaluate_adaptive",
+    "evaluate_mc",
+    "numerical_tolerance",
+    "validate",
+]
+
+F64 = npt.NDArray[np.float64]
+
+
+@cache
+def jcgm101_constants() -> dict[str, Any]:
+    """Constants of the adaptive procedure, read from the versioned data file."""
+    ref = resources.files("jiliang.data").joinpath("uncertainty/jcgm101.yaml")
+    data: dict[str, Any] = yaml.safe_load(ref.read_text(encoding="utf-8"))
+    return data
+
+
+@dataclass(frozen=True)
+class McResult:
+    """Monte Carlo result for one output."""
+
+    name: str
+    value: float
+    u: float
+    interval_symmetric: tuple[float, float]
+    interval_shortest: tuple[float, float]
+    trials: int
+    probability: float
+    unit: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class McEvaluation:
+    """Monte Carlo results for all outputs, their covariance and a sample kept for plots."""
+
+    results: tuple[McResult, ...]
+    covariance: F64
+    trials: int
+    seed: int | None
+    adaptive: bool
+    converged: bool
+    sequences: int
+    significant_digits: int | None
+    intervals_from: str  # "all trials" or "average of per-block intervals"
+    sample: F64  # (outputs x kept trials), the first trials, for histograms
+
+    def __getitem__(self, name: str) -> McResult:
+        for r in self.results:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    @property
+    def correlation(self) -> F64:
+        d = np.sqrt(np.diag(self.covariance))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = self.covariance / np.outer(d, d)
+        return np.asarray(np.where(np.outer(d, d) > 0, r, np.eye(len(d))), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """JCGM 101 8.2: is the GUM coverage interval confirmed by Monte Carlo?"""
+
+    name: str
+    gum_valid: bool
+    tolerance: float
+    d_low: float
+    d_high: float
+
+
+# --- sampling -----------------------------------------------------------------------------
+
+Sampler = Callable[[np.random.Generator, int], dict[str, F64]]
+
+
+def _samplers(model: Model) -> list[Sampler]:
+    """One sampler per independent input or per group of correlated inputs."""
+    names = model.names
+    r = model.correlation
+    n = len(names)
+    seen: set[int] = set()
+    out: list[Sampler] = []
+    for i in range(n):
+        if i in seen:
+            continue
+        group = [i]
+        stack = [i]
+        seen.add(i)
+        while stack:
+            a = stack.pop()
+            for b in range(n):
+                if b not in seen and r[a, b] != 0:
+                    seen.add(b)
+                    group.append(b)
+                    stack.append(b)
+        if len(group) == 1:
+            nm = names[i]
+            dist = model.inputs[nm].sampling
+            if model.inputs[nm].u == 0 and isinstance(dist, (Normal, StudentT)):
+                out.append(_constant_sampler(nm, model.inputs[nm].value))
+            else:
+                out.append(_single_sampler(nm, dist))
+        else:
+            out.append(_group_sampler(model, sorted(group)))
+    return out
+
+
+def _constant_sampler(name: str, value: float) -> Sampler:
+    def sample(rng: np.random.Generator, size: int) -> dict[str, F64]:
+        return {name: np.full(size, value)}
+
+    return sample
+
+
+def _single_sampler(name: str, dist: Any) -> Sampler:
+    def sample(rng: np.random.Generator, size: int) -> dict[str, F64]:
+        return {name: dist.sample(rng, size)}
+
+    return sample
+
+
+def _group_sampler(model: Model, group: list[int]) -> Sampler:
+    names = [model.names[i] for i in group]
+    inputs = [model.inputs[nm] for nm in names]
+    r = model.correlation[np.ix_(group, group)]
+    w, v = np.linalg.eigh(r)
+    lt = v * np.sqrt(np.clip(w, 0.0, None))  # r = lt lt^T, works for singular r
+    nameset = frozenset(names)
+    ens = next((e for e in model.ensemble_sets if nameset <= e), None)
+    all_t = all(i.distribution is None for i in inputs)
+    if ens is not None and all_t:
+        # one sample -> multivariate t with the common dof (JCGM 102 6.5)
+        nu = inputs[0].dof
+        loc = np.array([i.value for i in inputs])
+        scale = np.array([i.u for i in inputs])
+
+        def mvt(rng: np.random.Generator, size: int) -> dict[str, F64]:
+            z = lt @ rng.standard_normal((len(names), size))
+            z *= np.sqrt(nu / rng.chisquare(nu, size))
+            return {nm: loc[k] + scale[k] * z[k] for k, nm in enumerate(names)}
+
+        return mvt
+    dists = [i.sampling for i in inputs]
+    for nm, d in zip(names, dists, strict=True):
+        try:
+            d.ppf(np.array([0.5]))
+        except UncertaintyError as exc:
+            raise UncertaintyError(f"input {nm!r}: {exc}") from None
+
+    def copula(rng: np.random.Generator, size: int) -> dict[str, F64]:
+        # Gaussian copula; exact multivariate normal for normal marginals (JCGM 101 6.4.8)
+        z = lt @ rng.standard_normal((len(names), size))
+        res: dict[str, F64] = {}
+        for k, (nm, d) in enumerate(zip(names, dists, strict=True)):
+            if isinstance(d, Normal):
+                res[nm] = d.mu + d.sigma * z[k]
+            else:
+                res[nm] = d.ppf(special.ndtr(z[k]))
+        return res
+
+    return copula
+
+
+def _run_batch(
+    model: Model, samplers: list[Sampler], rng: np.random.Generator, size: int, out: F64
+) -> None:
+    env: dict[str, F64] = {}
+    for s in samplers:
+        env.update(s(rng, size))
+    with np.errstate(all="ignore"):
+        ys = model(env)
+    for k, y in enumerate(ys):
+        arr = np.asarray(y)
+        if np.iscomplexobj(arr):
+            raise UncertaintyError(f"output {model.output_names[k]!r} is complex")
+        out[k, :] = arr  # broadcasts constants
+
+
+# --- coverage intervals ---------------------------------------------------------------------
+
+
+def coverage_intervals(sorted_y: F64, probability: float) -> tuple[F64, F64, F64, F64]:
+    """Symmetric and shortest intervals of sorted rows (JCGM 101 7.7.1, 7.7.2).
+
+    Returns (low_sym, high_sym, low_short, high_short), each with the leading shape of rows.
+    """
+    m = sorted_y.shape[-1]
+    pm = probability * m
+    q = int(pm) if float(pm).is_integer() else math.floor(pm + 0.5)
+    if q >= m:
+        raise UncertaintyError(f"{m} trials are too few for probability {probability}")
+    half = (m - q) / 2
+    r = int(half) if float(half).is_integer() else math.floor((m - q + 1) / 2)
+    r = max(r, 1)  # 1-based
+    low_s = sorted_y[..., r - 1]
+    high_s = sorted_y[..., r - 1 + q]
+    widths = sorted_y[..., q:] - sorted_y[..., : m - q]
+    rs = np.argmin(widths, axis=-1)
+    low_h = np.take_along_axis(sorted_y, rs[..., None], axis=-1)[..., 0]
+    high_h = np.take_along_axis(sorted_y, (rs + q)[..., None], axis=-1)[..., 0]
+    return low_s, high_s, low_h, high_h
+
+
+def numerical_tolerance(u: float, n_dig: int) -> float:
+    """delta = 10^l / 2 with u = c x 10^l, c an n_dig-digit integer (JCGM 101 7.9.2)."""
+    if not (u > 0 and math.isfinite(u)):
+        return 0.0
+    ell = math.floor(math.log10(u)) - n_dig + 1
+    c = round(u / 10.0**ell)
+    if c >= 10**n_dig:
+        ell += 1
+    return 0.5 * 10.0**ell
+
+
+# --- running moments ----------------------------------------------------------------------
+
+
+class _Moments:
+    """Shifted sums for means and covariance over many batches (bounded memory)."""
+
+    def __init__(self, m: int) -> None:
+        self.n = 0
+        self.ref: F64 | None = None
+        self.s1 = np.zeros(m)
+        self.s2 = np.zeros((m, m))
+
+    def add(self, y: F64) -> None:
+        if self.ref is None:
+            self.ref = y.mean(axis=1)
+        d = y - self.ref[:, None]
+        self.n += y.shape[1]
+        self.s1 += d.sum(axis=1)
+        self.s2 += d @ d.T
+
+    def mean_cov(self) -> tuple[F64, F64]:
+        assert self.ref is not None
+        mu = self.s1 / self.n
+        cov = (self.s2 - self.n * np.outer(mu, mu)) / max(self.n - 1, 1)
+        return self.ref + mu, cov
+
+
+def _check_probability(p: float) -> None:
+    if not 0.0 < p < 1.0:
+        raise UncertaintyError(f"probability must be in (0, 1), got {p!r}")
+
+
+def evaluate_mc(
+    model: Model,
+    trials: int = 1_000_000,
+    *,
+    seed: int | None = None,
+    probability: float = 0.95,
+    batch_size: int = 1 << 18,
+    max_stored: int = 20_000_000,
+    keep: int = 1_000_000,
+) -> McEvaluation:
+    """Monte Carlo with a fixed number of trials (JCGM 101 7).
+
+    Up to ``max_stored`` output values are kept and intervals use every trial; beyond it
+    the trials run in blocks whose interval endpoints are averaged (JCGM 101 7.9.4 style).
+    """
+    _check_probability(probability)
+    if not (isinstance(trials, int) and trials >= 100):
+        raise UncertaintyError(f"trials must be an integer >= 100, got {trials!r}")
+    rng = np.random.Generator(np.random.PCG64(seed))
+    samplers = _samplers(model)
+    m = len(model.output_names)
+    mom = _Moments(m)
+    if trials * m <= max_stored:
+        blocks = [trials]
+    else:
+        per = max(max_stored // m, 10_000)
+        blocks = [per] * (trials // per)
+        if trials % per:
+            blocks[-1] += trials % per
+    ends: list[tuple[F64, F64, F64, F64]] = []
+    weights: list[int] = []
+    kept: F64 | None = None
+    for block in blocks:
+        ys = np.empty((m, block))
+        for start in range(0, block, batch_size):
+            size = min(batch_size, block - start)
+            _run_batch(model, samplers, rng, size, ys[:, start : start + size])
+        mom.add(ys)
+        if kept is None:
+            kept = ys[:, : min(keep, block)].copy()
+        ys.sort(axis=1)
+        ends.append(coverage_intervals(ys, probability))
+        weights.append(block)
+        del ys
+    mean, cov = mom.mean_cov()
+    w = np.array(weights, dtype=np.float64) / sum(weights)
+    avg = [sum(wi * e[j] for wi, e in zip(w, ends, strict=True)) for j in range(4)]
+    assert kept is not None
+    return _assemble(
+        model,
+        mean,
+        cov,
+        avg,
+        trials,
+        probability,
+        seed,
+        False,
+        True,
+        1,
+        None,
+        "all trials" if len(blocks) == 1 else "average of per-block intervals",
+        kept,
+    )
+
+
+def _assemble(
+    model: Model,
+    mean: F64,
+    cov: F64,
+    ends: list[Any],
+    trials: int,
+    p: float,
+    seed: int | None,
+    adaptive: bool,
+    converged: bool,
+    h: int,
+    n_dig: int | None,
+    how: str,
+    kept: F64,
+) -> McEvaluation:
+    results = []
+    for k, name in enumerate(model.output_names):
+        results.append(
+            McResult(
+                name=name,
+                value=float(mean[k]),
+                u=float(math.sqrt(max(cov[k, k], 0.0))),
+                interval_symmetric=(float(ends[0][k]), float(ends[1][k])),
+                interval_shortest=(float(ends[2][k]), float(ends[3][k])),
+                trials=trials,
+                probability=p,
+                unit=model.units.get(name),
+            )
+        )
+    return McEvaluation(tuple(results), cov, trials, seed, adaptive, converged, h, n_dig, how, kept)
+
+
+def evaluate_adaptive(
+    model: Model,
+    significant_digits: int | None = None,
+    *,
+    seed: int | None = None,
+    probability: float = 0.95,
+    max_trials: int = 1_000_000_000,
+    max_stored: int = 20_000_000,
+    keep: int = 1_000_000,
+    max_block: int = 2_000_000,
+) -> McEvaluation:
+    """Adaptive Monte Carlo procedure of JCGM 101 7.9.4.
+
+    Sequences of M = max(ceil(100/(1-p)), 10^4) trials are added until twice the standard
+    deviation of the sequence averages of y, u(y) and of both ends of both coverage intervals
+    is at most the numerical tolerance delta of u(y) (7.9.2) for every output.
+    """
+    _check_probability(probability)
+    const = jcgm101_constants()["adaptive"]
+    n_dig = int(significant_digits or const["default_significant_digits"])
+    if not 1 <= n_dig <= 6:
+        raise UncertaintyError(f"significant digits must be 1..6, got {n_dig}")
+    big_m = max(
+        math.ceil(const["j_factor"] / (1.0 - probability) - 1e-9),
+        int(const["min_trials_per_sequence"]),
+    )
+    rng = np.random.Generator(np.random.PCG64(seed))
+    samplers = _samplers(model)
+    m = len(model.output_names)
+    stats_seq: list[F64] = []  # per sequence: (6, m): y, u, ls, hs, lh, hh
+    sums1: list[F64] = []  # per sequence (m,) shifted sums
+    sums2: list[F64] = []  # per sequence (m, m) shifted cross sums
+    ref: F64 | None = None
+    stored: list[F64] = []
+    n_stored = 0
+    store_ok = True
+    kept: F64 | None = None
+    nb = 1
+    h_done = 0
+    converged = False
+    while True:
+        nb_eff = min(nb, max(1, max_block // big_m), (max_trials // big_m) - h_done)
+        if nb_eff <= 0:
+            break
+        ys = np.empty((m, nb_eff * big_m))
+        for start in range(0, ys.shape[1], 1 << 18):
+            size = min(1 << 18, ys.shape[1] - start)
+            _run_batch(model, samplers, rng, size, ys[:, start : start + size])
+        if ref is None:
+            ref = ys[:, :big_m].mean(axis=1)
+        if kept is None:
+            kept = ys[:, : min(keep, ys.shape[1])].copy()
+        seqs = ys.reshape(m, nb_eff, big_m)
+        d = seqs - ref[:, None, None]
+        s1 = d.sum(axis=2).T  # (nb, m)
+        s2 = np.einsum("ibk,jbk->bij", d, d)  # (nb, m, m)
+        del d
+        means = seqs.mean(axis=2)
+        sds = seqs.std(axis=2, ddof=1)
+        if store_ok and n_stored + ys.size <= max_stored:
+            stored.append(ys.copy())
+            n_stored += ys.size
+        else:
+            store_ok = False
+            stored.clear()
+        srt = np.sort(seqs, axis=2)
+        ls, hs, lh, hh = coverage_intervals(srt, probability)
+        del srt, seqs, ys
+        for b in range(nb_eff):
+            stats_seq.append(np.stack([means[:, b], sds[:, b], ls[:, b], hs[:, b], lh[:, b],
+                                       hh[:, b]]))  # fmt: skip
+            sums1.append(s1[b])
+            sums2.append(s2[b])
+        # check each new prefix h in order (7.9.4 d-i), vectorised over the new prefixes
+        allstats = np.array(stats_seq)  # (H, 6, m)
+        big_h = allstats.shape[0]
+        hs_ = np.arange(1, big_h + 1, dtype=np.float64)
+        dev = allstats - allstats[0]
+        cs = np.cumsum(dev, axis=0)
+        css = np.cumsum(dev * dev, axis=0)
+        c1 = np.cumsum(np.array(sums1), axis=0)  # (H, m)
+        c2 = np.cumsum(np.array([np.diag(x) for x in sums2]), axis=0)
+        stop_at = None
+        first = max(h_done + 1, 2)
+        if big_h >= first:
+            sel = slice(first - 1, big_h)
+            hh_ = hs_[sel]
+            nn = hh_ * big_m
+            mu = c1[sel] / nn[:, None]
+            u_all = np.sqrt(np.maximum((c2[sel] - nn[:, None] * mu * mu) / (nn[:, None] - 1), 0))
+            var_s = (css[sel] - cs[sel] ** 2 / hh_[:, None, None]) / (hh_[:, None, None] - 1)
+            sdev = np.sqrt(np.maximum(var_s, 0.0) / hh_[:, None, None])  # (n_new, 6, m)
+            tol = np.vectorize(lambda x: numerical_tolerance(float(x), n_dig))(u_all)
+            ok = np.all(2.0 * sdev <= tol[:, None, :], axis=(1, 2))
+            if np.any(ok):
+                stop_at = int(hh_[int(np.argmax(ok))])
+        h_done = len(stats_seq)
+        if stop_at is not None:
+            converged = True
+            h_done = stop_at
+            break
+        if h_done * big_m >= max_trials:
+            break
+        nb *= 2
+    h = h_done
+    assert ref is not None and kept is not None
+    n = h * big_m
+    s1_tot = np.sum(np.array(sums1[:h]), axis=0)
+    s2_tot = np.sum(np.array(sums2[:h]), axis=0)
+    mu = s1_tot / n
+    cov = (s2_tot - n * np.outer(mu, mu)) / (n - 1)
+    mean = ref + mu
+    if store_ok and stored:
+        allv = np.concatenate(stored, axis=1)[:, :n]
+        allv.sort(axis=1)
+        ends = list(coverage_intervals(allv, probability))
+        how = "all trials"
+    else:
+        avg = np.array(stats_seq[:h]).mean(axis=0)  # (6, m)
+        ends = [avg[2], avg[3], avg[4], avg[5]]
+        how = "average of per-sequence intervals (JCGM 101 7.9.4)"
+    return _assemble(
+        model,
+        mean,
+        cov,
+        ends,
+        n,
+        probability,
+        seed,
+        True,
+        converged,
+        h,
+        n_dig,
+        how,
+        kept[:, : min(keep, n)],
+    )
+
+
+def validate(
+    gum: GumEvaluation, mc: McEvaluation, significant_digits: int | None = None
+) -> tuple[Validation, ...]:
+    """Compare the GUM interval y +- U_p with the Monte Carlo one (JCGM 101 8.2).
+
+    delta is the numerical tolerance of the GUM u(y) at n_dig significant digits;
+    d_low = |y - U_p - y_low|, d_high = |y + U_p - y_high| (probabilistically symmetric).
+    """
+    n_dig = int(significant_digits or jcgm101_constants()["adaptive"]["default_significant_digits"])
+    out = []
+    for g in gum.results:
+        r = mc[g.name]
+        delta = numerical_tolerance(g.u, n_dig)
+        d_low = abs(g.interval[0] - r.interval_symmetric[0])
+        d_high = abs(g.interval[1] - r.interval_symmetric[1])
+        out.append(
+            Validation(g.name, bool(d_low <= delta and d_high <= delta), delta, d_low, d_high)
+        )
+    return tuple(out)
