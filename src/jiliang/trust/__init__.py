@@ -7,6 +7,7 @@ and an offline verifier. No Django, no database: the platform supplies a NodeSto
 
 from __future__ import annotations
 
+from jiliang.trust._audit import AuditFinding, AuditReport, audit_log
 from jiliang.trust._checkpoint import (
     Checkpoint,
     VerifiedCheckpoint,
@@ -62,6 +63,8 @@ __all__ = [
     "ED25519",
     "ED25519_COSIGNATURE",
     "HASH_SIZE",
+    "AuditFinding",
+    "AuditReport",
     "Check",
     "Checkpoint",
     "CheckpointError",
@@ -89,6 +92,7 @@ __all__ = [
     "VerifiedNote",
     "VerifierKey",
     "Witness",
+    "audit_log",
     "canonical_json",
     "empty_root",
     "format_note",
