@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
 
 from jiliang.accounts.api_auth import SessionOrToken
 from jiliang.registry.api import router as registry_router
+from jiliang.registry.api import validation_error_body
 
 api = NinjaAPI(
     title="jiliang API",
@@ -15,3 +19,17 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", registry_router)
+
+
+@api.exception_handler(ValidationError)
+def django_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, validation_error_body(exc), status=400)
+
+
+@api.exception_handler(NinjaValidationError)
+def request_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {"field": ".".join(str(p) for p in e.get("loc", [])), "reason": e.get("msg", "")}
+        for e in exc.errors
+    ]
+    return api.create_response(request, {"detail": "invalid request", "errors": errors}, status=422)

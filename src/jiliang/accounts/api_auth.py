@@ -8,9 +8,13 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils import timezone
+from ninja.errors import HttpError
+from ninja.utils import check_csrf
 
 from jiliang.accounts.middleware import current_user
 from jiliang.accounts.models import ApiToken
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class SessionOrToken:
@@ -33,6 +37,8 @@ class SessionOrToken:
             return token.user
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
+            if request.method not in SAFE_METHODS and check_csrf(request) is not None:
+                raise HttpError(403, "CSRF check failed: send the csrftoken header or use a token")
             return user
         request.user = AnonymousUser()
         return request.user

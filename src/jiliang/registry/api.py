@@ -1,3 +1,263 @@
+"""REST endpoints of the registry. Every query is scoped with visible_to(request.auth)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from ninja import Router
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from jiliang.accounts.models import ChangeRecord
+from jiliang.registry import importers, rules, services, traceability
+from jiliang.registry.models import (
+    CatalogueItem,
+    Certificate,
+    Institution,
+    Instrument,
+    MeasurementStandard,
+    Person,
+    ReferenceMaterial,
+    VerificationScheme,
+)
+from jiliang.registry.schemas import (
+    CatalogueOut,
+    CertificateOut,
+    ChangeOut,
+    DueOut,
+    ErrorOut,
+    ImpactOut,
+    InstitutionOut,
+    InstrumentDetailOut,
+    InstrumentIn,
+    InstrumentOut,
+    MaterialOut,
+    PersonOut,
+    SchemeOut,
+    StandardOut,
+    TraceDownOut,
+)
 
 router = Router()
+
+
+def _user(request: HttpRequest) -> Any:
+    return request.auth  # type: ignore[attr-defined]
+
+
+def _search(qs: QuerySet[Any], q: str, *fields: str) -> QuerySet[Any]:
+    if not q:
+        return qs
+    condition = Q()
+    for name in fields:
+        condition |= Q(**{f"{name}__icontains": q})
+    return qs.filter(condition)
+
+
+@router.get("/institutions", response=list[InstitutionOut], tags=["registry"])
+@paginate(LimitOffsetPagination)
+def list_institutions(request: HttpRequest, q: str = "", kind: str = "") -> QuerySet[Institution]:
+    qs = Institution.objects.visible_to(_user(request)).prefetch_related("authorisations")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return _search(qs, q, "name_zh", "name_en", "uscc")
+
+
+@router.get("/institutions/{pk}", response=InstitutionOut, tags=["registry"])
+def get_institution(request: HttpRequest, pk: int) -> Institution:
+    return get_object_or_404(Institution.objects.visible_to(_user(request)), pk=pk)
+
+
+@router.get("/people", response=list[PersonOut], tags=["registry"])
+@paginate(LimitOffsetPagination)
+def list_people(request: HttpRequest, q: str = "") -> QuerySet[Person]:
+    return _search(Person.objects.visible_to(_user(request)), q, "name", "registration_number")
+
+
+@router.get("/standards", response=list[StandardOut], tags=["registry"])
+@paginate(LimitOffsetPagination)
+def list_standards(
+    request: HttpRequest, q: str = "", kind: str = ""
+) -> QuerySet[MeasurementStandard]:
+    qs = MeasurementStandard.objects.visible_to(_user(request)).select_related("quantity")
+    qs = qs.prefetch_related("examination_certificates")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return _search(qs, q, "name", "code")
+
+
+def _standard(request: HttpRequest, pk: int) -> MeasurementStandard:
+    return get_object_or_404(MeasurementStandard.objects.visible_to(_user(request)), pk=pk)
+
+
+@router.get("/standards/{pk}", response=StandardOut, tags=["registry"])
+def get_standard(request: HttpRequest, pk: int) -> MeasurementStandard:
+    standard = _standard(request, pk)
+    for exam in standard.examination_certificates.all():
+        exam.reexamination_reminder = rules.reexamination_reminder(exam.valid_until)  # type: ignore[attr-defined]
+    return standard
+
+
+@router.get("/standards/{pk}/trace-up", tags=["traceability"])
+def standard_trace_up(request: HttpRequest, pk: int, on: dt.date | None = None) -> dict[str, Any]:
+    return traceability.trace_up(_standard(request, pk), on).as_dict()
+
+
+@router.get("/standards/{pk}/trace-down", response=TraceDownOut, tags=["traceability"])
+def standard_trace_down(request: HttpRequest, pk: int, limit: int = 100) -> dict[str, Any]:
+    down = traceability.trace_down(_standard(request, pk), _user(request))
+    limit = max(0, min(limit, 10_000))
+    return {
+        "standards": down.standards,
+        "levels": down.levels,
+        "certificate_count": down.certificate_ids.count(),
+        "instrument_count": down.instrument_ids.count(),
+        "certificates": list(down.certificate_ids.values_list("number", flat=True)[:limit]),
+        "instruments": list(down.instrument_ids.values_list("id", flat=True)[:limit]),
+    }
+
+
+@router.get("/standards/{pk}/impact", response=ImpactOut, tags=["traceability"])
+def standard_impact(request: HttpRequest, pk: int, since: dt.date) -> dict[str, Any]:
+    standard = _standard(request, pk)
+    last_good, rows = traceability.impact(standard, since, _user(request))
+    return {
+        "standard": standard.code,
+        "nonconforming_on": since,
+        "last_good_calibration": last_good,
+        "certificates": rows,
+        "customers": sorted({r.customer for r in rows}),
+    }
+
+
+@router.get("/standards/{pk}/usable", tags=["traceability"])
+def standard_usable(request: HttpRequest, pk: int, on: dt.date | None = None) -> dict[str, Any]:
+    """The interlock state: whether the standard may be chosen for new work on a date."""
+    problems = services.standard_problems(_standard(request, pk), on or dt.date.today())
+    return {"usable": not problems, "problems": problems}
+
+
+@router.get("/materials", response=list[MaterialOut], tags=["registry"])
+@paginate(LimitOffsetPagination)
+def list_materials(request: HttpRequest, q: str = "") -> QuerySet[ReferenceMaterial]:
+    return _search(ReferenceMaterial.objects.visible_to(_user(request)), q, "gbw_number", "name")
+
+
+@router.get("/catalogue", response=list[CatalogueOut], tags=["registry"])
+def list_catalogue(request: HttpRequest) -> QuerySet[CatalogueItem]:
+    return CatalogueItem.objects.visible_to(_user(request))
+
+
+@router.get("/schemes", response=list[SchemeOut], tags=["registry"])
+def list_schemes(request: HttpRequest) -> QuerySet[VerificationScheme]:
+    return VerificationScheme.objects.visible_to(_user(request)).prefetch_related("levels")
+
+
+@router.get("/instruments", response=list[InstrumentOut], tags=["registry"])
+@paginate(LimitOffsetPagination)
+def list_instruments(
+    request: HttpRequest, q: str = "", owner: int | None = None, region: str = ""
+) -> QuerySet[Instrument]:
+    qs = Instrument.objects.visible_to(_user(request))
+    if owner is not None:
+        qs = qs.filter(owner_id=owner)
+    if region:
+        from jiliang.registry.querysets import region_prefix
+
+        qs = qs.filter(division_code__startswith=region_prefix(region))
+    return _search(qs, q, "name", "serial_number", "maker", "model")
+
+
+def _instrument(request: HttpRequest, pk: int) -> Instrument:
+    return get_object_or_404(
+        Instrument.objects.visible_to(_user(request)).select_related("category"), pk=pk
+    )
+
+
+@router.get("/instruments/{pk}", response=InstrumentDetailOut, tags=["registry"])
+def get_instrument(request: HttpRequest, pk: int) -> Instrument:
+    instrument = _instrument(request, pk)
+    instrument.mandatory_verification = services.mandatory_status(instrument)  # type: ignore[attr-defined]
+    instrument.due_date = services.due_date(instrument)  # type: ignore[attr-defined]
+    return instrument
+
+
+@router.post(
+    "/instruments", response={201: InstrumentOut, 400: ErrorOut, 403: ErrorOut}, tags=["registry"]
+)
+def create_instrument(request: HttpRequest, payload: InstrumentIn) -> tuple[int, Any]:
+    user = _user(request)
+    if not getattr(user, "is_authenticated", False):
+        raise HttpError(401, "sign in or send a bearer token")
+    row = {k: "" if v is None else str(v) for k, v in payload.dict().items()}
+    try:
+        result = importers.import_rows("instruments", [row], user, file="request")
+    except importers.ImportRejected as exc:
+        return 400, {
+            "detail": "instrument not registered",
+            "errors": [{"field": e.field, "reason": e.reason} for e in exc.errors],
+        }
+    return 201, Instrument.objects.get(pk=result.ids[0])
+
+
+@router.get("/instruments/{pk}/trace-up", tags=["traceability"])
+def instrument_trace_up(request: HttpRequest, pk: int, on: dt.date | None = None) -> dict[str, Any]:
+    return traceability.trace_up(_instrument(request, pk), on).as_dict()
+
+
+@router.get("/certificates", response=list[CertificateOut], tags=["registry"])
+@paginate(LimitOffsetPagination)
+def list_certificates(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
+    qs = _search(Certificate.objects.visible_to(_user(request)), q, "number", "regulation")
+    return qs.prefetch_related("standards_used", "materials_used")  # type: ignore[return-value]
+
+
+@router.get("/certificates/{pk}", response=CertificateOut, tags=["registry"])
+def get_certificate(request: HttpRequest, pk: int) -> Certificate:
+    return get_object_or_404(Certificate.objects.visible_to(_user(request)), pk=pk)
+
+
+@router.get("/due", response=list[DueOut], tags=["traceability"])
+def due(
+    request: HttpRequest, owner: int | None = None, region: str = "", today: dt.date | None = None
+) -> list[Any]:
+    qs = Instrument.objects.visible_to(_user(request))
+    return services.due_list(qs, today=today, owner_id=owner, region=region or None)
+
+
+@router.get("/changes/{model}/{object_id}", response=list[ChangeOut], tags=["audit"])
+def changes(request: HttpRequest, model: str, object_id: str) -> list[dict[str, Any]]:
+    from django.apps import apps
+
+    try:
+        model_class = apps.get_model(model)
+    except (LookupError, ValueError):
+        raise HttpError(404, f"unknown model {model!r}") from None
+    if not hasattr(model_class.objects, "visible_to"):
+        raise HttpError(404, f"unknown model {model!r}")
+    get_object_or_404(model_class.objects.visible_to(_user(request)), pk=object_id)
+    return [
+        {
+            "time": r.time,
+            "user": r.user.username if r.user else None,
+            "action": r.action,
+            "before": r.before,
+            "after": r.after,
+        }
+        for r in ChangeRecord.objects.filter(
+            model=model_class._meta.label_lower, object_id=object_id
+        ).select_related("user")
+    ]
+
+
+def validation_error_body(exc: ValidationError) -> dict[str, Any]:
+    if hasattr(exc, "message_dict"):
+        errors = [{"field": f, "reason": m} for f, msgs in exc.message_dict.items() for m in msgs]
+    else:
+        errors = [{"field": "", "reason": m} for m in exc.messages]
+    return {"detail": "invalid input", "errors": errors}

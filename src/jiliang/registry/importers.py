@@ -1,0 +1,571 @@
+"""All-or-nothing bulk import of instruments, standards and certificates from CSV or XLSX.
+
+Every row is validated first against the database and the rest of the file; any error
+(file, row, field, reason) means nothing is written. Then rows are written in one
+transaction with bulk inserts, each with its change record.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from jiliang.accounts.audit import snapshot
+from jiliang.accounts.middleware import current_user
+from jiliang.accounts.models import ChangeRecord
+from jiliang.codes import CodeError, check_division_code
+from jiliang.registry import rules
+from jiliang.registry.models import (
+    CatalogueItem,
+    Certificate,
+    ExaminationCertificate,
+    Institution,
+    Instrument,
+    MeasurementStandard,
+    Person,
+    Quantity,
+    ReferenceMaterial,
+    UseArea,
+)
+from jiliang.registry.querysets import is_admin
+
+KINDS = ("instruments", "standards", "certificates")
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class RowError:
+    file: str
+    row: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, row {self.row}, field {self.field!r}: {self.reason}"
+
+
+class ImportRejected(Exception):
+    """The file was not imported; `errors` says why, row by row."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+        shown = "\n".join(str(e) for e in errors[:50])
+        more = f"\n… and {len(errors) - 50} more" if len(errors) > 50 else ""
+        super().__init__(f"{len(errors)} error(s); nothing was imported:\n{shown}{more}")
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    created: int
+    ids: list[int] = field(default_factory=list)
+
+
+Progress = Callable[[int], None]
+
+
+def read_rows(path: Path) -> tuple[list[str], Iterator[dict[str, str]]]:
+    """Header and rows (as strings) of a .csv (UTF-8, BOM allowed) or .xlsx file."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        handle = path.open(encoding="utf-8-sig", newline="")
+        reader = csv.DictReader(handle)
+        header = list(reader.fieldnames or [])
+
+        def rows() -> Iterator[dict[str, str]]:
+            with handle:
+                for row in reader:
+                    yield {k: (v or "").strip() for k, v in row.items() if k is not None}
+
+        return header, rows()
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        values = sheet.iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(values, ())]
+
+        def xrows() -> Iterator[dict[str, str]]:
+            for raw in values:
+                if raw is None or all(v is None for v in raw):
+                    continue
+                yield {h: _cell(v) for h, v in zip(header, raw, strict=False) if h}
+            book.close()
+
+        return header, xrows()
+    raise ImportRejected(
+        [RowError(path.name, 0, "file", f"unsupported file type {suffix!r}; use .csv or .xlsx")]
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+REQUIRED = {
+    "instruments": ["owner_uscc", "name", "serial_number", "division_code"],
+    "standards": [
+        "institution_uscc",
+        "code",
+        "name",
+        "kind",
+        "quantity",
+        "range_min",
+        "range_max",
+        "unit",
+    ],
+    "certificates": [
+        "number",
+        "kind",
+        "instrument_owner_uscc",
+        "instrument_serial",
+        "regulation",
+        "calibration_date",
+        "issued_on",
+        "conclusion",
+    ],
+}
+
+
+class _Checker:
+    """Collects row errors while converting string cells to typed values."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.errors: list[RowError] = []
+        self.row = 0
+
+    def fail(self, field_name: str, reason: str) -> None:
+        self.errors.append(RowError(self.file, self.row, field_name, reason))
+
+    def number(self, row: dict[str, str], name: str, required: bool = False) -> float | None:
+        text = row.get(name, "")
+        if not text:
+            if required:
+                self.fail(name, "is required")
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            self.fail(name, f"{text!r} is not a number")
+            return None
+        if not math.isfinite(value):
+            self.fail(name, f"{text!r} is not a finite number")
+            return None
+        return value
+
+    def date(self, row: dict[str, str], name: str, required: bool = False) -> dt.date | None:
+        text = row.get(name, "")
+        if not text:
+            if required:
+                self.fail(name, "is required")
+            return None
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            self.fail(name, f"{text!r} is not a date (YYYY-MM-DD)")
+            return None
+
+    def choice(
+        self, row: dict[str, str], name: str, choices: Iterable[str], default: str = ""
+    ) -> str:
+        text = row.get(name, "") or default
+        allowed = list(choices)
+        if text not in allowed:
+            self.fail(name, f"{text!r} is not one of {', '.join(allowed)}")
+        return text
+
+
+def _institutions_for(
+    user: Any,
+    uscc_values: set[str],
+    checker: _Checker,
+    field_name: str,
+    rows_uscc: list[tuple[int, str]],
+) -> dict[str, Institution]:
+    found = {i.uscc: i for i in Institution.objects.filter(uscc__in=uscc_values)}
+    for row_no, uscc in rows_uscc:
+        checker.row = row_no
+        institution = found.get(uscc)
+        if institution is None:
+            checker.fail(field_name, f"no institution with unified social credit code {uscc!r}")
+        elif not is_admin(user) and (user is None or user.institution_id != institution.pk):
+            checker.fail(field_name, "you may only import records of your own institution")
+    return found
+
+
+def import_rows(
+    kind: str,
+    rows: Iterable[dict[str, str]],
+    user: Any,
+    *,
+    file: str = "<rows>",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Validate every row, then write them all or none."""
+    if kind not in KINDS:
+        raise ImportRejected(
+            [RowError(file, 0, "kind", f"unknown kind {kind!r}; one of {', '.join(KINDS)}")]
+        )
+    materialised = list(rows)
+    checker = _Checker(file)
+    if not materialised:
+        raise ImportRejected([RowError(file, 0, "file", "no data rows")])
+    missing = [c for c in REQUIRED[kind] if c not in materialised[0]]
+    if missing:
+        raise ImportRejected([RowError(file, 1, c, "required column is missing") for c in missing])
+    builder = {
+        "instruments": _build_instruments,
+        "standards": _build_standards,
+        "certificates": _build_certificates,
+    }[kind]
+    objects, extra = builder(materialised, user, checker)
+    if checker.errors:
+        raise ImportRejected(checker.errors)
+    return _write(kind, objects, extra, user, progress)
+
+
+def import_file(
+    path: Path | str, kind: str, user: Any, progress: Progress | None = None
+) -> ImportResult:
+    path = Path(path)
+    if not path.exists():
+        raise ImportRejected([RowError(str(path), 0, "file", "does not exist")])
+    _, rows = read_rows(path)
+    materialised = []
+    for index, row in enumerate(rows, start=2):
+        row["__row__"] = str(index)
+        materialised.append(row)
+    return import_rows(kind, materialised, user, file=path.name, progress=progress)
+
+
+def _row_no(row: dict[str, str], index: int) -> int:
+    return int(row.get("__row__", index + 2))
+
+
+def _build_instruments(
+    rows: list[dict[str, str]], user: Any, c: _Checker
+) -> tuple[list[Instrument], Any]:
+    owners = _institutions_for(
+        user,
+        {r.get("owner_uscc", "") for r in rows},
+        c,
+        "owner_uscc",
+        [(_row_no(r, i), r.get("owner_uscc", "")) for i, r in enumerate(rows)],
+    )
+    categories = {x.number: x for x in CatalogueItem.objects.all()}
+    quantities = {q.code: q for q in Quantity.objects.all()}
+    standards = {s.code: s.pk for s in MeasurementStandard.objects.only("id", "code")}
+    existing = set(
+        Instrument.objects.filter(owner__in=owners.values()).values_list(
+            "owner_id", "serial_number"
+        )
+    )
+    use_areas = [u.value for u in UseArea]
+    seen: dict[tuple[int, str], int] = {}
+    objects = []
+    for index, row in enumerate(rows):
+        c.row = _row_no(row, index)
+        owner = owners.get(row.get("owner_uscc", ""))
+        for name in ("name", "serial_number"):
+            if not row.get(name):
+                c.fail(name, "is required")
+        try:
+            check_division_code(row.get("division_code", ""), allow_unlisted=True)
+        except CodeError as exc:
+            c.fail("division_code", str(exc))
+        category = None
+        if row.get("category"):
+            category = categories.get(row["category"])
+            if category is None:
+                c.fail("category", f"{row['category']!r} is not a catalogue item number")
+        quantity = None
+        if row.get("quantity"):
+            quantity = quantities.get(row["quantity"])
+            if quantity is None:
+                c.fail("quantity", f"unknown quantity {row['quantity']!r}")
+        use_area = c.choice(row, "use_area", use_areas, default="other")
+        range_min, range_max = c.number(row, "range_min"), c.number(row, "range_max")
+        if range_min is not None and range_max is not None and range_max < range_min:
+            c.fail("range_max", "is below range_min")
+        part_of = None
+        if row.get("part_of_standard"):
+            part_of = standards.get(row["part_of_standard"])
+            if part_of is None:
+                c.fail("part_of_standard", f"no standard with code {row['part_of_standard']!r}")
+        if owner is not None:
+            key = (owner.pk, row.get("serial_number", ""))
+            if key in existing:
+                c.fail("serial_number", f"{key[1]!r} is already registered for this owner")
+            elif key in seen:
+                c.fail("serial_number", f"{key[1]!r} repeats row {seen[key]}")
+            seen[key] = c.row
+        if owner is None:
+            continue
+        objects.append(
+            Instrument(
+                owner=owner,
+                name=row.get("name", ""),
+                category=category,
+                quantity=quantity,
+                use_area=use_area,
+                location=row.get("location", ""),
+                division_code=row.get("division_code", ""),
+                serial_number=row.get("serial_number", ""),
+                maker=row.get("maker", ""),
+                model=row.get("model", ""),
+                cpa_mark=row.get("cpa_mark", ""),
+                range_min=range_min,
+                range_max=range_max,
+                unit=row.get("unit", ""),
+                accuracy_class=row.get("accuracy_class", ""),
+                mpe=c.number(row, "mpe"),
+                part_of_standard_id=part_of,
+            )
+        )
+    return objects, None
+
+
+def _build_standards(
+    rows: list[dict[str, str]], user: Any, c: _Checker
+) -> tuple[list[MeasurementStandard], Any]:
+    owners = _institutions_for(
+        user,
+        {r.get("institution_uscc", "") for r in rows},
+        c,
+        "institution_uscc",
+        [(_row_no(r, i), r.get("institution_uscc", "")) for i, r in enumerate(rows)],
+    )
+    quantities = {q.code: q for q in Quantity.objects.all()}
+    existing_codes = set(MeasurementStandard.objects.values_list("code", flat=True))
+    existing_exam = set(ExaminationCertificate.objects.values_list("number", flat=True))
+    kinds = [k.value for k in MeasurementStandard.Kind]
+    seen: dict[str, int] = {}
+    objects, exams = [], []
+    for index, row in enumerate(rows):
+        c.row = _row_no(row, index)
+        kind = c.choice(row, "kind", kinds)
+        quantity = quantities.get(row.get("quantity", ""))
+        if quantity is None:
+            c.fail("quantity", f"unknown quantity {row.get('quantity')!r}")
+        code = row.get("code", "")
+        if not code:
+            c.fail("code", "is required")
+        elif code in existing_codes:
+            c.fail("code", f"{code!r} is already registered")
+        elif code in seen:
+            c.fail("code", f"{code!r} repeats row {seen[code]}")
+        seen[code] = c.row
+        lo, hi = c.number(row, "range_min", True), c.number(row, "range_max", True)
+        if lo is not None and hi is not None and hi < lo:
+            c.fail("range_max", "is below range_min")
+        standard = MeasurementStandard(
+            institution=owners.get(row.get("institution_uscc", "")),
+            name=row.get("name", ""),
+            kind=kind,
+            code=code,
+            quantity=quantity,
+            range_min=lo or 0.0,
+            range_max=hi or 0.0,
+            unit=row.get("unit", ""),
+            expanded_uncertainty=c.number(row, "expanded_uncertainty"),
+            uncertainty_is_relative=row.get("uncertainty_is_relative", "").lower()
+            in ("1", "true", "yes"),
+            accuracy_class=row.get("accuracy_class", ""),
+            mpe=c.number(row, "mpe"),
+        )
+        if kind == MeasurementStandard.Kind.NATIONAL_PRIMARY and code:
+            try:
+                standard.clean()
+            except ValidationError as exc:
+                for msg in exc.message_dict.get("code", []):
+                    c.fail("code", msg)
+        exam_no = row.get("exam_certificate_number", "")
+        if exam_no:
+            issued = c.date(row, "exam_issued_on", required=True)
+            if exam_no in existing_exam:
+                c.fail("exam_certificate_number", f"{exam_no!r} is already registered")
+            if issued is not None:
+                exams.append((len(objects), exam_no, issued))
+        objects.append(standard)
+    return objects, exams
+
+
+def _build_certificates(
+    rows: list[dict[str, str]], user: Any, c: _Checker
+) -> tuple[list[Certificate], Any]:
+    owner_uscc = {r.get("instrument_owner_uscc", "") for r in rows}
+    issuers_uscc = {r.get("issuer_uscc", "") for r in rows if r.get("issuer_uscc")}
+    institutions = {
+        i.uscc: i for i in Institution.objects.filter(uscc__in=owner_uscc | issuers_uscc)
+    }
+    instruments = {
+        (o, s): pk
+        for pk, o, s in Instrument.objects.filter(owner__uscc__in=owner_uscc).values_list(
+            "id", "owner__uscc", "serial_number"
+        )
+    }
+    standards = {s.code: s.pk for s in MeasurementStandard.objects.only("id", "code")}
+    materials = {m.gbw_number: m.pk for m in ReferenceMaterial.objects.only("id", "gbw_number")}
+    people = {p.registration_number: p.pk for p in Person.objects.only("id", "registration_number")}
+    existing = set(Certificate.objects.values_list("number", flat=True))
+    kinds = [k.value for k in Certificate.Kind]
+    conclusions = [k.value for k in Certificate.Conclusion]
+    seen: dict[str, int] = {}
+    objects, links = [], []
+    for index, row in enumerate(rows):
+        c.row = _row_no(row, index)
+        number = row.get("number", "")
+        if not number:
+            c.fail("number", "is required")
+        elif number in existing:
+            c.fail("number", f"certificate {number!r} already exists (certificates are immutable)")
+        elif number in seen:
+            c.fail("number", f"{number!r} repeats row {seen[number]}")
+        seen[number] = c.row
+        kind = c.choice(row, "kind", kinds)
+        conclusion = c.choice(row, "conclusion", conclusions)
+        issuer = None
+        if row.get("issuer_uscc"):
+            issuer = institutions.get(row["issuer_uscc"])
+            if issuer is None:
+                c.fail("issuer_uscc", f"no institution with code {row['issuer_uscc']!r}")
+            elif not is_admin(user) and (user is None or user.institution_id != issuer.pk):
+                c.fail("issuer_uscc", "you may only import certificates your institution issued")
+        elif not row.get("external_issuer"):
+            c.fail("issuer_uscc", "give issuer_uscc or external_issuer")
+        elif not is_admin(user):
+            owner = institutions.get(row.get("instrument_owner_uscc", ""))
+            if owner is None or user is None or owner.pk != user.institution_id:
+                c.fail(
+                    "external_issuer",
+                    "external certificates may only be imported for your own instruments",
+                )
+        instrument = instruments.get(
+            (row.get("instrument_owner_uscc", ""), row.get("instrument_serial", ""))
+        )
+        if instrument is None:
+            c.fail(
+                "instrument_serial",
+                f"no instrument {row.get('instrument_serial')!r} of owner {row.get('instrument_owner_uscc')!r}",
+            )
+        calibrated = c.date(row, "calibration_date", True)
+        issued = c.date(row, "issued_on", True)
+        valid_until = c.date(row, "valid_until")
+        if calibrated and issued and issued < calibrated:
+            c.fail("issued_on", "is before calibration_date")
+        if calibrated and valid_until and valid_until < calibrated:
+            c.fail("valid_until", "is before calibration_date")
+        if kind == Certificate.Kind.NOTICE and conclusion != Certificate.Conclusion.FAIL:
+            c.fail("conclusion", "a verification result notice records a failure")
+        if kind == Certificate.Kind.VERIFICATION and conclusion != Certificate.Conclusion.PASS:
+            c.fail("conclusion", "a verification certificate records a pass")
+        used_standards = []
+        for code in filter(None, (x.strip() for x in row.get("standards", "").split(";"))):
+            if code not in standards:
+                c.fail("standards", f"no standard with code {code!r}")
+            else:
+                used_standards.append(standards[code])
+        used_materials = []
+        for gbw in filter(None, (x.strip() for x in row.get("materials", "").split(";"))):
+            if gbw not in materials:
+                c.fail("materials", f"no reference material {gbw!r}")
+            else:
+                used_materials.append(materials[gbw])
+        signers = {}
+        for role in ("verifier", "checker", "approver"):
+            reg = row.get(role, "")
+            if reg:
+                if reg not in people:
+                    c.fail(role, f"no registered metrologist {reg!r}")
+                signers[f"{role}_id"] = people.get(reg)
+        objects.append(
+            Certificate(
+                number=number,
+                kind=kind,
+                issuer=issuer,
+                external_issuer=row.get("external_issuer", ""),
+                cmc_reference=row.get("cmc_reference", ""),
+                instrument_id=instrument,
+                regulation=row.get("regulation", ""),
+                calibration_date=calibrated,
+                issued_on=issued,
+                valid_until=valid_until,
+                conclusion=conclusion,
+                accuracy_class=row.get("accuracy_class", ""),
+                **signers,
+            )
+        )
+        links.append((used_standards, used_materials))
+    return objects, links
+
+
+@transaction.atomic
+def _write(
+    kind: str, objects: list[Any], extra: Any, user: Any, progress: Progress | None
+) -> ImportResult:
+    model = type(objects[0])
+    created: list[Any] = []
+    for start in range(0, len(objects), BATCH):
+        chunk = model.objects.bulk_create(objects[start : start + BATCH])
+        created.extend(chunk)
+        if progress:
+            progress(len(chunk))
+    if kind == "standards":
+        ExaminationCertificate.objects.bulk_create(
+            ExaminationCertificate(
+                standard=created[index],
+                number=number,
+                issued_on=issued,
+                valid_until=rules.examination_valid_until(issued),
+            )
+            for index, number, issued in extra
+        )
+    if kind == "certificates":
+        s_through = Certificate.standards_used.through
+        m_through = Certificate.materials_used.through
+        s_rows, m_rows = [], []
+        for cert, (stds, mats) in zip(created, extra, strict=True):
+            s_rows += [s_through(certificate_id=cert.pk, measurementstandard_id=s) for s in stds]
+            m_rows += [m_through(certificate_id=cert.pk, referencematerial_id=m) for m in mats]
+        s_through.objects.bulk_create(s_rows, batch_size=BATCH)
+        m_through.objects.bulk_create(m_rows, batch_size=BATCH)
+    who = (
+        user
+        if user is not None and getattr(user, "is_authenticated", False)
+        else current_user.get()
+    )
+    label = model._meta.label_lower
+    ChangeRecord.objects.bulk_create(
+        (
+            ChangeRecord(
+                user=who,
+                model=label,
+                object_id=str(o.pk),
+                object_repr=str(o)[:200],
+                action=ChangeRecord.Action.CREATE,
+                before=None,
+                after=snapshot(o),
+            )
+            for o in created
+        ),
+        batch_size=BATCH,
+    )
+    return ImportResult(kind, len(created), [o.pk for o in created])

@@ -1,0 +1,251 @@
+"""All-or-nothing import: a bad row anywhere means nothing is written, with file/row/field/reason."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+
+from jiliang.accounts.models import ChangeRecord
+from jiliang.registry import importers
+from jiliang.registry.models import (
+    Certificate,
+    ExaminationCertificate,
+    Instrument,
+    MeasurementStandard,
+)
+
+INSTRUMENT_HEADER = [
+    "owner_uscc",
+    "name",
+    "serial_number",
+    "division_code",
+    "category",
+    "use_area",
+    "range_min",
+    "range_max",
+    "unit",
+    "mpe",
+]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def scale_rows(world: Any, n: int) -> list[list[Any]]:
+    return [
+        [
+            world.market.uscc,
+            "电子计价秤",
+            f"S-{i:04d}",
+            "370303",
+            "C01",
+            "trade",
+            0.04,
+            15,
+            "kg",
+            0.01,
+        ]
+        for i in range(n)
+    ]
+
+
+def test_good_csv_imports_with_change_records(world, tmp_path) -> None:
+    path = write_csv(tmp_path / "scales.csv", INSTRUMENT_HEADER, scale_rows(world, 25))
+    calls: list[int] = []
+    result = importers.import_file(
+        path, "instruments", world.users["market"], progress=calls.append
+    )
+    assert result.created == 25 and sum(calls) == 25
+    assert Instrument.objects.filter(owner=world.market).count() == 26
+    assert (
+        ChangeRecord.objects.filter(
+            model="registry.instrument", action="create", user=world.users["market"]
+        ).count()
+        == 25
+    )
+
+
+def test_one_bad_row_imports_nothing_and_names_every_error(world, tmp_path) -> None:
+    rows = scale_rows(world, 10)
+    rows[3][3] = "990303"  # no such province
+    rows[6][8 - 1] = "lots"  # range_max not a number
+    rows[8][2] = "S-0001"  # repeats row 3 (file row numbers start at 2)
+    rows[9][4] = "C99"
+    path = write_csv(tmp_path / "bad.csv", INSTRUMENT_HEADER, rows)
+    before = Instrument.objects.count()
+    with pytest.raises(importers.ImportRejected) as caught:
+        importers.import_file(path, "instruments", world.users["market"])
+    messages = [str(e) for e in caught.value.errors]
+    assert messages == [
+        "bad.csv, row 5, field 'division_code': 99 is not a province-level code of GB/T 2260",
+        "bad.csv, row 8, field 'range_max': 'lots' is not a number",
+        "bad.csv, row 10, field 'serial_number': 'S-0001' repeats row 3",
+        "bad.csv, row 11, field 'category': 'C99' is not a catalogue item number",
+    ]
+    assert Instrument.objects.count() == before
+
+
+def test_missing_column_and_empty_file(world, tmp_path) -> None:
+    path = write_csv(tmp_path / "cols.csv", ["owner_uscc", "name"], [[world.market.uscc, "x"]])
+    with pytest.raises(importers.ImportRejected, match="serial_number"):
+        importers.import_file(path, "instruments", world.users["market"])
+    empty = write_csv(tmp_path / "empty.csv", INSTRUMENT_HEADER, [])
+    with pytest.raises(importers.ImportRejected, match="no data rows"):
+        importers.import_file(empty, "instruments", world.users["market"])
+    other = tmp_path / "x.json"
+    other.write_text("{}")
+    with pytest.raises(importers.ImportRejected, match="unsupported file type"):
+        importers.import_file(other, "instruments", world.users["market"])
+
+
+def test_cannot_import_for_another_institution(world, tmp_path) -> None:
+    path = write_csv(tmp_path / "s.csv", INSTRUMENT_HEADER, scale_rows(world, 2))
+    with pytest.raises(importers.ImportRejected, match="your own institution"):
+        importers.import_file(path, "instruments", world.users["taxi"])
+
+
+def test_xlsx_import(world, tmp_path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(INSTRUMENT_HEADER)
+    for row in scale_rows(world, 3):
+        sheet.append(row)
+    book.save(tmp_path / "scales.xlsx")
+    result = importers.import_file(tmp_path / "scales.xlsx", "instruments", world.users["market"])
+    assert result.created == 3
+
+
+def test_standards_with_examination_certificate_validity_from_rule(world, tmp_path) -> None:
+    header = [
+        "institution_uscc",
+        "code",
+        "name",
+        "kind",
+        "quantity",
+        "range_min",
+        "range_max",
+        "unit",
+        "expanded_uncertainty",
+        "exam_certificate_number",
+        "exam_issued_on",
+    ]
+    path = write_csv(
+        tmp_path / "std.csv",
+        header,
+        [
+            [
+                world.city.uscc,
+                "ZB-M1-001",
+                "M1 weights",
+                "social_public",
+                "mass",
+                0.001,
+                50,
+                "kg",
+                0.00005,
+                "[2025]鲁量标淄证字第001号",
+                "2025-02-01",
+            ],
+        ],
+    )
+    importers.import_file(path, "standards", world.users["zibo_lab"])
+    exam = ExaminationCertificate.objects.get(standard__code="ZB-M1-001")
+    assert str(exam.valid_until) == "2029-01-31"
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        header,
+        [
+            [world.city.uscc, "GJJ(X)01", "p", "national_primary", "mass", 1, 1, "kg", "", "", ""],
+        ],
+    )
+    with pytest.raises(importers.ImportRejected, match="not a primary standard code"):
+        importers.import_file(bad, "standards", world.users["admin"])
+    assert not MeasurementStandard.objects.filter(code="GJJ(X)01").exists()
+
+
+def test_certificates_import_links_standards_and_rejects_inconsistency(world, tmp_path) -> None:
+    header = [
+        "number",
+        "kind",
+        "issuer_uscc",
+        "instrument_owner_uscc",
+        "instrument_serial",
+        "regulation",
+        "calibration_date",
+        "issued_on",
+        "valid_until",
+        "conclusion",
+        "standards",
+    ]
+    ok = [
+        [
+            "ZB-2026-0001",
+            "verification",
+            world.city.uscc,
+            world.market.uscc,
+            "SCALE-0001",
+            "JJG 539-2016",
+            "2026-01-05",
+            "2026-01-06",
+            "2027-01-04",
+            "pass",
+            "ZB-F1-001",
+        ]
+    ]
+    importers.import_file(
+        write_csv(tmp_path / "ok.csv", header, ok), "certificates", world.users["zibo_lab"]
+    )
+    assert list(
+        Certificate.objects.get(number="ZB-2026-0001").standards_used.values_list("code", flat=True)
+    ) == ["ZB-F1-001"]
+    bad = [
+        [
+            "ZB-2026-0001",
+            "verification",
+            world.city.uscc,
+            world.market.uscc,
+            "SCALE-0001",
+            "JJG 539-2016",
+            "2026-01-05",
+            "2026-01-04",
+            "",
+            "pass",
+            "NOPE",
+        ],
+        [
+            "ZB-2026-0002",
+            "notice",
+            world.city.uscc,
+            world.market.uscc,
+            "SCALE-9999",
+            "JJG 539-2016",
+            "2026-13-01",
+            "2026-01-06",
+            "",
+            "pass",
+            "",
+        ],
+    ]
+    with pytest.raises(importers.ImportRejected) as caught:
+        importers.import_file(
+            write_csv(tmp_path / "bad.csv", header, bad), "certificates", world.users["zibo_lab"]
+        )
+    fields = [(e.row, e.field) for e in caught.value.errors]
+    assert fields == [
+        (2, "number"),
+        (2, "issued_on"),
+        (2, "standards"),
+        (3, "instrument_serial"),
+        (3, "calibration_date"),
+        (3, "conclusion"),
+    ]
+    assert not Certificate.objects.filter(number="ZB-2026-0002").exists()
