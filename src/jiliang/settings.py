@@ -39,6 +39,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "jiliang.accounts",
     "jiliang.registry",
+    "jiliang.calibration",
+    "jiliang.ledger",
+    "jiliang.taximeters",
+    "jiliang.comparisons",
+    "jiliang.intervals",
+    "jiliang.lots",
 ]
 
 MIDDLEWARE = [

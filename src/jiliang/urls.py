@@ -8,5 +8,11 @@ urlpatterns = [
     path("api/", api.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("calibration/", include("jiliang.calibration.urls")),
+    path("ledger/", include("jiliang.ledger.urls")),
+    path("taximeters/", include("jiliang.taximeters.urls")),
+    path("comparisons/", include("jiliang.comparisons.urls")),
+    path("intervals/", include("jiliang.intervals.urls")),
+    path("lots/", include("jiliang.lots.urls")),
     path("", include("jiliang.registry.urls")),
 ]

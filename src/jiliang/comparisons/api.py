@@ -1,0 +1,5 @@
+"""REST endpoints of the comparisons app."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IntervalsConfig(AppConfig):
+    name = "jiliang.intervals"
+    label = "intervals"

@@ -1,0 +1,5 @@
+"""REST endpoints of the ledger app."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""REST endpoints of the taximeters app."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TaximetersConfig(AppConfig):
+    name = "jiliang.taximeters"
+    label = "taximeters"
