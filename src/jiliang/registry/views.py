@@ -132,7 +132,9 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def person_list(request: HttpRequest) -> HttpResponse:
-    qs = Person.objects.visible_to(request.user).select_related("institution")
+    qs = (
+        Person.objects.visible_to(request.user).select_related("institution").order_by("name", "id")
+    )
     return _list(request, qs, forms.PersonFilter, "registry/person_list.html")
 
 
@@ -200,7 +202,11 @@ def standard_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def material_list(request: HttpRequest) -> HttpResponse:
-    qs = ReferenceMaterial.objects.visible_to(request.user).select_related("producer")
+    qs = (
+        ReferenceMaterial.objects.visible_to(request.user)
+        .select_related("producer")
+        .order_by("gbw_number")
+    )
     return _list(
         request, qs, forms.MaterialFilter, "registry/material_list.html", {"today": _today()}
     )
@@ -358,7 +364,11 @@ def catalogue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def scheme_list(request: HttpRequest) -> HttpResponse:
-    qs = VerificationScheme.objects.visible_to(request.user).select_related("quantity")
+    qs = (
+        VerificationScheme.objects.visible_to(request.user)
+        .select_related("quantity")
+        .order_by("code")
+    )
     return _list(request, qs, forms.SchemeFilter, "registry/scheme_list.html")
 
 
@@ -570,6 +580,7 @@ def due(request: HttpRequest) -> HttpResponse:
         "total": len(entries),
         "recall": recall,
         "export_query": _query_without(request),
+        "listed": True,
     }
     return render(request, "registry/due.html", context)
 
