@@ -36,7 +36,12 @@ from jiliang.stats._plots import (
     plot_oc_curve,
     plot_reliability,
 )
-from jiliang.stats._reliability import RELIABILITY_MODELS, ReliabilityModel, reliability_model
+from jiliang.stats._reliability import (
+    RELIABILITY_MODELS,
+    ReliabilityModel,
+    reliability_model,
+    solve_reliability_interval,
+)
 from jiliang.stats._robust import RobustEstimate, algorithm_a
 from jiliang.stats._sampling import (
     AttributePlan,
@@ -96,6 +101,7 @@ __all__ = [
     "read_comparison_csv",
     "read_s2_csv",
     "reliability_model",
+    "solve_reliability_interval",
     "variables_decision",
     "variables_plan",
 ]

@@ -14,7 +14,11 @@ from scipy import stats as sps
 
 from jiliang.stats import _data
 from jiliang.stats._errors import StatsInputError
-from jiliang.stats._reliability import RELIABILITY_MODELS, ReliabilityModel
+from jiliang.stats._reliability import (
+    RELIABILITY_MODELS,
+    ReliabilityModel,
+    solve_reliability_interval,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -126,7 +130,8 @@ def interval_a3(
     if r0 < target:
         factor = max(10.0 ** ((r0 - target) * q), 1.0 / a)
     elif r0 > target:
-        factor = a if q >= 1.0 else min(10.0 ** ((r0 - target) / (1.0 - q)), a)
+        exponent = (r0 - target) / (1.0 - q) if q < 1.0 else math.inf
+        factor = a if exponent >= math.log10(a) else 10.0**exponent
     else:
         factor = 1.0
     calculated = interval * factor
@@ -267,30 +272,6 @@ def fit_reliability_model(model: ReliabilityModel, data: BinnedReliability) -> t
     return tuple(float(v) for v in np.exp(best[1]))
 
 
-def solve_interval(
-    model: ReliabilityModel, theta: tuple[float, ...], target: float, t_hint: float
-) -> float | None:
-    """Smallest t > 0 with R(t) = target, or None when R starts at or below the target
-    or never falls to it within 10^6 times ``t_hint``."""
-
-    def f(t: float) -> float:
-        return float(model.reliability(t, theta)) - target
-
-    lo = 1e-9 * t_hint
-    if f(lo) <= 0.0:
-        return None
-    hi = t_hint
-    while f(hi) > 0.0:
-        hi *= 2.0
-        if hi > 1e6 * t_hint:
-            return None
-    # first crossing: step from lo so that non-monotone fits cannot skip one
-    grid = np.linspace(lo, hi, 257)
-    vals = np.array([f(float(v)) for v in grid])
-    idx = int(np.argmax(vals <= 0.0))
-    return float(optimize.brentq(f, float(grid[idx - 1]), float(grid[idx]), xtol=1e-10 * hi))
-
-
 def interval_s2(data: BinnedReliability, target: float) -> S2Result:
     """NCSLI RP-1 Method S2: fit every reliability model, test each by the F test, and
     recommend the interval of the model with the best figure of merit.
@@ -322,8 +303,8 @@ def interval_s2(data: BinnedReliability, target: float) -> S2Result:
                 c = float(sps.f.cdf(sl2 / se2, k - m, n_total - k))
             else:
                 c = 1.0 if sl2 > 1e-12 else 0.0
-        interval = solve_interval(model, theta, target, float(np.max(t)))
-        t_r = solve_interval(model, theta, 1.0 - target, float(np.max(t)))
+        interval = solve_reliability_interval(model, theta, target, float(np.max(t)))
+        t_r = solve_reliability_interval(model, theta, 1.0 - target, float(np.max(t)))
         raw.append((model, theta, ll, interval, c, t_r if t_r is not None else 0.0))
     fits: list[ModelFit] = []
     for model, theta, ll, interval, c, t_r in raw:

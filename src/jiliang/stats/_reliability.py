@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy import optimize
 from scipy import stats as sps
 
 FloatArray = npt.NDArray[np.float64]
@@ -84,7 +85,8 @@ class ReliabilityModel:
 
     def reliability(self, t: FloatArray | float, theta: tuple[float, ...]) -> FloatArray:
         """R(t) for this model; t may be a scalar or an array (t >= 0)."""
-        return np.asarray(self.function(np.asarray(t, dtype=float), theta), dtype=float)
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            return np.asarray(self.function(np.asarray(t, dtype=float), theta), dtype=float)
 
 
 RELIABILITY_MODELS: tuple[ReliabilityModel, ...] = (
@@ -150,3 +152,28 @@ def reliability_model(name: str) -> ReliabilityModel:
             return model
     known = ", ".join(m.name for m in RELIABILITY_MODELS)
     raise KeyError(f"unknown reliability model {name!r}; known: {known}")
+
+
+def solve_reliability_interval(
+    model: ReliabilityModel, theta: tuple[float, ...], target: float, t_hint: float
+) -> float | None:
+    """Smallest t >= 0 with R(t) = target, or None when R(0) is at or below the target or R
+    never falls to it within 10^6 times ``t_hint``."""
+
+    def f(t: float) -> float:
+        return float(model.reliability(t, theta)) - target
+
+    if f(0.0) <= 0.0:
+        return None
+    hi = t_hint
+    while f(hi) > 0.0:
+        hi *= 2.0
+        if hi > 1e6 * t_hint:
+            return None
+    # first crossing on a geometric grid, so that very steep starts are resolved too
+    grid = np.concatenate([[0.0], np.geomspace(1e-300, hi, 2048)])
+    vals = model.reliability(grid, theta) - target
+    idx = int(np.argmax(vals <= 0.0))
+    return float(
+        optimize.brentq(f, float(grid[idx - 1]), float(grid[idx]), xtol=1e-300, rtol=1e-14)
+    )
