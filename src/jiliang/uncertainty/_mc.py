@@ -423,8 +423,10 @@ def evaluate_adaptive(
             _run_batch(model, samplers, rng, size, ys[:, start : start + size])
         if ref is None:
             ref = ys[:, :big_m].mean(axis=1)
-        if kept is None:
-            kept = ys[:, : min(keep, ys.shape[1])].copy()
+        have = 0 if kept is None else kept.shape[1]
+        if have < keep:
+            extra = ys[:, : keep - have].copy()
+            kept = extra if kept is None else np.concatenate([kept, extra], axis=1)
         seqs = ys.reshape(m, nb_eff, big_m)
         d = seqs - ref[:, None, None]
         s1 = d.sum(axis=2).T  # (nb, m)

@@ -8,6 +8,7 @@ safe expression parser, and YAML is read only with the safe loader.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 Lines = dict[tuple[str, ...], int]
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 TOP_KEYS = {
     "title",
@@ -140,6 +142,8 @@ class _Ctx:
     def num(
         self, val: Any, path: tuple[str, ...], *, positive: bool = False, allow_inf: bool = False
     ) -> float:
+        if isinstance(val, str) and _NUMBER.match(val.strip()):
+            val = float(val)  # YAML 1.1 reads 2e-6 (no dot) as text
         if isinstance(val, bool) or not isinstance(val, (int, float)):
             if allow_inf and isinstance(val, str) and val.strip().lower() in ("inf", "infinity"):
                 return math.inf
