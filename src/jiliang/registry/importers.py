@@ -22,7 +22,7 @@ from jiliang.accounts.audit import snapshot
 from jiliang.accounts.middleware import current_user
 from jiliang.accounts.models import ChangeRecord
 from jiliang.codes import CodeError, check_division_code
-from jiliang.registry import rules
+from jiliang.registry import rules, signals
 from jiliang.registry.models import (
     CatalogueItem,
     Certificate,
@@ -547,6 +547,9 @@ def _write(
             m_rows += [m_through(certificate_id=cert.pk, referencematerial_id=m) for m in mats]
         s_through.objects.bulk_create(s_rows, batch_size=BATCH)
         m_through.objects.bulk_create(m_rows, batch_size=BATCH)
+        transaction.on_commit(
+            lambda: signals.certificates_imported.send(sender=Certificate, certificates=created)
+        )
     who = (
         user
         if user is not None and getattr(user, "is_authenticated", False)

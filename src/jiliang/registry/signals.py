@@ -1,0 +1,6 @@
+"""Signals other apps listen to (the registry never imports them)."""
+
+from django.dispatch import Signal
+
+# Sent after a bulk import of certificates commits: kwargs `certificates` (list of Certificate).
+certificates_imported = Signal()
