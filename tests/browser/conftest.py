@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -43,3 +44,60 @@ def page(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What the browser test opens, from the demo dataset (or the shared world without it)."""
+
+    password: str
+    owner: str  # a user who owns an instrument with a valid chain
+    instrument_id: int
+    primary_code: str
+    lab: str  # a laboratory user that issues certificates with `standard_code`
+    standard_code: str
+    broken_user: str
+    broken_instrument_id: int
+
+
+def _demo_scenario() -> Scenario | None:
+    """The demo dataset of jiliang.registry.demo, when that module is present."""
+    try:
+        from jiliang.registry.demo import DEMO_PASSWORD, build_demo
+    except ImportError:
+        return None
+    from jiliang.registry.models import Instrument
+
+    summary = build_demo()
+    valid = Instrument.objects.get(pk=summary.highlights["valid_chain_instrument"])
+    standard = valid.certificates.order_by("-calibration_date").first().standards_used.first()
+    return Scenario(
+        password=DEMO_PASSWORD,
+        owner="market",
+        instrument_id=valid.pk,
+        primary_code="GJJ(力)0101",
+        lab="zibo_lab",
+        standard_code=standard.code,
+        broken_user="zibo_lab",
+        broken_instrument_id=summary.highlights["broken_chain_instrument"],
+    )
+
+
+@pytest.fixture
+def scenario(transactional_db: Any) -> Scenario:
+    demo = _demo_scenario()
+    if demo is not None:
+        return demo
+    from tests.conftest import make_world
+
+    world = make_world()
+    return Scenario(
+        password="pw-test-123",
+        owner="market",
+        instrument_id=world.scale.pk,
+        primary_code="GJJ(力)0101",
+        lab="zibo_lab",
+        standard_code=world.f1.code,
+        broken_user="taxi",
+        broken_instrument_id=world.taxi_meter.pk,
+    )

@@ -9,16 +9,18 @@ from typing import Any
 
 import pytest
 
+from jiliang.registry.models import Certificate, MeasurementStandard
+
 SHOTS = Path("/tmp/jiliang-browser")
-PASSWORD = "pw-test-123"  # set by tests/conftest.py make_world()
 
 pytestmark = pytest.mark.browser
 
 
-def login(page: Any, base: str, username: str) -> None:
+def login(page: Any, base: str, username: str, password: str) -> None:
+    page.context.clear_cookies()
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
+    page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
 
@@ -28,38 +30,47 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def test_instrument_chain_up_to_primary_and_trace_down(live_server, world, page) -> None:
-    base = live_server.url
-    login(page, base, "market")
+def test_instrument_chain_up_to_primary_and_trace_down(live_server, scenario, page) -> None:
+    base, s = live_server.url, scenario
+    login(page, base, s.owner, s.password)
+    assert page.locator(".tile").count() >= 5
     shot(page, "home")
-    page.goto(f"{base}/instruments/")
-    page.click("text=电子计价秤 Retail scale")
-    assert "SCALE-0001" in page.inner_text("h1")
+    page.goto(f"{base}/instruments/{s.instrument_id}/")
     shot(page, "instrument")
     page.click("#trace-up-link")
-    chain = page.inner_text("#chain")
-    # Scale ← ZB-2025-0001 (F1 weights) ← SD-2025-0001 (E2 weights) ← NIM-2025-0001 ← primary
-    for number in ("ZB-2025-0001", "SD-2025-0001", "NIM-2025-0001", "GJJ(力)0101"):
-        assert number in chain
-    assert "国家计量基准" in page.inner_text("#verdict")
+    page.wait_for_selector("#chain")
+    assert s.primary_code in page.inner_text("#chain")
+    assert s.primary_code in page.inner_text("#verdict .terminals")
+    assert page.locator("#chain .node.terminal").count() >= 1
     shot(page, "trace_up")
 
-    page.goto(f"{base}/accounts/login/")  # a laboratory sees the standards' dependants
-    page.context.clear_cookies()
-    login(page, base, "zibo_lab")
-    page.goto(f"{base}/standards/")
-    page.click("text=ZB-F1-001")
+    login(page, base, s.lab, s.password)
+    page.goto(f"{base}/standards/?q={s.standard_code}")
+    page.get_by_role("link", name=s.standard_code, exact=True).click()
     shot(page, "standard")
     page.click("text=向下追踪")
-    assert "ZB-2025-0001" in page.inner_text("main")
+    page.wait_for_selector("#certificate-count")
+    standard = MeasurementStandard.objects.get(code=s.standard_code)
+    newest = (
+        Certificate.objects.filter(standards_used=standard)
+        .order_by("-calibration_date", "-id")
+        .first()
+    )
+    assert newest.number in page.inner_text("main")
+    assert int(page.inner_text("#certificate-count")) >= 1
     shot(page, "trace_down")
 
 
-def test_broken_chain_shows_its_reason(live_server, world, page) -> None:
-    base = live_server.url
-    login(page, base, "taxi")
-    page.goto(f"{base}/instruments/{world.taxi_meter.pk}/trace-up/")
+def test_broken_chain_shows_its_reason(live_server, scenario, page) -> None:
+    base, s = live_server.url, scenario
+    login(page, base, s.broken_user, s.password)
+    page.goto(f"{base}/instruments/{s.broken_instrument_id}/trace-up/")
     verdict = page.inner_text("#verdict")
-    assert "missing link: no certificate for TAXI-0001" in verdict
-    assert page.locator("#chain li.problem").count() >= 1
+    assert "溯源链存在问题" in verdict and "The chain is broken" in verdict
+    problems = page.locator("#verdict li.problem")
+    assert problems.count() >= 1
+    # every problem names its kind and its reason, e.g. "证书过期 certificate expired: …"
+    reason = problems.first.inner_text()
+    assert ":" in reason and len(reason.split(":", 1)[1].strip()) > 10
+    assert page.locator("#chain .node.broken").count() >= 1
     shot(page, "broken_chain")
