@@ -54,7 +54,7 @@ def parse_time(text: Any, where: str) -> datetime:
     if not isinstance(text, str) or not _TIME_RE.match(text):
         raise PackageError(f"{where}: {text!r} must be UTC time 'YYYY-MM-DDTHH:MM:SSZ'")
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
     except ValueError as exc:
         raise PackageError(f"{where}: {text!r}: {exc}") from None
 
@@ -93,7 +93,10 @@ class TariffPackage:
             raise PackageError(f"version {self.version!r} must be an integer")
         if not 1 <= self.version <= 2**53 - 1:
             raise PackageError(f"version {self.version} must be between 1 and 2**53 - 1")
-        object.__setattr__(self, "effective_at", parse_time(format_time(self.effective_at), "t"))
+        if self.effective_at.tzinfo is None:
+            raise PackageError("effective_at must be timezone-aware (UTC)")
+        moment = self.effective_at.astimezone(UTC).replace(microsecond=0)
+        object.__setattr__(self, "effective_at", moment)
 
     def to_record(self) -> LogRecord:
         """The package as a transparency-log record."""

@@ -10,6 +10,7 @@ names, no whitespace, strings escaped as ECMAScript JSON.stringify does, UTF-8 o
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,20 +31,22 @@ _ESCAPES = {
 }
 
 
+_SPECIAL = re.compile(r'[\x00-\x1f"\\\ud800-\udfff]')
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    return _ESCAPES.get(ch) or f"\\u{ord(ch):04x}"
+
+
 def _string(s: str, where: str) -> str:
-    out = ['"']
-    for ch in s:
-        code = ord(ch)
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif code < 0x20:
-            out.append(f"\\u{code:04x}")
-        elif 0xD800 <= code <= 0xDFFF:
-            raise RecordError(f"{where}: lone surrogate U+{code:04X} is not valid Unicode")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+    special = _SPECIAL.search(s)
+    if special is None:
+        return f'"{s}"'
+    for ch in s[special.start() :]:
+        if 0xD800 <= ord(ch) <= 0xDFFF:
+            raise RecordError(f"{where}: lone surrogate U+{ord(ch):04X} is not valid Unicode")
+    return '"' + _SPECIAL.sub(_escape, s) + '"'
 
 
 def _utf16_key(s: str) -> bytes:
@@ -74,7 +77,9 @@ def _encode(value: Any, where: str, depth: int, out: list[str]) -> None:
             if not isinstance(key, str):
                 raise RecordError(f"{where}: object key {key!r} is not a string")
         out.append("{")
-        for i, key in enumerate(sorted(value, key=_utf16_key)):
+        # Code-point order equals UTF-16 order unless a key has a character above U+FFFF.
+        keys = sorted(value) if all(k.isascii() for k in value) else sorted(value, key=_utf16_key)
+        for i, key in enumerate(keys):
             if i:
                 out.append(",")
             out.append(_string(key, f"{where}.{key}"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -240,11 +241,14 @@ class Note:
     signatures: tuple[NoteSignature, ...]
 
 
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
+
+
 def _check_text(text: str, what: str) -> None:
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        for ch in line:
-            if ord(ch) < 0x20:
-                raise NoteError(f"{what} line {lineno}: control character U+{ord(ch):04X}")
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        lineno = text.count("\n", 0, bad.start()) + 1
+        raise NoteError(f"{what} line {lineno}: control character U+{ord(bad.group()):04X}")
 
 
 def parse_note(data: str | bytes) -> Note:

@@ -50,8 +50,9 @@ class LogRecord:
             raise RecordError(f"schema_version {self.schema_version!r} must be an integer >= 1")
         if not isinstance(self.body, Mapping):
             raise RecordError(f"body must be a JSON object, got {type(self.body).__name__}")
-        canonical_json(self.body)  # validates the subset now, not at hashing time
         object.__setattr__(self, "body", MappingProxyType(dict(self.body)))
+        # Serialise once: validates the subset now (not at hashing time) and caches the bytes.
+        object.__setattr__(self, "_canonical", canonical_json(self.to_json_value()))
 
     def to_json_value(self) -> dict[str, Any]:
         """The envelope as a plain dict."""
@@ -63,7 +64,8 @@ class LogRecord:
 
     def canonical_bytes(self) -> bytes:
         """The leaf data: canonical JSON of the envelope."""
-        return canonical_json(self.to_json_value())
+        canonical: bytes = self.__dict__["_canonical"]
+        return canonical
 
     def leaf_hash(self) -> bytes:
         """SHA-256(0x00 || canonical bytes): the value the Merkle tree commits to."""

@@ -1,0 +1,136 @@
+"""Benchmark the trust core: append rate, proofs at 10^7 leaves, full audit.
+
+Run: .venv/bin/python benchmarks/trust_log.py [--leaves 10000000] [--append 200000]
+     [--audit 1000000]
+Prints figures; nothing is asserted (see docs/benchmarks/trust.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import statistics
+import time
+
+from jiliang.trust import (
+    Checkpoint,
+    LogRecord,
+    MemoryNodeStore,
+    MerkleLog,
+    audit_log,
+    leaf_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+
+
+def _record(i: int) -> LogRecord:
+    return LogRecord("certificate.issued", 1, {"number": f"JL-2026-{i:07d}", "value": "10.000 02"})
+
+
+def bench_append(n: int) -> None:
+    """Timed: build the record (validation + canonical JSON), leaf-hash it, update the store."""
+    log = MerkleLog()
+    t0 = time.perf_counter()
+    for i in range(n):
+        log.append(_record(i).canonical_bytes())
+    dt = time.perf_counter() - t0
+    print(f"append one at a time (record + canonical JSON + hash + store): {n / dt:,.0f} records/s")
+    log2 = MerkleLog()
+    t0 = time.perf_counter()
+    for start in range(0, n, 1000):
+        log2.append_many(_record(i).canonical_bytes() for i in range(start, min(n, start + 1000)))
+    dt = time.perf_counter() - t0
+    print(f"append in batches of 1000:                                     {n / dt:,.0f} records/s")
+    assert log.root() == log2.root()
+
+
+def build_levels(n: int) -> list[bytes]:
+    """All complete-subtree levels for n leaves, with hashlib (bulk, not via MerkleLog)."""
+    sha = hashlib.sha256
+    level = b"".join(sha(b"\x00" + b"record %d" % i).digest() for i in range(n))
+    levels = [level]
+    while len(level) >= 64:
+        mv = memoryview(level)
+        count = len(level) // 64
+        level = b"".join(sha(b"\x01" + mv[64 * i : 64 * i + 64]).digest() for i in range(count))
+        levels.append(level)
+    return levels
+
+
+def bench_proofs(n: int, samples: int = 2000) -> None:
+    t0 = time.perf_counter()
+    levels = build_levels(n)
+    build = time.perf_counter() - t0
+    store = MemoryNodeStore.from_levels(levels, n)
+    log = MerkleLog(store)
+    root = log.root()
+    print(f"built stored levels for {n:,} leaves with hashlib in {build:.1f} s")
+    print(f"load average when proofs start: {os.getloadavg()[0]:.1f} (2-core machine)")
+    rng = random.Random(1)
+    times = []
+    for _ in range(samples):
+        i = rng.randrange(n)
+        t = time.perf_counter()
+        proof = log.inclusion_proof(i)
+        times.append(time.perf_counter() - t)
+        verify_inclusion(i, n, leaf_hash(b"record %d" % i), proof, root)
+    times.sort()
+    print(
+        f"inclusion proof at {n:,} leaves: median {statistics.median(times) * 1e3:.3f} ms, "
+        f"mean {statistics.mean(times) * 1e3:.3f} ms, "
+        f"p99 {times[int(0.99 * len(times))] * 1e3:.3f} ms, max {times[-1] * 1e3:.3f} ms "
+        f"({samples} random leaves, each verified)"
+    )
+    times = []
+    for _ in range(samples):
+        m = rng.randrange(1, n)
+        t = time.perf_counter()
+        proof = log.consistency_proof(m)
+        times.append(time.perf_counter() - t)
+        verify_consistency(m, n, proof, log.root(m), root)
+    times.sort()
+    print(
+        f"consistency proof to {n:,} leaves: median {statistics.median(times) * 1e3:.3f} ms, "
+        f"mean {statistics.mean(times) * 1e3:.3f} ms, "
+        f"p99 {times[int(0.99 * len(times))] * 1e3:.3f} ms"
+    )
+    # historical root at a random size (what a checkpoint lookup costs)
+    t = time.perf_counter()
+    for _ in range(samples):
+        log.root(rng.randrange(1, n))
+    print(f"historical root at a random size: {(time.perf_counter() - t) / samples * 1e3:.3f} ms")
+
+
+def bench_audit(n: int) -> None:
+    records = [_record(i) for i in range(n)]
+    log = MerkleLog()
+    log.append_many(r.canonical_bytes() for r in records)
+    cp = Checkpoint("jiliang.example/log", n, log.root())
+    t0 = time.perf_counter()
+    hashes: list[bytes | None] = [r.leaf_hash() for r in records]
+    t1 = time.perf_counter()
+    report = audit_log(hashes, log.store, [cp])
+    t2 = time.perf_counter()
+    assert report.ok
+    print(
+        f"audit (ledger verify core) over {n:,} records: recompute leaf hashes {t1 - t0:.1f} s "
+        f"+ compare tree and checkpoint {t2 - t1:.1f} s = {t2 - t0:.1f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--leaves", type=int, default=10_000_000)
+    parser.add_argument("--append", type=int, default=200_000)
+    parser.add_argument("--audit", type=int, default=1_000_000)
+    args = parser.parse_args()
+    bench_append(args.append)
+    bench_proofs(args.leaves)
+    bench_audit(args.audit)
+
+
+if __name__ == "__main__":
+    main()
