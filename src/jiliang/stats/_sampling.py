@@ -111,15 +111,9 @@ def attribute_plan(
     if alpha + beta >= 1.0:
         raise StatsInputError("alpha + beta must be below 1", field="beta")
     cap = int(_data.number("sampling", "attributes", "max_sample_size"))
-    if lot is None:
-        ns = np.arange(1, cap + 1)
-        c_hi = np.asarray(sps.binom.ppf(beta, ns, p2), dtype=float)
-        c_hi = np.where(sps.binom.cdf(c_hi, ns, p2) > beta, c_hi - 1, c_hi)
-        ok = (c_hi >= 0) & (sps.binom.cdf(np.maximum(c_hi, 0), ns, p1) >= 1.0 - alpha)
-        dist: Distribution = "binomial"
-        q1: float = p1
-        q2: float = p2
-    else:
+    dist: Distribution = "binomial"
+    q1, q2 = p1, p2
+    if lot is not None:
         if lot < 2:
             raise StatsInputError("lot size must be at least 2", field="lot")
         d1 = _defectives(p1, lot, side="producer")
@@ -129,24 +123,36 @@ def attribute_plan(
                 f"lot of {lot} is too small to tell p1 from p2 ({d1} vs {d2} nonconforming)",
                 field="lot",
             )
-        ns = np.arange(1, min(lot, cap) + 1)
-        c_hi = np.asarray(sps.hypergeom.ppf(beta, lot, d2, ns), dtype=float)
-        c_hi = np.where(sps.hypergeom.cdf(c_hi, lot, d2, ns) > beta, c_hi - 1, c_hi)
-        ok = (c_hi >= 0) & (sps.hypergeom.cdf(np.maximum(c_hi, 0), lot, d1, ns) >= 1.0 - alpha)
+        cap = min(cap, lot)
         dist = "hypergeometric"
         q1, q2 = d1 / lot, d2 / lot
-    hits = np.flatnonzero(ok)
-    if hits.size == 0:
-        raise StatsInputError(
-            "no sampling plan meets both OC points within the lot / sample-size limit",
-            field="lot" if lot is not None else "p2",
-        )
-    n = int(ns[hits[0]])
+
+    def pa(n: int, c: int, q: float) -> float:
+        return float(acceptance_probability(n, c, q, lot=lot))
+
+    # For each acceptance number c the consumer's point fixes the smallest n (P(accept)
+    # falls with n); the producer's point then only gets harder as n grows, and that
+    # smallest n grows with c, so the first c whose smallest n passes both is optimal.
     c = 0
-    while float(acceptance_probability(n, c, q1, lot=lot)) < 1.0 - alpha:
+    while True:
+        if c + 1 > cap or pa(cap, c, q2) > beta:
+            raise StatsInputError(
+                "no sampling plan meets both OC points within the lot / sample-size limit",
+                field="lot" if lot is not None else "p2",
+            )
+        lo, hi = c + 1, cap
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if pa(mid, c, q2) <= beta:
+                hi = mid
+            else:
+                lo = mid + 1
+        n = lo
+        if pa(n, c, q1) >= 1.0 - alpha:
+            break
         c += 1
-    pa1 = float(acceptance_probability(n, c, q1, lot=lot))
-    pa2 = float(acceptance_probability(n, c, q2, lot=lot))
+    pa1 = pa(n, c, q1)
+    pa2 = pa(n, c, q2)
     return AttributePlan(n, c, p1, alpha, p2, beta, lot, dist, pa1, pa2)
 
 
