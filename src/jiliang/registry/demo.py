@@ -280,7 +280,7 @@ class _Builder:
                         owner=owner,
                         name=item["name"],
                         category=self.catalogue.get("C02") if row["quantity"] == "mass" else None,
-                        quantity=self.quantities[row["quantity"]],
+                        quantity=self.quantities[item.get("quantity", row["quantity"])],
                         use_area="other",
                         location=f"{owner.name_zh} 标准实验室",
                         division_code=owner.division_code,
