@@ -67,7 +67,7 @@ def certificate() -> Certificate:
         items=(
             Item(
                 Text.of(zh="电子计价秤", en="Electronic price-computing scale"),
-                (Identification("manufacturer", "SN-778899", Text.of(zh="出厂编号", en="Serial no.")),),
+                (Identification("manufacturer", "SN-778899", Text.of(zh="出厂编号", en="Serial")),),
                 manufacturer=Text.of(plain="Example Scales Co."),
                 model="ACS-30",
             ),
@@ -83,7 +83,7 @@ def certificate() -> Certificate:
         statements=(
             Statement(Text.of(zh="符合 III 级要求", en="Conforms to class III"),
                       norm="JJG 539-2016", conformity="pass", ref_type="basic_conformity"),
-            Statement(Text.of(zh="量值溯源至国家质量基准", en="Traceable to the national mass standard"),
+            Statement(Text.of(zh="量值溯源至国家基准", en="Traceable to the national standard"),
                       ref_type="basic_traceability"),
         ),
         methods=(Method(Text.of(zh="数字指示秤检定规程", en="Verification of digital scales"),

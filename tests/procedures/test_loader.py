@@ -184,3 +184,21 @@ def test_render_uncertainty_model_substitutes_only_whole_placeholders() -> None:
     assert "${" in str(scale.uncertainty_model)  # the template itself is unchanged
     with pytest.raises(ProcedureError, match=r"uncertainty_model.inputs.m_ref.halfwidth: no value"):
         render_uncertainty_model(scale, {"I": "1", "e": "5", "load": "1"})
+
+
+def test_file_errors_carry_the_line(tmp_path: Path) -> None:
+    text = SCALE_FILE.read_text(encoding="utf-8")
+    broken = text.replace('mpe: {"III": "1.5 e"}', 'mpe: {"III": "1.5 d"}')
+    assert broken != text
+    lab = tmp_path / "lab.yaml"
+    lab.write_text(broken, encoding="utf-8")
+    line = 1 + broken.splitlines().index(
+        '    - {when: {load: {above: "2000 e", to: "10000 e"}}, mpe: {"III": "1.5 d"}}'
+    )
+    with pytest.raises(ProcedureError) as info:
+        load_procedure(lab)
+    assert info.value.line == line
+    assert str(info.value) == (
+        f"{lab}, line {line}: mpe.rows[2].mpe.III: unknown instrument parameter 'd'"
+        " (declared: Max, e)"
+    )

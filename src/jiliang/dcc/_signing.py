@@ -189,7 +189,8 @@ def verify_file_bytes(
         return Verification(
             False,
             Problem.BAD_SIGNATURE,
-            f"signature invalid: not made by key {bundle.key_id} over this bundle (wrong key or forged)",
+            f"signature invalid: not made by key {bundle.key_id} over this bundle"
+            " (wrong key or forged)",
             bundle,
         )
     return Verification(

@@ -116,7 +116,8 @@ def mpe_at(
         raise ProcedureError(
             origin,
             "accuracy_class",
-            f"{accuracy_class!r} is not a class of {procedure.code} ({', '.join(procedure.accuracy_classes)})",
+            f"{accuracy_class!r} is not a class of {procedure.code}"
+            f" ({', '.join(procedure.accuracy_classes)})",
         )
     params = instrument_values(procedure, instrument)
     values = _point_values(procedure, point)

@@ -143,7 +143,45 @@ def parse_procedure_text(text: str, origin: str = "<text>") -> Procedure:
         raise ProcedureError(origin, where, f"YAML syntax error: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise ProcedureError(origin, "", f"YAML error: {exc}") from None
-    return parse_procedure(data, origin)
+    try:
+        return parse_procedure(data, origin)
+    except ProcedureError as error:
+        line = _line_of(text, error.path)
+        if line is None:
+            raise
+        raise ProcedureError(error.origin, error.path, error.reason, line) from None
+
+
+def _line_of(text: str, path: str) -> int | None:
+    """Line of the key path in the YAML text, or of its nearest ancestor that is there."""
+    lines: dict[str, int] = {}
+
+    def walk(node: yaml.Node, here: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = _join(here, str(key.value))
+                lines.setdefault(child, key.start_mark.line + 1)
+                walk(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                child = f"{here}[{i}]"
+                lines.setdefault(child, item.start_mark.line + 1)
+                walk(item, child)
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if root is None:
+        return None
+    walk(root, "")
+    probe = path
+    while probe:
+        if probe in lines:
+            return lines[probe]
+        cut = max(probe.rfind("."), probe.rfind("["))
+        probe = probe[:cut] if cut > 0 else ""
+    return None
 
 
 def builtin_procedures() -> tuple[Procedure, ...]:
