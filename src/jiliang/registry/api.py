@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -190,7 +190,7 @@ def get_instrument(request: HttpRequest, pk: int) -> Instrument:
 @router.post(
     "/instruments", response={201: InstrumentOut, 400: ErrorOut, 403: ErrorOut}, tags=["registry"]
 )
-def create_instrument(request: HttpRequest, payload: InstrumentIn) -> tuple[int, Any]:
+def create_instrument(request: HttpRequest, payload: InstrumentIn) -> Status[Any]:
     user = _user(request)
     if not getattr(user, "is_authenticated", False):
         raise HttpError(401, "sign in or send a bearer token")
@@ -198,11 +198,14 @@ def create_instrument(request: HttpRequest, payload: InstrumentIn) -> tuple[int,
     try:
         result = importers.import_rows("instruments", [row], user, file="request")
     except importers.ImportRejected as exc:
-        return 400, {
-            "detail": "instrument not registered",
-            "errors": [{"field": e.field, "reason": e.reason} for e in exc.errors],
-        }
-    return 201, Instrument.objects.get(pk=result.ids[0])
+        return Status(
+            400,
+            {
+                "detail": "instrument not registered",
+                "errors": [{"field": e.field, "reason": e.reason} for e in exc.errors],
+            },
+        )
+    return Status(201, Instrument.objects.get(pk=result.ids[0]))
 
 
 @router.get("/instruments/{pk}/trace-up", tags=["traceability"])
