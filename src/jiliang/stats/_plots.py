@@ -1,18 +1,28 @@
-"""Figures for reports (matplotlib Agg, no pyplot state, so safe in a web worker)."""
+"""Figures for reports (matplotlib Agg, no pyplot state, so safe in a web worker).
+
+matplotlib is imported lazily, on the first figure.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from jiliang.stats._comparison import ComparisonResult
 from jiliang.stats._intervals import BinnedReliability, S2Result
 from jiliang.stats._mandel import MandelResult
 from jiliang.stats._sampling import OCCurve
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 def _figure(width: float = 7.0, height: float = 4.0) -> Figure:
+    # imported here: matplotlib costs seconds to import and most callers never plot
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
