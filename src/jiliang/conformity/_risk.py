@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import integrate, stats
+from scipy import integrate
 
 from jiliang.conformity._errors import ConformityError
 from jiliang.conformity._numbers import Number, to_decimal
@@ -14,6 +14,18 @@ from jiliang.conformity._rules import Tolerance
 # Process mass beyond this many standard deviations is below 1e-30: integrate a finite range so
 # that the quadrature sees the peak instead of sampling an infinite interval.
 _SPAN = 12.0
+_SQRT2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _cdf(z: float) -> float:
+    """Standard normal Φ(z) via erfc: accurate in the lower tail (no 1 - x cancellation)."""
+    return 0.5 * math.erfc(-z / _SQRT2)
+
+
+def _sf(z: float) -> float:
+    """1 - Φ(z), accurate in the upper tail."""
+    return 0.5 * math.erfc(z / _SQRT2)
 
 
 def _positive(value: Number, field: str) -> float:
@@ -29,27 +41,27 @@ def _limits(tolerance: Tolerance) -> tuple[float, float]:
     return lower, upper
 
 
+def _outside(lower: float, upper: float, centre: float, sigma: float) -> float:
+    """P(X outside [lower, upper]) for X ~ N(centre, sigma²), each tail computed directly."""
+    below = _cdf((lower - centre) / sigma) if math.isfinite(lower) else 0.0
+    above = _sf((upper - centre) / sigma) if math.isfinite(upper) else 0.0
+    return below + above
+
+
+def specific_risk(measured: Number, standard_uncertainty: Number, tolerance: Tolerance) -> float:
+    """1 - p_c: probability that the true value lies outside the tolerance, given this result
+    (JCGM 106 7.3, normal PDF of the measurand centred on the measured value)."""
+    y = float(to_decimal(measured, "measured"))
+    u = _positive(standard_uncertainty, "standard_uncertainty")
+    lower, upper = _limits(tolerance)
+    return _outside(lower, upper, y, u)
+
+
 def conformance_probability(
     measured: Number, standard_uncertainty: Number, tolerance: Tolerance
 ) -> float:
     """p_c: probability that the true value lies in the tolerance (JCGM 106 7.3, normal PDF)."""
-    y = float(to_decimal(measured, "measured"))
-    u = _positive(standard_uncertainty, "standard_uncertainty")
-    lower, upper = _limits(tolerance)
-    return float(stats.norm.cdf((upper - y) / u) - stats.norm.cdf((lower - y) / u))
-
-
-def specific_risk(measured: Number, standard_uncertainty: Number, tolerance: Tolerance) -> float:
-    """1 - p_c: probability that the true value lies outside the tolerance, given this result.
-
-    Computed from the tails directly (not as 1 - p_c) so that small risks keep their digits.
-    """
-    y = float(to_decimal(measured, "measured"))
-    u = _positive(standard_uncertainty, "standard_uncertainty")
-    lower, upper = _limits(tolerance)
-    below = stats.norm.cdf((lower - y) / u) if math.isfinite(lower) else 0.0
-    above = stats.norm.sf((upper - y) / u) if math.isfinite(upper) else 0.0
-    return float(below + above)
+    return 1.0 - specific_risk(measured, standard_uncertainty, tolerance)
 
 
 @dataclass(frozen=True)
@@ -71,38 +83,41 @@ def global_risk(
 ) -> GlobalRisk:
     """PFA and PFR for a normal process N(mean, sd²) measured with normal error N(0, u²).
 
-    R_C = ∫_{y∉T} g0(y) P(x∈A | y) dy and R_P = ∫_{y∈T} g0(y) P(x∉A | y) dy (JCGM 106 eqs.
-    (25)/(26)), by adaptive quadrature (scipy.integrate.quad) on each side of the limits.
-    ``acceptance`` defaults to the tolerance (simple acceptance); pass
-    ``DecisionRule.acceptance_zone(...)`` for a guarded rule. An empty zone means nothing is
-    accepted, so pass a zone that exists.
+    R_C = ∫_{y∉T} g0(y) P(x∈A | y) dy and R_P = ∫_{y∈T} g0(y) P(x∉A | y) dy (JCGM 106 9.5),
+    by adaptive quadrature (scipy.integrate.quad) on each side of the limits. ``acceptance``
+    defaults to the tolerance (simple acceptance); pass ``DecisionRule.acceptance_zone(...)``
+    for a guarded rule.
     """
     mean = float(to_decimal(process_mean, "process_mean"))
     sigma_p = _positive(process_sd, "process_sd")
     sigma_m = _positive(measurement_sd, "measurement_sd")
     t_low, t_high = _limits(tolerance)
     a_low, a_high = _limits(acceptance if acceptance is not None else tolerance)
-
-    def p_accept(y: float) -> float:
-        return float(stats.norm.cdf((a_high - y) / sigma_m) - stats.norm.cdf((a_low - y) / sigma_m))
+    start, stop = mean - _SPAN * sigma_p, mean + _SPAN * sigma_p
 
     def density(y: float) -> float:
-        return float(stats.norm.pdf(y, loc=mean, scale=sigma_p))
+        z = (y - mean) / sigma_p
+        return _INV_SQRT_2PI / sigma_p * math.exp(-0.5 * z * z)
 
-    start, stop = mean - _SPAN * sigma_p, mean + _SPAN * sigma_p
+    def accepted(y: float) -> float:
+        return density(y) * (1.0 - _outside(a_low, a_high, y, sigma_m))
+
+    def rejected(y: float) -> float:
+        return density(y) * _outside(a_low, a_high, y, sigma_m)
 
     def piece(lo: float, hi: float, accept: bool) -> float:
         lo, hi = max(lo, start), min(hi, stop)
         if lo >= hi:
             return 0.0
         inner = [p for p in (a_low, a_high) if lo < p < hi]
-
-        def integrand(y: float) -> float:
-            p = p_accept(y)
-            return density(y) * (p if accept else 1.0 - p)
-
         value, _ = integrate.quad(
-            integrand, lo, hi, points=inner or None, limit=200, epsabs=1e-14, epsrel=1e-10
+            accepted if accept else rejected,
+            lo,
+            hi,
+            points=inner or None,
+            limit=200,
+            epsabs=1e-14,
+            epsrel=1e-10,
         )
         return float(value)
 
