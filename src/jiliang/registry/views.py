@@ -30,6 +30,7 @@ from jiliang.registry.models import (
     SchemeLevel,
     VerificationScheme,
 )
+from jiliang.registry.querysets import is_admin
 
 PAGE_SIZE = 25
 
@@ -192,6 +193,10 @@ def standard_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "examinations": examinations,
         "equipment": [(item, by_item.get(item.pk, [])) for item in equipment],
         "problems": services.standard_problems(standard, today),
+        # The reasons name equipment and certificates: only for who may see the equipment.
+        "reasons_visible": bool(equipment)
+        or is_admin(user)
+        or getattr(user, "institution_id", None) == standard.institution_id,
         "issued_with_count": Certificate.objects.visible_to(user)
         .filter(standards_used=standard)
         .count(),
