@@ -56,7 +56,10 @@ def _utf16_key(s: str) -> bytes:
 def _encode(value: Any, where: str, depth: int, out: list[str]) -> None:
     if depth > _MAX_DEPTH:
         raise RecordError(f"{where}: nested deeper than {_MAX_DEPTH} levels")
-    if value is None:
+    kind = type(value)  # exact-type fast paths first; subclasses take the general branches
+    if kind is str:
+        out.append(_string(value, where))
+    elif value is None:
         out.append("null")
     elif value is True:
         out.append("true")
@@ -71,14 +74,14 @@ def _encode(value: Any, where: str, depth: int, out: list[str]) -> None:
     elif isinstance(value, float):
         raise RecordError(f"{where}: float {value!r} is not allowed; write decimals as strings")
     elif isinstance(value, str):
-        out.append(_string(value, where))
+        out.append(_string(str(value), where))
     elif isinstance(value, Mapping):
         for key in value:
-            if not isinstance(key, str):
+            if type(key) is not str:
                 raise RecordError(f"{where}: object key {key!r} is not a string")
-        out.append("{")
         # Code-point order equals UTF-16 order unless a key has a character above U+FFFF.
         keys = sorted(value) if all(k.isascii() for k in value) else sorted(value, key=_utf16_key)
+        out.append("{")
         for i, key in enumerate(keys):
             if i:
                 out.append(",")
