@@ -218,3 +218,55 @@ def test_fleet_campaign_test_sized_and_seal_check() -> None:
     meters[1].parameters = BASE
     problems = seal_discrepancies(meters[1].report(), 1, NEW.parameter_hash(), 1)
     assert len(problems) == 1 and "parameter hash" in problems[0]
+
+
+def test_newer_package_supersedes_a_pending_one_and_stale_pending_is_refused() -> None:
+    meter = _meter()
+    later = T0 + timedelta(days=1)
+    assert meter.offer(_package(2, effective=later), T0).decision is Decision.PENDING
+    stale = meter.offer(_package(1), T0)  # older than the pending version 2
+    assert stale.decision is Decision.REJECTED and "not newer than 2" in stale.reasons[0]
+    assert meter.offer(_package(3, params=BASE, effective=later), T0).decision == "pending"
+    assert meter.report().pending_version == 3
+    assert meter.tick(later) is not None
+    assert meter.version == 3 and meter.event_counter == 1
+
+
+def test_pending_package_waits_while_log_is_full() -> None:
+    meter = _meter(capacity=1)
+    later = T0 + timedelta(hours=1)
+    assert meter.offer(_package(1, effective=later), T0).decision is Decision.PENDING
+    meter.offer(_package(1), T0)  # replay of the pending version: logged, log now full
+    waiting = meter.tick(later)
+    assert waiting is not None and waiting.decision is Decision.PENDING
+    assert meter.version == 0
+    meter.read_out(readout_request(meter.serial, 0, READER))
+    applied = meter.tick(later)
+    assert applied is not None and applied.decision is Decision.APPLIED and meter.version == 1
+
+
+def test_authentic_but_malformed_package_is_refused_with_the_field() -> None:
+    from jiliang.trust import sign_note
+
+    record = TariffPackage(Scope("fleet", "SH-A"), 1, T0, NEW).to_record().to_json_value()
+    record["body"]["parameters"]["k_pulses_per_km"] = 0
+    from jiliang.trust import canonical_json
+
+    signed = sign_note(canonical_json(record).decode() + "\n", [REGULATOR])
+    meter = _meter()
+    result = meter.offer(signed, T0)
+    assert result.decision is Decision.REJECTED
+    assert "malformed" in result.reasons[0] and "k_pulses_per_km" in result.reasons[0]
+    assert meter.entries()[0].kind == "rejected"
+
+
+def test_counters_survive_many_sessions_and_readouts() -> None:
+    meter = _meter(capacity=3)
+    for version in range(1, 10):
+        params = NEW if version % 2 else BASE
+        assert meter.offer(_package(version, params=params), T0).decision is Decision.APPLIED
+        if meter.log_full:
+            meter.read_out(readout_request(meter.serial, meter.report().readout_counter, READER))
+    report = meter.report()
+    assert report.event_counter == 9 and report.readout_counter == 3
+    assert report.tariff_version == 9 and report.parameter_hash == NEW.parameter_hash()

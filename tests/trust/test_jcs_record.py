@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jiliang.trust import LogRecord, RecordError, canonical_json, parse_json_strict
 
@@ -106,3 +109,34 @@ def test_record_from_any_json_layout_gives_same_leaf() -> None:
 def test_bad_records_say_which_field(text: str, message: str) -> None:
     with pytest.raises(RecordError, match=message):
         LogRecord.from_json(text)
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.text(st.characters(exclude_categories=("Cs",))),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(st.characters(exclude_categories=("Cs",))), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=_json_values)
+def test_canonical_json_is_valid_json_and_a_fixed_point(value: object) -> None:
+    data = canonical_json(value)
+    parsed = json.loads(data.decode("utf-8"))
+    assert parsed == value
+    assert canonical_json(parsed) == data
+
+
+@settings(max_examples=100, deadline=None)
+@given(keys=st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=3), max_size=6))
+def test_member_order_is_utf16_code_unit_order(keys: list[str]) -> None:
+    # RFC 8785 3.2.3: compare names as arrays of UTF-16 code units.
+    value = dict.fromkeys(keys, 0)
+    order = list(json.loads(canonical_json(value).decode("utf-8")))
+    assert order == sorted(set(keys), key=lambda k: list(k.encode("utf-16-be")))
