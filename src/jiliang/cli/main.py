@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jiliang.cli import certificate, ledger, platform, stats, uncertainty
+from jiliang.cli import certificate, ledger, ledger_db, platform, stats, uncertainty
 
 app = typer.Typer(
     name="jiliang",
@@ -17,6 +17,7 @@ platform.register(app)
 app.add_typer(uncertainty.app, name="uncertainty")
 app.add_typer(stats.app, name="stats")
 app.add_typer(ledger.app, name="ledger")
+ledger_db.register(ledger.app)
 app.add_typer(certificate.app, name="certificate")
 
 

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jiliang.ledger import views
 
 app_name = "ledger"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("", views.browser, name="browser"),
+    path("entries/<int:index>/", views.entry, name="entry"),
+    path("keys/", views.public_keys, name="keys"),
+]
