@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
+from scipy import special
 
 from jiliang.uncertainty._errors import UncertaintyError
 
@@ -216,11 +216,16 @@ class Trapezoidal:
         return x
 
     def ppf(self, q: F64) -> F64:
-        c, d = (1.0 - self.beta) / 2.0, (1.0 + self.beta) / 2.0
-        return np.asarray(
-            stats.trapezoid.ppf(q, c, d, loc=self.mid - self.halfwidth, scale=2 * self.halfwidth),
-            dtype=np.float64,
-        )
+        q = np.asarray(q, dtype=np.float64)
+        b = self.beta
+        h = 1.0 / (1.0 + b)  # density height on the standardised support [-1, 1]
+        f1 = h * (1.0 - b) / 2.0  # probability below the flat top
+        with np.errstate(invalid="ignore", divide="ignore"):
+            lo = -1.0 + np.sqrt(2.0 * (1.0 - b) * q / h)
+            mid = -b + (q - f1) / h
+            hi = 1.0 - np.sqrt(2.0 * (1.0 - b) * (1.0 - q) / h)
+        x = np.where(q <= f1, lo, np.where(q <= 1.0 - f1, mid, hi))
+        return np.asarray(self.mid + self.halfwidth * x, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -342,7 +347,7 @@ class Gamma:
         return rng.gamma(self.shape, self.scale, size)
 
     def ppf(self, q: F64) -> F64:
-        return np.asarray(stats.gamma.ppf(q, self.shape, scale=self.scale), dtype=np.float64)
+        return np.asarray(special.gammaincinv(self.shape, q) * self.scale, dtype=np.float64)
 
 
 @dataclass(frozen=True)

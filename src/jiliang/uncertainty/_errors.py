@@ -22,7 +22,8 @@ class ExpressionError(UncertaintyError):
         self.expression = expression
         self.column = column
         where = f" (column {column + 1})" if column is not None else ""
-        super().__init__(f"{message}{where}" + (f" in {expression!r}" if expression else ""))
+        shown = expression if len(expression) <= 80 else expression[:77] + "..."
+        super().__init__(f"{message}{where}" + (f" in {shown!r}" if expression else ""))
 
 
 class CorrelationError(UncertaintyError):

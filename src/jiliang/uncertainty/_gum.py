@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special
 
 from jiliang.uncertainty import _jet
 from jiliang.uncertainty._distributions import describe
@@ -95,8 +95,8 @@ def coverage_factor(probability: float, dof: float | None) -> float:
     """k from the t distribution with dof (normal when infinite or undefined), GUM G.3."""
     q = (1.0 + probability) / 2.0
     if dof is None or math.isinf(dof):
-        return float(stats.norm.ppf(q))
-    return float(stats.t.ppf(q, dof))
+        return float(special.ndtri(q))
+    return float(special.stdtrit(dof, q))
 
 
 def effective_dof(c: F64, model: Model) -> tuple[float | None, str]:
@@ -153,7 +153,7 @@ def effective_dof(c: F64, model: Model) -> tuple[float | None, str]:
         denom += var_g**2 / dofs[members[0]]
     if denom == 0:
         return math.inf, ""
-    return uc2**2 / denom, ""
+    return float(uc2**2 / denom), ""
 
 
 def _jets_at(model: Model, order: int) -> dict[str, Any]:
