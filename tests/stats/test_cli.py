@@ -135,3 +135,19 @@ def test_draw(tmp_path: Path) -> None:
     data = _json(["draw", str(f), "--n", "5", "--seed", "lot-7", "--json"])
     assert data["seed"] == "lot-7" and data["algorithm"] == "sha256-rank-v1"
     assert len(data["selected"]) == 5  # type: ignore[arg-type]
+
+
+def test_mandel_cli(tmp_path: Path) -> None:
+    f = tmp_path / "rep.csv"
+    rows = ["lab,value"] + [
+        f"{lab},{v}"
+        for lab, vals in {"A": (10.1, 10.3), "B": (10.0, 9.9), "C": (10.6, 10.4)}.items()
+        for v in vals
+    ]
+    f.write_text("\n".join(rows) + "\n")
+    data = _json(["mandel", str(f), "--json"])
+    labs = data["labs"]
+    assert isinstance(labs, list) and [lab["lab"] for lab in labs] == ["A", "B", "C"]
+    # ISO 5725-2 Table 6, p = 3, n = 2: k critical 1.71 (1 %), 1.65 (5 %)
+    kc = data["k_critical"]
+    assert isinstance(kc, dict) and round(kc["0.01"], 2) == 1.71 and round(kc["0.05"], 2) == 1.65

@@ -249,3 +249,14 @@ def test_estimator_properties(method: str, rows: list[tuple[float, float]], shif
     ex = evaluate_comparison(extra, method, seed=3, trials=400)
     assert ex.reference.value == pytest.approx(res.reference.value, abs=tol)
     assert ex.labs[-1].u_d == pytest.approx(math.hypot(1.0, ex.reference.u))
+
+
+def test_evaluate_cox_chooses_procedure() -> None:
+    from jiliang.stats import evaluate_cox
+
+    # Cox 2002 BIPM example is consistent -> Procedure A
+    assert evaluate_cox(cox_labs()).method == "weighted-mean"
+    spread = [LabResult("A", 0.0, 1.0), LabResult("B", 10.0, 1.0), LabResult("C", 20.0, 1.0)]
+    res = evaluate_cox(spread, trials=1000)
+    assert res.method == "procedure-b" and res.reference.value == 10.0
+    assert res.consistency is not None and not res.consistency.consistent

@@ -182,6 +182,42 @@ def plan(
 
 
 @app.command()
+def mandel(
+    file: Annotated[Path, typer.Argument(help="CSV with columns lab,value (one replicate a row)")],
+    plot: Annotated[
+        Path | None, typer.Option(help="write the h and k charts (png/svg/pdf)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Mandel's h and k consistency statistics (ISO 5725-2) from replicate results."""
+    try:
+        res = st.mandel_h_k(st.read_replicates_csv(file))
+    except st.StatsInputError as exc:
+        raise _fail(exc) from exc
+    if plot is not None:
+        st.plot_mandel(res).savefig(plot)
+    if as_json:
+        _emit_json(
+            {
+                "labs": [
+                    {"lab": lab, "mean": m, "s": s, "h": h, "k": k}
+                    for lab, m, s, h, k in zip(
+                        res.labs, res.means, res.sds, res.h, res.k, strict=True
+                    )
+                ],
+                "h_critical": {f"{a:g}": v for a, v in res.h_critical},
+                "k_critical": {f"{a:g}": v for a, v in res.k_critical},
+            }
+        )
+        return
+    typer.echo(f"{'lab':<12}{'h':>9}{'k':>9}")
+    for lab, h, k in zip(res.labs, res.h, res.k, strict=True):
+        typer.echo(f"{lab:<12}{h:>9.3f}{k:>9.3f}")
+    for (a, hc), (_, kc) in zip(res.h_critical, res.k_critical, strict=True):
+        typer.echo(f"critical at {a:g}: h = {hc:.3f}, k = {kc:.3f}")
+
+
+@app.command()
 def draw(
     file: Annotated[Path, typer.Argument(help="text file, one meter ID per line")],
     n: Annotated[int, typer.Option(help="sample size")],

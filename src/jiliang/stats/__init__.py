@@ -15,6 +15,7 @@ from jiliang.stats._comparison import (
     classify_score,
     en_satisfactory,
     evaluate_comparison,
+    evaluate_cox,
 )
 from jiliang.stats._errors import StatsDataError, StatsInputError
 from jiliang.stats._intervals import (
@@ -28,7 +29,7 @@ from jiliang.stats._intervals import (
     interval_s2,
     interval_variables,
 )
-from jiliang.stats._io import read_comparison_csv, read_s2_csv
+from jiliang.stats._io import read_comparison_csv, read_replicates_csv, read_s2_csv
 from jiliang.stats._mandel import MandelResult, mandel_critical_h, mandel_critical_k, mandel_h_k
 from jiliang.stats._plots import (
     plot_degrees_of_equivalence,
@@ -87,6 +88,7 @@ __all__ = [
     "draw_sample",
     "en_satisfactory",
     "evaluate_comparison",
+    "evaluate_cox",
     "fit_reliability_model",
     "interval_a3",
     "interval_s2",
@@ -99,6 +101,7 @@ __all__ = [
     "plot_oc_curve",
     "plot_reliability",
     "read_comparison_csv",
+    "read_replicates_csv",
     "read_s2_csv",
     "reliability_model",
     "solve_reliability_interval",

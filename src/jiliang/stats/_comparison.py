@@ -400,3 +400,21 @@ def classify_score(score: float) -> ScoreClass:
 def en_satisfactory(en: float) -> bool:
     """True when |E_n| <= 1 (ISO 13528 9.7)."""
     return abs(en) <= _data.number("comparison", "scores", "En", "satisfactory")
+
+
+def evaluate_cox(
+    labs: Sequence[LabResult],
+    *,
+    sigma_pt: float | None = None,
+    k: float | None = None,
+    seed: int = 20021,
+    trials: int | None = None,
+) -> ComparisonResult:
+    """Cox 2002 decision: Procedure A (weighted mean) when its chi-squared check passes,
+    otherwise Procedure B (median with Monte Carlo). The result's ``method`` says which."""
+    a = evaluate_comparison(labs, "weighted-mean", sigma_pt=sigma_pt, k=k)
+    if a.consistency is not None and a.consistency.consistent:
+        return a
+    return evaluate_comparison(
+        labs, "procedure-b", sigma_pt=sigma_pt, k=k, seed=seed, trials=trials
+    )

@@ -140,3 +140,17 @@ def read_s2_csv(path: str | Path) -> BinnedReliability:
         n.append(int(ni))
         r.append(ri)
     return BinnedReliability(tuple(t), tuple(n), tuple(r))
+
+
+def read_replicates_csv(path: str | Path) -> dict[str, tuple[float, ...]]:
+    """Read ``lab,value`` rows (one replicate per row) into lab -> replicates, in file
+    order, for Mandel's h and k."""
+    p = Path(path)
+    src = str(p)
+    table: dict[str, list[float]] = {}
+    for row, cells in _rows(p, ("lab", "value"), ()):
+        name = cells["lab"]
+        if not name:
+            raise StatsInputError("lab name is empty", source=src, row=row, field="lab")
+        table.setdefault(name, []).append(_number(src, row, "value", cells["value"]))
+    return {lab: tuple(values) for lab, values in table.items()}

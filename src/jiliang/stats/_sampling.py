@@ -4,6 +4,7 @@ OC curves and an auditable, seeded draw of the sample."""
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -294,5 +295,7 @@ def draw_sample(ids: Sequence[str], n: int, seed: str | int) -> SampleDraw:
     if not 1 <= n <= len(seen):
         raise StatsInputError(f"n must lie in 1..{len(seen)}", field="n")
     key = str(seed).encode("utf-8") + b"\x1f"
-    ranked = sorted(ids, key=lambda ident: hashlib.sha256(key + ident.encode("utf-8")).digest())
-    return SampleDraw(str(seed), algorithm, len(seen), tuple(ranked[:n]))
+    ranked = heapq.nsmallest(
+        n, ids, key=lambda ident: hashlib.sha256(key + ident.encode("utf-8")).digest()
+    )
+    return SampleDraw(str(seed), algorithm, len(seen), tuple(ranked))
