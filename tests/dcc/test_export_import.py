@@ -1,6 +1,7 @@
 """DCC 3.3.0 export validates, and export -> import keeps every value."""
 
 import dataclasses
+import datetime as dt
 import re
 from decimal import Decimal
 
@@ -96,5 +97,8 @@ def test_export_refuses_what_the_schema_or_we_cannot_represent(
     with pytest.raises(DccSchemaError) as info:
         to_xml(dataclasses.replace(certificate, country_code="China"), SCHEMA_DIR)
     assert "dcc:countryCodeISO3166_1" in str(info.value)
+    early = dataclasses.replace(certificate, end_performance_date=dt.date(2026, 11, 19))
+    with pytest.raises(DccError, match="end_performance_date: 2026-11-19 is before"):
+        to_xml(early, SCHEMA_DIR)
     with pytest.raises(DccError, match="results: a DCC needs at least one result"):
         to_xml(dataclasses.replace(certificate, results=()), SCHEMA_DIR)

@@ -21,6 +21,7 @@ def test_exported_members() -> None:
             "Range",
             "RequiredStandard",
             "Source",
+            "StandardRequirement",
             "TestPlan",
             "TestPoint",
             "Variable",
@@ -34,6 +35,7 @@ def test_exported_members() -> None:
             "parse_procedure",
             "parse_procedure_text",
             "render_uncertainty_model",
+            "standard_requirements",
             "generate_test_points",
             "tolerance",
         ]

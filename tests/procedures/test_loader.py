@@ -16,6 +16,7 @@ from jiliang.procedures import (
     mpe_at,
     parse_procedure,
     render_uncertainty_model,
+    standard_requirements,
     tolerance,
 )
 
@@ -202,3 +203,18 @@ def test_file_errors_carry_the_line(tmp_path: Path) -> None:
         f"{lab}, line {line}: mpe.rows[2].mpe.III: unknown instrument parameter 'd'"
         " (declared: Max, e)"
     )
+
+
+def test_required_standard_accuracy_is_one_third_of_the_mpe() -> None:
+    # OIML R 76-1:2006 3.7.1: standard weights' error <= 1/3 of the MPE at the load. Class III,
+    # e = 5 g, 10 kg: MPE 5 g -> 5/3 g; the weights must cover Min (20 e = 100 g) to Max.
+    scale = get_procedure("JJG 539-2016")
+    (need,) = standard_requirements(scale, {"load": 10000}, {"Max": 30000, "e": 5}, "III")
+    assert need.max_error == Decimal(5) / Decimal(3)
+    assert (need.unit, need.relative) == ("g", False)
+    assert need.ranges == {"load": (Decimal(100), Decimal(30000))}
+    # OIML R 111-1:2004 5.2: U (k = 2) <= 1/3 δm; F1 1 kg: δm = 5 mg -> 5/3 mg.
+    weights = get_procedure("JJG 99-2022")
+    (need,) = standard_requirements(weights, {"nominal": 1000}, {"m0": 1000}, "F1")
+    assert need.max_error == Decimal("5.0") / Decimal(3)
+    assert need.unit == "mg"

@@ -221,6 +221,11 @@ def _condition(parent: ET.Element, condition: InfluenceCondition, field: str) ->
 
 def to_element(cert: Certificate) -> ET.Element:
     """Build the DCC element tree (not yet validated)."""
+    if cert.end_performance_date < cert.begin_performance_date:
+        raise DccError(
+            f"end_performance_date: {cert.end_performance_date} is before the begin date "
+            f"{cert.begin_performance_date}"
+        )
     root = ET.Element(_d("digitalCalibrationCertificate"), {"schemaVersion": "3.3.0"})
     admin = _sub(root, _d("administrativeData"))
     _software_list(admin, "dccSoftware", cert.software)

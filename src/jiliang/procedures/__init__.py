@@ -10,6 +10,7 @@ from jiliang.procedures._compute import (
     instrument_values,
     mpe_at,
     render_uncertainty_model,
+    standard_requirements,
     tolerance,
 )
 from jiliang.procedures._errors import ProcedureError
@@ -27,6 +28,7 @@ from jiliang.procedures._model import (
     Range,
     RequiredStandard,
     Source,
+    StandardRequirement,
     TestPlan,
     TestPoint,
     Variable,
@@ -57,6 +59,7 @@ __all__ = [
     "Range",
     "RequiredStandard",
     "Source",
+    "StandardRequirement",
     "TestPlan",
     "TestPoint",
     "Variable",
@@ -71,5 +74,6 @@ __all__ = [
     "parse_procedure",
     "parse_procedure_text",
     "render_uncertainty_model",
+    "standard_requirements",
     "tolerance",
 ]

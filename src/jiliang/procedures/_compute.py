@@ -10,7 +10,13 @@ from typing import Any
 
 from jiliang.conformity import DecisionRule, Tolerance
 from jiliang.procedures._errors import ProcedureError
-from jiliang.procedures._model import Mpe, Procedure, Range, TestPoint
+from jiliang.procedures._model import (
+    Mpe,
+    Procedure,
+    Range,
+    StandardRequirement,
+    TestPoint,
+)
 
 Number = Decimal | int | float | str
 _PLACEHOLDER = re.compile(r"^\$\{([A-Za-z_]\w*)\}$")
@@ -220,3 +226,42 @@ def render_uncertainty_model(procedure: Procedure, values: Mapping[str, object])
     result = fill(dict(procedure.uncertainty_model), "uncertainty_model")
     assert isinstance(result, dict)
     return result
+
+
+def standard_requirements(
+    procedure: Procedure,
+    point: TestPoint | Mapping[str, Number],
+    instrument: Mapping[str, Number],
+    accuracy_class: str,
+    in_service: bool = False,
+) -> tuple[StandardRequirement, ...]:
+    """The accuracy and range each required standard must have at this point.
+
+    max_error = max_fraction_of_mpe × MPE (e.g. 1/3 in OIML R 76-1 3.7.1 and R 111-1 5.2),
+    computed in decimal arithmetic; ranges are resolved with the instrument's parameters.
+    """
+    mpe = mpe_at(procedure, point, instrument, accuracy_class, in_service)
+    params = instrument_values(procedure, instrument)
+    result = []
+    for standard in procedure.required_standards:
+        fraction = standard.max_fraction_of_mpe
+        limit = mpe.value * Decimal(fraction.numerator) / Decimal(fraction.denominator)
+        ranges = {
+            name: (
+                None if span.lower is None else span.lower.value(params),
+                None if span.upper is None else span.upper.value(params),
+            )
+            for name, span in standard.covers.items()
+        }
+        result.append(
+            StandardRequirement(
+                standard.quantity,
+                standard.description,
+                limit,
+                mpe.unit,
+                mpe.relative,
+                ranges,
+                standard.clause,
+            )
+        )
+    return tuple(result)

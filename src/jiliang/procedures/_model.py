@@ -181,6 +181,21 @@ class RequiredStandard:
 
 
 @dataclass(frozen=True)
+class StandardRequirement:
+    """What a standard must meet at one point of one instrument (for the selection interlock)."""
+
+    quantity: str
+    description: LocalizedText
+    max_error: Decimal
+    """Largest error (or U, k = 2) allowed for the standard: fraction × MPE, in ``unit``."""
+    unit: str
+    relative: bool
+    ranges: Mapping[str, tuple[Decimal | None, Decimal | None]]
+    """Per variable, the (lower, upper) values the standard must cover for this instrument."""
+    clause: str
+
+
+@dataclass(frozen=True)
 class EnvironmentLimit:
     """An environmental condition the work must be done in."""
 
