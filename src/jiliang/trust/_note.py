@@ -16,6 +16,7 @@ import re
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -93,7 +94,7 @@ class VerifierKey:
         if len(self.public_key) != 32:
             raise KeyFormatError(f"Ed25519 public key is {len(self.public_key)} bytes, not 32")
 
-    @property
+    @cached_property
     def key_id(self) -> bytes:
         """The 4-byte key ID."""
         return key_id(self.name, self.sig_type, self.public_key)
@@ -102,6 +103,10 @@ class VerifierKey:
     def key_id_hex(self) -> str:
         """The key ID as 8 lowercase hex digits."""
         return self.key_id.hex()
+
+    @cached_property
+    def _ed25519(self) -> Ed25519PublicKey:
+        return Ed25519PublicKey.from_public_bytes(self.public_key)
 
     def __str__(self) -> str:
         payload = base64.b64encode(bytes([self.sig_type]) + self.public_key).decode()
@@ -128,7 +133,7 @@ class VerifierKey:
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         """True if `signature` (without key ID) is valid over `message` (note text bytes)."""
-        public = Ed25519PublicKey.from_public_bytes(self.public_key)
+        public = self._ed25519
         if self.sig_type == ED25519_COSIGNATURE:
             if len(signature) != 72:
                 return False
