@@ -181,7 +181,7 @@ def test_render_uncertainty_model_substitutes_only_whole_placeholders() -> None:
     )
     assert model["outputs"] == {"E": "I + r_I*e - m_ref"}
     assert model["inputs"]["m_ref"]["value"] == "10000"
-    assert model["inputs"]["I"]["value"] == "10005"
+    assert model["constants"]["I"]["value"] == "10005"
     assert "${" in str(scale.uncertainty_model)  # the template itself is unchanged
     with pytest.raises(ProcedureError, match=r"uncertainty_model.inputs.m_ref.halfwidth: no value"):
         render_uncertainty_model(scale, {"I": "1", "e": "5", "load": "1"})

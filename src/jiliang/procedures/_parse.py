@@ -355,7 +355,7 @@ def _uncertainty_model(r: _Reader, value: object) -> dict[str, Any]:
         value,
         path,
         required=("title", "outputs", "inputs"),
-        optional=("probability", "correlations"),
+        optional=("probability", "correlations", "constants", "description", "ensembles"),
     )
     outputs = r.mapping(data["outputs"], path + ".outputs", open_keys=True)
     if not outputs:
