@@ -31,6 +31,14 @@ def test_published_binomial_plan() -> None:
     assert plan.pa_p1 >= 0.95 and plan.pa_p2 <= 0.05
 
 
+def test_binomial_oc_published_points() -> None:
+    # S. Hilliard, samplingplans.com forum, 7 Feb 2006 (computed with TP105 v3): the plan
+    # n = 68, c = 2 has producer's point AQL = 1.213 % at alpha = 0.05 and consumer's point
+    # RQL = 8.9704 % at beta = 0.05.
+    assert float(acceptance_probability(68, 2, 0.01213)) == pytest.approx(0.95, abs=5e-5)
+    assert float(acceptance_probability(68, 2, 0.089704)) == pytest.approx(0.05, abs=5e-6)
+
+
 def test_hypergeometric_plan_for_a_lot() -> None:
     plan = attribute_plan(0.01, 0.05, 0.07, 0.05, lot=500)
     assert plan.distribution == "hypergeometric" and plan.lot == 500
