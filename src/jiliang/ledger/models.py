@@ -27,17 +27,25 @@ class LogEntryQuerySet(models.QuerySet):  # type: ignore[type-arg]
         """Entries whose record content `user` may read.
 
         Leaf hashes, indices and proofs are public (they reveal nothing); the record body can
-        name an instrument owner, so it is shown to the institutions it concerns, to
-        regulators and centres, and to administrators.
+        name an instrument owner, so it is shown to the institutions it concerns (owner or
+        issuer), to regulators for institutions of their region, to centres and admins.
         """
+        from jiliang.registry.models import Institution
+        from jiliang.registry.querysets import region_prefix
+
         if user is None or not user.is_authenticated:
             return self.none()
-        if user.is_superuser or getattr(user, "role", "") in ("admin", "regulator", "centre"):
+        if user.is_superuser or getattr(user, "role", "") in ("admin", "centre"):
             return self
-        inst = getattr(user, "institution_id", None)
-        if inst is None:
+        institution = getattr(user, "institution", None)
+        if institution is None:
             return self.none()
-        return self.filter(Q(owner_id=inst) | Q(issuer_id=inst))
+        if user.role == "regulator" or institution.kind == "regulator":
+            region = Institution.objects.filter(
+                division_code__startswith=region_prefix(institution.division_code)
+            ).values("pk")
+            return self.filter(Q(owner_id__in=region) | Q(issuer_id__in=region))
+        return self.filter(Q(owner_id=institution.pk) | Q(issuer_id=institution.pk))
 
 
 class LogEntry(models.Model):
