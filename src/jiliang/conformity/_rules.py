@@ -107,12 +107,14 @@ class DecisionRule:
 
     @classmethod
     def guarded_acceptance(cls, r: Number = 1) -> DecisionRule:
-        """Acceptance limits tolerance - r·U (ILAC-G8:2019 4.2.2): protects the consumer."""
+        """Acceptance limits tolerance - r·U (ILAC-G8:2019 4.2.2; JCGM 106:2012 8.3): favours
+        the consumer."""
         return cls(RuleKind.GUARDED_ACCEPTANCE, to_decimal(r, "guard_band_factor"))
 
     @classmethod
     def guarded_rejection(cls, r: Number = 1) -> DecisionRule:
-        """Rejection limits tolerance + r·U (ILAC-G8:2019 4.2.2 note): protects the producer."""
+        """Rejection limits tolerance + r·U (JCGM 106:2012 8.3, guarded rejection): favours the
+        producer; a result is rejected only when it is clearly out of tolerance."""
         return cls(RuleKind.GUARDED_REJECTION, to_decimal(r, "guard_band_factor"))
 
     @classmethod
