@@ -66,9 +66,8 @@ def main() -> None:
     for _ in range(args.repeat):
         xml = to_xml(cert)
     export = (time.perf_counter() - start) / args.repeat
-    print(
-        f"export + XSD validation, {2 * args.points} results: {1000 * export:.1f} ms ({len(xml):,} bytes)"
-    )
+    size = f"{len(xml):,} bytes"
+    print(f"export + XSD validation, {2 * args.points} results: {1000 * export:.1f} ms ({size})")
     start = time.perf_counter()
     for _ in range(args.repeat):
         parse_dcc(xml)

@@ -1,9 +1,9 @@
 """Decision rules at and around their limits, with exact decimals.
 
-Rules as defined in ILAC-G8:2019 clause 4 (simple acceptance 4.2.1, guarded acceptance and
-guarded rejection (JCGM 106:2012 8.3) with w = r·U, non-binary statements 4.2.3 / Fig. 5). Convention of this
-package: zones are closed, so a value equal to an acceptance limit is accepted (as |E| <= MPE in
-JJF 1094-2002).
+Rules as defined in ILAC-G8:2019 clause 4 (simple acceptance 4.2.1, guarded acceptance 4.2.2,
+non-binary statements 4.2.3 / Fig. 5) and JCGM 106:2012 8.3 (guarded rejection), w = r·U.
+Convention of this package: zones are closed, so a value equal to an acceptance limit is
+accepted (as |E| <= MPE in JJF 1094-2002).
 """
 
 from decimal import Decimal
