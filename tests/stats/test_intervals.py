@@ -78,6 +78,14 @@ def test_s2_recovers_exponential_interval() -> None:
             assert float(m.reliability(m.interval)) == pytest.approx(0.9, abs=1e-6)
 
 
+def test_s2_degenerate_data_is_refused() -> None:
+    for r in ((1.0, 1.0, 1.0), (0.0, 0.0, 0.0)):
+        data = BinnedReliability((100.0, 200.0, 300.0), (10, 10, 10), r)
+        with pytest.raises(StatsInputError) as err:
+            interval_s2(data, 0.9)
+        assert err.value.field == "observed_reliability"
+
+
 def test_s2_csv(tmp_path: Path) -> None:
     f = tmp_path / "s2.csv"
     f.write_text("t,n,observed_reliability\n90,30,0.97\n180,30,0.9\n270,25,0.84\n360,20,0.75\n")

@@ -250,8 +250,8 @@ def fit_reliability_model(model: ReliabilityModel, data: BinnedReliability) -> t
     rate = fails / float(np.sum(n * t)) if fails > 0 else 0.1 / float(np.max(t))
 
     def objective(logth: FloatArray) -> float:
-        th = tuple(float(v) for v in np.exp(logth))
         with np.errstate(all="ignore"):
+            th = tuple(float(v) for v in np.exp(logth))
             r = model.function(t, th)
         if not np.all(np.isfinite(r)):
             return 1e300
@@ -288,6 +288,17 @@ def interval_s2(data: BinnedReliability, target: float) -> S2Result:
     r = np.asarray(data.observed_reliability, dtype=float)
     k = t.size
     n_total = float(np.sum(n))
+    if np.all(r >= 1.0):
+        raise StatsInputError(
+            "every result is in tolerance: S2 cannot estimate how reliability falls; "
+            "use Method A3 to lengthen the interval",
+            field="observed_reliability",
+        )
+    if np.all(r <= 0.0):
+        raise StatsInputError(
+            "every result is out of tolerance: S2 cannot fit a reliability model",
+            field="observed_reliability",
+        )
     raw: list[tuple[ReliabilityModel, tuple[float, ...], float, float | None, float | None, float]]
     raw = []
     for model in RELIABILITY_MODELS:
