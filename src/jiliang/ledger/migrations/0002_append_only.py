@@ -28,7 +28,8 @@ def forwards(apps, schema_editor):
             "CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger "
             "LANGUAGE plpgsql AS $$ BEGIN "
             "RAISE EXCEPTION 'ledger is append-only (% on %)', TG_OP, TG_TABLE_NAME; "
-            "END; $$;"
+            "END; $$;",
+            params=None,
         )
         for table in PROTECTED:
             schema_editor.execute(
