@@ -467,17 +467,22 @@ def required_inputs(job: Job) -> list[InputSpec]:
     proc = parsed(job.procedure)
     known = set(proc.variables) | set(proc.parameters)
     found: dict[str, InputSpec] = {}
-    inputs = proc.uncertainty_model.get("inputs", {})
-    for spec in inputs.values() if isinstance(inputs, dict) else ():
-        if not isinstance(spec, dict):
-            continue
-        for key, value in spec.items():
-            match = re.fullmatch(r"\$\{([A-Za-z_]\w*)\}", str(value))
+
+    def walk(node: object, key: str, unit: str) -> None:
+        if isinstance(node, dict):
+            here = str(node.get("unit", unit))
+            for k, child in node.items():
+                walk(child, str(k), here)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child, key, unit)
+        elif isinstance(node, str):
+            match = re.fullmatch(r"\$\{([A-Za-z_]\w*)\}", node)
             if match and match.group(1) not in known:
-                found.setdefault(
-                    match.group(1),
-                    InputSpec(match.group(1), key == "observations", str(spec.get("unit", ""))),
-                )
+                name = match.group(1)
+                found.setdefault(name, InputSpec(name, key == "observations", unit))
+
+    walk(dict(proc.uncertainty_model), "", "")
     return list(found.values())
 
 

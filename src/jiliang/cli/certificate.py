@@ -1,7 +1,134 @@
-"""`jiliang certificate` commands."""
+"""`jiliang certificate` commands: export and import certificates, verify signatures offline.
+
+`verify` needs no database: the file, its detached signature (FILE.sig) and the issuing
+institution's public key are enough. Exit status: 0 valid, 1 verification failed, 2 bad input.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
 
 app = typer.Typer(help="certificate commands.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+UserOption = Annotated[
+    str, typer.Option("--user", envvar="JILIANG_USER", help="act as this platform user")
+]
+
+
+class Format(StrEnum):
+    pdf = "pdf"
+    dcc = "dcc"
+
+
+def _django_errors(exc: Exception) -> str:
+    from django.core.exceptions import ValidationError
+
+    if isinstance(exc, ValidationError) and hasattr(exc, "message_dict"):
+        return "; ".join(f"{k}: {' / '.join(v)}" for k, v in exc.message_dict.items())
+    return str(exc)
+
+
+@app.command()
+def export(
+    number: Annotated[str, typer.Argument(help="certificate number")],
+    format: Annotated[Format, typer.Option("--format", help="pdf or dcc")],
+    output: Annotated[Path, typer.Option("--output", help="file to write")],
+    user: UserOption = "",
+) -> None:
+    """Write an issued certificate (signed PDF or DCC XML) and its signature FILE.sig."""
+    from jiliang.cli.platform_commands import _user, setup_django
+
+    setup_django()
+    from django.core.exceptions import ValidationError
+
+    from jiliang.calibration import services
+
+    acting = _user(user)
+    try:
+        certificate = services.find_certificate(acting, number)
+        doc = services.document(certificate, format.value)
+    except ValidationError as exc:
+        err.print(f"[red]error:[/] {_django_errors(exc)}")
+        raise typer.Exit(2) from None
+    output.write_bytes(bytes(doc.content))
+    signature = output.with_name(output.name + ".sig")
+    signature.write_text(doc.signature, encoding="utf-8")
+    console.print(f"wrote {output} ({len(bytes(doc.content))} bytes) and {signature}")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="DCC XML file from another laboratory")],
+    instrument: Annotated[
+        int | None, typer.Option("--instrument", help="instrument id when the serial is ambiguous")
+    ] = None,
+    user: UserOption = "",
+) -> None:
+    """Import a DCC: validated against the XSD, then linked to your instrument as an external
+    certificate in the traceability graph."""
+    if not file.is_file():
+        err.print(f"[red]error:[/] {file}: no such file")
+        raise typer.Exit(2)
+    from jiliang.cli.platform_commands import _user, setup_django
+
+    setup_django()
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from jiliang.calibration import services
+
+    acting = _user(user)
+    try:
+        cert = services.import_dcc(acting, file.read_bytes(), file.name, instrument)
+    except (ValidationError, PermissionDenied) as exc:
+        err.print(f"[red]error:[/] {file.name}: {_django_errors(exc)}")
+        raise typer.Exit(1) from None
+    console.print(
+        f"imported {cert.number} from {cert.external_issuer} for {cert.instrument} "
+        f"(sha256 {cert.external_document_sha256[:16]}…)"
+    )
+
+
+@app.command()
+def verify(
+    file: Annotated[Path, typer.Argument(help="the certificate file (PDF or DCC XML)")],
+    public_key: Annotated[
+        Path, typer.Option("--public-key", help="issuing institution's public key (PEM)")
+    ],
+    signature: Annotated[
+        Path | None, typer.Option("--signature", help="signature bundle (default FILE.sig)")
+    ] = None,
+) -> None:
+    """Check a certificate's signature and integrity offline; says exactly what is wrong."""
+    from jiliang import dcc
+
+    bundle_path = signature or file.with_name(file.name + ".sig")
+    for path, what in ((file, "file"), (bundle_path, "signature"), (public_key, "public key")):
+        if not path.is_file():
+            err.print(f"[red]error:[/] {what} {path}: no such file")
+            raise typer.Exit(2)
+    try:
+        key = dcc.public_key_from_pem(public_key.read_bytes())
+        bundle = dcc.SignatureBundle.from_json(bundle_path.read_bytes())
+    except dcc.DccError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    given = dcc.key_id(key)
+    result = dcc.verify_file_bytes(file.read_bytes(), bundle, {given: key})
+    if result.ok:
+        console.print(f"[green]OK[/] {file.name}: {result.message}")
+        return
+    message = result.message
+    if result.problem is dcc.Problem.UNKNOWN_KEY:
+        message = (
+            f"wrong or unknown key: the signature was made with key {bundle.key_id} "
+            f"({bundle.institution}), the public key given is {given}"
+        )
+    err.print(f"[red]FAILED[/] {file.name}: {message}")
+    raise typer.Exit(1)
