@@ -39,6 +39,7 @@ def tolerances(draw: st.DrawFn) -> Tolerance:
     return Tolerance(low, low + width)
 
 
+@settings(deadline=None)  # timing is not under test; the machine may be loaded
 @given(x=decimals, u=positive, tol=tolerances(), r=factors)
 def test_every_rule_agrees_with_its_acceptance_zone(
     x: Decimal, u: Decimal, tol: Tolerance, r: Decimal
@@ -50,6 +51,7 @@ def test_every_rule_agrees_with_its_acceptance_zone(
         assert (decision.statement is Statement.PASS) == in_zone
 
 
+@settings(deadline=None)  # timing is not under test; the machine may be loaded
 @given(x=decimals, u=positive, tol=tolerances(), r=factors)
 def test_binary_rules_nest(x: Decimal, u: Decimal, tol: Tolerance, r: Decimal) -> None:
     guarded = decide(x, u, tol, DecisionRule.guarded_acceptance(r)).accepted
@@ -60,6 +62,7 @@ def test_binary_rules_nest(x: Decimal, u: Decimal, tol: Tolerance, r: Decimal) -
     assert decide(x, u, tol, DecisionRule.non_binary(r)).accepted == simple
 
 
+@settings(deadline=None)  # timing is not under test; the machine may be loaded
 @given(x=decimals, u=positive, tol=tolerances(), shift=decimals)
 def test_decisions_are_translation_invariant(
     x: Decimal, u: Decimal, tol: Tolerance, shift: Decimal
@@ -73,6 +76,7 @@ def test_decisions_are_translation_invariant(
         assert decide(x, u, tol, rule).statement is decide(x + shift, u, moved, rule).statement
 
 
+@settings(deadline=None)  # timing is not under test; the machine may be loaded
 @given(x=decimals, tol=tolerances(), r=factors)
 def test_zero_uncertainty_makes_every_rule_simple_acceptance(
     x: Decimal, tol: Tolerance, r: Decimal
@@ -82,6 +86,7 @@ def test_zero_uncertainty_makes_every_rule_simple_acceptance(
         assert decide(x, 0, tol, make(r)).accepted == expected
 
 
+@settings(deadline=None)  # timing is not under test; the machine may be loaded
 @given(x=decimals, u=positive, tol=tolerances())
 def test_guarded_acceptance_keeps_specific_risk_below_ilac_bound(
     x: Decimal, u: Decimal, tol: Tolerance
