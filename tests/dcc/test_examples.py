@@ -111,3 +111,30 @@ def test_external_entity_is_refused() -> None:
 def test_malformed_xml_reports_line_and_column() -> None:
     with pytest.raises(DccParseError, match=r"broken.xml: line 2, column \d+"):
         parse_dcc(b"<a>\n<b></a>", "broken.xml", SCHEMA_DIR)
+
+
+def test_current_list_form_expanded_mu_xml_list_is_read() -> None:
+    # valid.xml's list uncertainty rewritten from the deprecated si:expandedUncXMLList into the
+    # current si:measurementUncertaintyUnivariateXMLList/si:expandedMUXMLList (D-SI 2.2.1).
+    text = (EXAMPLES / "valid.xml").read_text(encoding="utf-8")
+    old = (
+        "<si:expandedUncXMLList>\n"
+        "                    <si:uncertaintyXMLList>0.061</si:uncertaintyXMLList>"
+    )
+    assert old in text
+    text = text.replace(
+        old,
+        "<si:measurementUncertaintyUnivariateXMLList><si:expandedMUXMLList>\n"
+        "                    <si:valueExpandedMUXMLList>0.061</si:valueExpandedMUXMLList>",
+    ).replace(
+        "</si:expandedUncXMLList>",
+        "</si:expandedMUXMLList></si:measurementUncertaintyUnivariateXMLList>",
+    )
+    cert = parse_dcc(text.encode("utf-8"), "current-list-form", SCHEMA_DIR)
+    errors = [q for q in cert.results[0].quantities if q.ref_type == "basic_measurementError"]
+    assert len(errors) == 5
+    for quantity in errors:
+        assert quantity.uncertainty is not None
+        assert not quantity.uncertainty.deprecated_form
+        assert quantity.uncertainty.value == Decimal("0.061")
+        assert quantity.uncertainty.coverage_factor == 2
