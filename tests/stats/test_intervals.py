@@ -76,6 +76,20 @@ def test_s2_recovers_exponential_interval() -> None:
     for m in res.models:
         if m.interval is not None:
             assert float(m.reliability(m.interval)) == pytest.approx(0.9, abs=1e-6)
+    # RP-1 D-29 band: contains the interval, and the true one for the true model
+    lo, hi = exp_fit.interval_range
+    assert lo is not None and hi is not None and exp_fit.interval is not None
+    assert lo < exp_fit.interval < hi
+    assert lo < 900 * math.log(1 / 0.9) < hi
+
+
+def test_s2_band_narrows_with_more_data() -> None:
+    small = interval_s2(_exponential_bins(1 / 900, n=100), 0.9)
+    large = interval_s2(_exponential_bins(1 / 900, n=2000), 0.9)
+    lo_s, hi_s = next(m for m in small.models if m.model == "exponential").interval_range
+    lo_l, hi_l = next(m for m in large.models if m.model == "exponential").interval_range
+    assert None not in (lo_s, hi_s, lo_l, hi_l)
+    assert (hi_l or 0.0) - (lo_l or 0.0) < (hi_s or 0.0) - (lo_s or 0.0)
 
 
 def test_s2_degenerate_data_is_refused() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -187,7 +187,9 @@ class ModelFit:
 
     ``rejection_confidence`` is the F-distribution probability of the lack-of-fit ratio
     (RP-1 D-19, D-23): the model is ``accepted`` when it is below the F-test confidence.
-    ``interval`` solves R(t) = target (None if the fitted R never crosses the target).
+    ``interval`` solves R(t) = target (None if the fitted R never crosses the target);
+    ``interval_range`` solves R(t) -/+ z u(R(t)) = target with the delta-method variance of
+    RP-1 D-29 (None where a bound does not cross within the search range).
     """
 
     model: str
@@ -197,6 +199,7 @@ class ModelFit:
     rejection_confidence: float | None
     accepted: bool
     figure_of_merit: float
+    interval_range: tuple[float | None, float | None] = (None, None)
 
     def reliability(self, t: FloatArray | float) -> FloatArray:
         """Fitted R(t)."""
@@ -227,6 +230,7 @@ class S2Result:
                     "confidence": m.rejection_confidence,
                     "accepted": m.accepted,
                     "figure_of_merit": m.figure_of_merit,
+                    "interval_range": list(m.interval_range),
                     "theta": list(m.theta),
                     "log_likelihood": m.log_likelihood,
                 }
@@ -270,6 +274,70 @@ def fit_reliability_model(model: ReliabilityModel, data: BinnedReliability) -> t
             best = (float(res.fun), np.asarray(res.x, dtype=float))
     assert best is not None
     return tuple(float(v) for v in np.exp(best[1]))
+
+
+def _reliability_sd(
+    model: ReliabilityModel, theta: tuple[float, ...], data: BinnedReliability
+) -> Callable[[FloatArray], FloatArray]:
+    """u(R(tau)) by the delta method (RP-1 D-29): d' (D' W D)^-1 d with W = n/(R(1-R)),
+    derivatives taken in log-parameters by central differences."""
+    t = np.asarray(data.t, dtype=float)
+    n = np.asarray(data.n, dtype=float)
+    logth = np.log(np.asarray(theta, dtype=float))
+    h = 1e-5
+
+    def grad(tt: FloatArray) -> FloatArray:
+        cols = []
+        for j in range(logth.size):
+            up, dn = logth.copy(), logth.copy()
+            up[j] += h
+            dn[j] -= h
+            r_up = model.reliability(tt, tuple(float(v) for v in np.exp(up)))
+            r_dn = model.reliability(tt, tuple(float(v) for v in np.exp(dn)))
+            cols.append((r_up - r_dn) / (2 * h))
+        return np.column_stack(cols)
+
+    r = np.clip(model.reliability(t, theta), 1e-12, 1 - 1e-12)
+    big_d = grad(t)
+    info = big_d.T @ (big_d * (n / (r * (1.0 - r)))[:, None])
+    cov = np.linalg.pinv(info)
+
+    def sd(tau: FloatArray) -> FloatArray:
+        d = grad(np.atleast_1d(np.asarray(tau, dtype=float)))
+        var = np.asarray(np.einsum("ij,jk,ik->i", d, cov, d), dtype=float)
+        return np.sqrt(np.maximum(0.0, var))
+
+    return sd
+
+
+def _interval_band(
+    model: ReliabilityModel, theta: tuple[float, ...], data: BinnedReliability, target: float
+) -> tuple[float | None, float | None]:
+    conf = _data.number("intervals", "s2", "interval_confidence")
+    z = float(sps.norm.isf((1.0 - conf) / 2.0))
+    try:
+        sd = _reliability_sd(model, theta, data)
+    except (np.linalg.LinAlgError, ValueError):
+        return (None, None)
+    hi_t = 1e3 * float(max(data.t))
+    grid = np.concatenate([[0.0], np.geomspace(1e-6 * hi_t, hi_t, 600)])
+    r = model.reliability(grid, theta)
+    s = sd(grid)
+    bounds: list[float | None] = []
+    for sign in (-1.0, 1.0):
+        g = r + sign * z * s - target
+        idx = np.flatnonzero((g[:-1] > 0.0) & (g[1:] <= 0.0))
+        if idx.size == 0:
+            bounds.append(None)
+            continue
+        i = int(idx[0])
+
+        def f(x: float, sign: float = sign) -> float:
+            band = float(sd(np.asarray([x]))[0])
+            return float(model.reliability(x, theta)) + sign * z * band - target
+
+        bounds.append(float(optimize.brentq(f, float(grid[i]), float(grid[i + 1]))))
+    return (bounds[0], bounds[1])
 
 
 def interval_s2(data: BinnedReliability, target: float) -> S2Result:
@@ -331,7 +399,8 @@ def interval_s2(data: BinnedReliability, target: float) -> S2Result:
                 ):
                     group += 1
         merit = group * t_r**expo / max(c if c is not None else 1.0, 1e-6) if accepted else 0.0
-        fits.append(ModelFit(model.name, theta, ll, interval, c, accepted, merit))
+        band = _interval_band(model, theta, data, target) if interval is not None else (None, None)
+        fits.append(ModelFit(model.name, theta, ll, interval, c, accepted, merit, band))
     candidates = [f for f in fits if f.accepted]
     best = max(candidates, key=lambda f: f.figure_of_merit) if candidates else None
     return S2Result(
