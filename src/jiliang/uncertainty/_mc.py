@@ -8,7 +8,9 @@ moments and per-block interval endpoints are kept (their average, as in JCGM 101
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -208,7 +210,75 @@ def _run_batch(
         out[k, :] = arr  # broadcasts constants
 
 
+Chunk = tuple[int, F64, F64]  # (count, mean, centred cross-product sums)
+
+
+class _Runner:
+    """Fills output arrays chunk by chunk; chunk k always uses child stream k of the seed.
+
+    Why: results depend only on the seed and the chunk size, not on how many threads run
+    the chunks (numpy releases the GIL while drawing and computing on large arrays).
+    """
+
+    def __init__(self, model: Model, seed: int | None, chunk: int, workers: int | None) -> None:
+        self.model = model
+        self.samplers = _samplers(model)
+        self.seq = np.random.SeedSequence(seed)
+        self.chunk = int(chunk)
+        self.k = 0
+        w = workers if workers is not None else min(4, os.cpu_count() or 1)
+        self.pool = ThreadPoolExecutor(w) if w > 1 else None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def _rng(self, k: int) -> np.random.Generator:
+        ss = np.random.SeedSequence(self.seq.entropy, spawn_key=(*self.seq.spawn_key, k))
+        return np.random.Generator(np.random.PCG64(ss))
+
+    def fill(self, out: F64) -> list[Chunk]:
+        n = out.shape[1]
+        jobs = [(s, min(self.chunk, n - s), self.k + i)
+                for i, s in enumerate(range(0, n, self.chunk))]  # fmt: skip
+        self.k += len(jobs)
+
+        def job(j: tuple[int, int, int]) -> Chunk:
+            start, size, k = j
+            view = out[:, start : start + size]
+            _run_batch(self.model, self.samplers, self._rng(k), size, view)
+            mu = view.mean(axis=1)
+            d = view - mu[:, None]
+            return size, mu, np.einsum("ik,jk->ij", d, d)  # no BLAS threads for this
+
+        if self.pool is None:
+            return [job(j) for j in jobs]
+        return list(self.pool.map(job, jobs))
+
+
+def _merge(a: Chunk | None, b: Chunk) -> Chunk:
+    """Chan et al. pairwise update of count, mean and co-moment (numerically stable)."""
+    if a is None:
+        return b
+    na, ma, sa = a
+    nb, mb, sb = b
+    n = na + nb
+    delta = mb - ma
+    return n, ma + delta * (nb / n), sa + sb + np.outer(delta, delta) * (na * nb / n)
+
+
 # --- coverage intervals ---------------------------------------------------------------------
+
+
+def _q_r(m: int, probability: float) -> tuple[int, int]:
+    """q and the 1-based r of the probabilistically symmetric interval (JCGM 101 7.7)."""
+    pm = probability * m
+    q = int(pm) if float(pm).is_integer() else math.floor(pm + 0.5)
+    if q >= m:
+        raise UncertaintyError(f"{m} trials are too few for probability {probability}")
+    half = (m - q) / 2
+    r = int(half) if float(half).is_integer() else math.floor((m - q + 1) / 2)
+    return q, max(r, 1)
 
 
 def coverage_intervals(sorted_y: F64, probability: float) -> tuple[F64, F64, F64, F64]:
@@ -217,20 +287,33 @@ def coverage_intervals(sorted_y: F64, probability: float) -> tuple[F64, F64, F64
     Returns (low_sym, high_sym, low_short, high_short), each with the leading shape of rows.
     """
     m = sorted_y.shape[-1]
-    pm = probability * m
-    q = int(pm) if float(pm).is_integer() else math.floor(pm + 0.5)
-    if q >= m:
-        raise UncertaintyError(f"{m} trials are too few for probability {probability}")
-    half = (m - q) / 2
-    r = int(half) if float(half).is_integer() else math.floor((m - q + 1) / 2)
-    r = max(r, 1)  # 1-based
-    low_s = sorted_y[..., r - 1]
-    high_s = sorted_y[..., r - 1 + q]
-    widths = sorted_y[..., q:] - sorted_y[..., : m - q]
-    rs = np.argmin(widths, axis=-1)
-    low_h = np.take_along_axis(sorted_y, rs[..., None], axis=-1)[..., 0]
-    high_h = np.take_along_axis(sorted_y, (rs + q)[..., None], axis=-1)[..., 0]
-    return low_s, high_s, low_h, high_h
+    q, r = _q_r(m, probability)
+    return _from_tails(sorted_y[..., : m - q], sorted_y[..., q:], r)
+
+
+def _from_tails(lower: F64, upper: F64, r: int) -> tuple[F64, F64, F64, F64]:
+    """lower = the M - q smallest values sorted, upper = the M - q largest sorted."""
+    rs = np.argmin(upper - lower, axis=-1)
+    low_h = np.take_along_axis(lower, rs[..., None], axis=-1)[..., 0]
+    high_h = np.take_along_axis(upper, rs[..., None], axis=-1)[..., 0]
+    return lower[..., r - 1], upper[..., r - 1], low_h, high_h
+
+
+def _intervals_unsorted(y: F64, probability: float) -> tuple[F64, F64, F64, F64]:
+    """Same as coverage_intervals but partitions instead of sorting everything (y is reordered).
+
+    Only the M - q smallest and M - q largest values enter either interval, so a partition
+    followed by sorting the two tails is exact and about ten times less work than a sort.
+    """
+    m = y.shape[-1]
+    q, r = _q_r(m, probability)
+    if 2 * (m - q) >= m:
+        y.sort(axis=-1)
+        return coverage_intervals(y, probability)
+    y.partition([m - q - 1, q], axis=-1)
+    lower = np.sort(y[..., : m - q], axis=-1)
+    upper = np.sort(y[..., q:], axis=-1)
+    return _from_tails(lower, upper, r)
 
 
 def numerical_tolerance(u: float, n_dig: int) -> float:
@@ -244,33 +327,6 @@ def numerical_tolerance(u: float, n_dig: int) -> float:
     return 0.5 * 10.0**ell
 
 
-# --- running moments ----------------------------------------------------------------------
-
-
-class _Moments:
-    """Shifted sums for means and covariance over many batches (bounded memory)."""
-
-    def __init__(self, m: int) -> None:
-        self.n = 0
-        self.ref: F64 | None = None
-        self.s1 = np.zeros(m)
-        self.s2 = np.zeros((m, m))
-
-    def add(self, y: F64) -> None:
-        if self.ref is None:
-            self.ref = y.mean(axis=1)
-        d = y - self.ref[:, None]
-        self.n += y.shape[1]
-        self.s1 += d.sum(axis=1)
-        self.s2 += d @ d.T
-
-    def mean_cov(self) -> tuple[F64, F64]:
-        assert self.ref is not None
-        mu = self.s1 / self.n
-        cov = (self.s2 - self.n * np.outer(mu, mu)) / max(self.n - 1, 1)
-        return self.ref + mu, cov
-
-
 def _check_probability(p: float) -> None:
     if not 0.0 < p < 1.0:
         raise UncertaintyError(f"probability must be in (0, 1), got {p!r}")
@@ -282,22 +338,22 @@ def evaluate_mc(
     *,
     seed: int | None = None,
     probability: float = 0.95,
-    batch_size: int = 1 << 18,
+    batch_size: int = 1 << 16,
     max_stored: int = 20_000_000,
     keep: int = 1_000_000,
+    workers: int | None = None,
 ) -> McEvaluation:
     """Monte Carlo with a fixed number of trials (JCGM 101 7).
 
     Up to ``max_stored`` output values are kept and intervals use every trial; beyond it
     the trials run in blocks whose interval endpoints are averaged (JCGM 101 7.9.4 style).
+    ``workers`` threads share the work (default: up to 4 CPUs); results depend only on
+    ``seed`` and ``batch_size``.
     """
     _check_probability(probability)
     if not (isinstance(trials, int) and trials >= 100):
         raise UncertaintyError(f"trials must be an integer >= 100, got {trials!r}")
-    rng = np.random.Generator(np.random.PCG64(seed))
-    samplers = _samplers(model)
     m = len(model.output_names)
-    mom = _Moments(m)
     if trials * m <= max_stored:
         blocks = [trials]
     else:
@@ -305,40 +361,29 @@ def evaluate_mc(
         blocks = [per] * (trials // per)
         if trials % per:
             blocks[-1] += trials % per
+    runner = _Runner(model, seed, batch_size, workers)
+    mom: Chunk | None = None
     ends: list[tuple[F64, F64, F64, F64]] = []
-    weights: list[int] = []
     kept: F64 | None = None
-    for block in blocks:
-        ys = np.empty((m, block))
-        for start in range(0, block, batch_size):
-            size = min(batch_size, block - start)
-            _run_batch(model, samplers, rng, size, ys[:, start : start + size])
-        mom.add(ys)
-        if kept is None:
-            kept = ys[:, : min(keep, block)].copy()
-        ys.sort(axis=1)
-        ends.append(coverage_intervals(ys, probability))
-        weights.append(block)
-        del ys
-    mean, cov = mom.mean_cov()
-    w = np.array(weights, dtype=np.float64) / sum(weights)
+    try:
+        for block in blocks:
+            ys = np.empty((m, block))
+            for c in runner.fill(ys):
+                mom = _merge(mom, c)
+            if kept is None:
+                kept = ys[:, : min(keep, block)].copy()
+            ends.append(_intervals_unsorted(ys, probability))
+            del ys
+    finally:
+        runner.close()
+    assert mom is not None and kept is not None
+    n, mean, s2 = mom
+    cov = s2 / max(n - 1, 1)
+    w = np.array(blocks, dtype=np.float64) / sum(blocks)
     avg = [sum(wi * e[j] for wi, e in zip(w, ends, strict=True)) for j in range(4)]
-    assert kept is not None
-    return _assemble(
-        model,
-        mean,
-        cov,
-        avg,
-        trials,
-        probability,
-        seed,
-        False,
-        True,
-        1,
-        None,
-        "all trials" if len(blocks) == 1 else "average of per-block intervals",
-        kept,
-    )
+    how = "all trials" if len(blocks) == 1 else "average of per-block intervals"
+    return _assemble(model, mean, cov, avg, trials, probability, seed, False, True, 1, None, how,
+                     kept)  # fmt: skip
 
 
 def _assemble(
@@ -383,6 +428,7 @@ def evaluate_adaptive(
     max_stored: int = 20_000_000,
     keep: int = 1_000_000,
     max_block: int = 2_000_000,
+    workers: int | None = None,
 ) -> McEvaluation:
     """Adaptive Monte Carlo procedure of JCGM 101 7.9.4.
 
@@ -399,8 +445,26 @@ def evaluate_adaptive(
         math.ceil(const["j_factor"] / (1.0 - probability) - 1e-9),
         int(const["min_trials_per_sequence"]),
     )
-    rng = np.random.Generator(np.random.PCG64(seed))
-    samplers = _samplers(model)
+    runner = _Runner(model, seed, big_m, workers)  # one child stream per sequence
+    try:
+        return _adaptive(model, runner, big_m, n_dig, seed, probability, max_trials, max_stored,
+                         keep, max_block)  # fmt: skip
+    finally:
+        runner.close()
+
+
+def _adaptive(
+    model: Model,
+    runner: _Runner,
+    big_m: int,
+    n_dig: int,
+    seed: int | None,
+    probability: float,
+    max_trials: int,
+    max_stored: int,
+    keep: int,
+    max_block: int,
+) -> McEvaluation:
     m = len(model.output_names)
     stats_seq: list[F64] = []  # per sequence: (6, m): y, u, ls, hs, lh, hh
     sums1: list[F64] = []  # per sequence (m,) shifted sums
@@ -418,31 +482,27 @@ def evaluate_adaptive(
         if nb_eff <= 0:
             break
         ys = np.empty((m, nb_eff * big_m))
-        for start in range(0, ys.shape[1], 1 << 18):
-            size = min(1 << 18, ys.shape[1] - start)
-            _run_batch(model, samplers, rng, size, ys[:, start : start + size])
+        chunks = runner.fill(ys)  # one chunk per sequence
         if ref is None:
-            ref = ys[:, :big_m].mean(axis=1)
+            ref = chunks[0][1].copy()
         have = 0 if kept is None else kept.shape[1]
         if have < keep:
             extra = ys[:, : keep - have].copy()
             kept = extra if kept is None else np.concatenate([kept, extra], axis=1)
         seqs = ys.reshape(m, nb_eff, big_m)
-        d = seqs - ref[:, None, None]
-        s1 = d.sum(axis=2).T  # (nb, m)
-        s2 = np.einsum("ibk,jbk->bij", d, d)  # (nb, m, m)
-        del d
-        means = seqs.mean(axis=2)
-        sds = seqs.std(axis=2, ddof=1)
+        means = np.array([c[1] for c in chunks]).T  # (m, nb)
+        sds = np.sqrt(np.array([np.diag(c[2]) for c in chunks]).T / (big_m - 1))
+        dm = [c[1] - ref for c in chunks]
+        s1 = np.array([big_m * x for x in dm])  # (nb, m) sums of (y - ref)
+        s2 = np.array([c[2] + big_m * np.outer(x, x) for c, x in zip(chunks, dm, strict=True)])
         if store_ok and n_stored + ys.size <= max_stored:
             stored.append(ys.copy())
             n_stored += ys.size
         else:
             store_ok = False
             stored.clear()
-        srt = np.sort(seqs, axis=2)
-        ls, hs, lh, hh = coverage_intervals(srt, probability)
-        del srt, seqs, ys
+        ls, hs, lh, hh = _intervals_unsorted(seqs, probability)
+        del seqs, ys
         for b in range(nb_eff):
             stats_seq.append(np.stack([means[:, b], sds[:, b], ls[:, b], hs[:, b], lh[:, b],
                                        hh[:, b]]))  # fmt: skip
@@ -489,8 +549,7 @@ def evaluate_adaptive(
     mean = ref + mu
     if store_ok and stored:
         allv = np.concatenate(stored, axis=1)[:, :n]
-        allv.sort(axis=1)
-        ends = list(coverage_intervals(allv, probability))
+        ends = list(_intervals_unsorted(allv, probability))
         how = "all trials"
     else:
         avg = np.array(stats_seq[:h]).mean(axis=0)  # (6, m)
