@@ -88,7 +88,8 @@ MEMORY_SCRIPT = textwrap.dedent(
     dt = time.perf_counter() - t0
     r = ev.results[0]
     print(json.dumps({"trials": ev.trials, "sequences": ev.sequences, "converged": ev.converged,
-                      "seconds": dt, "u": r.u, "interval": r.interval_symmetric,
+                      "seconds": dt, "cpu": time.process_time(), "u": r.u,
+                      "interval": r.interval_symmetric,
                       "intervals_from": ev.intervals_from,
                       "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
     """
