@@ -20,9 +20,11 @@ from jiliang.registry.models import (
     UseArea,
 )
 
+ALL = "— 全部 All —"
+
 
 def _blank(choices: Any) -> list[tuple[str, str]]:
-    return [("", "— 全部 All —"), *[(str(k), str(v)) for k, v in choices]]
+    return [("", ALL), *[(str(k), str(v)) for k, v in choices]]
 
 
 class FilterForm(forms.Form):
@@ -52,7 +54,9 @@ class FilterForm(forms.Form):
 
 
 class InstitutionFilter(FilterForm):
-    kind = forms.ChoiceField(required=False, choices=_blank(Institution.Kind.choices))
+    kind = forms.ChoiceField(
+        required=False, label="类型 Kind", choices=_blank(Institution.Kind.choices)
+    )
     division = forms.RegexField(
         required=False,
         regex=r"^(\d{2}|\d{4}|\d{6})$",
@@ -78,7 +82,11 @@ def _id_field() -> forms.IntegerField:
 class PersonFilter(FilterForm):
     institution = _id_field()
     level = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None, choices=_blank(Person.Level.choices)
+        required=False,
+        label="级别 Level",
+        coerce=int,
+        empty_value=None,
+        choices=_blank(Person.Level.choices),
     )
     search_fields = ("name", "registration_number")
     lookups = {"level": "level", "institution": "institution_id"}
@@ -86,10 +94,17 @@ class PersonFilter(FilterForm):
 
 class StandardFilter(FilterForm):
     institution = _id_field()
-    kind = forms.ChoiceField(required=False, choices=_blank(MeasurementStandard.Kind.choices))
-    status = forms.ChoiceField(required=False, choices=_blank(MeasurementStandard.Status.choices))
+    kind = forms.ChoiceField(
+        required=False, label="类型 Kind", choices=_blank(MeasurementStandard.Kind.choices)
+    )
+    status = forms.ChoiceField(
+        required=False, label="状态 Status", choices=_blank(MeasurementStandard.Status.choices)
+    )
     quantity = forms.ModelChoiceField(
-        required=False, queryset=Quantity.objects.visible_to(None), label="量 Quantity"
+        required=False,
+        queryset=Quantity.objects.visible_to(None),
+        label="量 Quantity",
+        empty_label=ALL,
     )
     search_fields = ("code", "name", "institution__name_zh")
     lookups = {
@@ -103,9 +118,10 @@ class StandardFilter(FilterForm):
 class MaterialFilter(FilterForm):
     grade = forms.TypedChoiceField(
         required=False,
+        label="等级 Grade",
         coerce=int,
         empty_value=None,
-        choices=[("", "— 全部 All —"), ("1", "一级 GBW"), ("2", "二级 GBW(E)")],
+        choices=[("", ALL), ("1", "一级 GBW"), ("2", "二级 GBW(E)")],
     )
     search_fields = ("gbw_number", "name")
     lookups = {"grade": "grade"}
@@ -113,10 +129,17 @@ class MaterialFilter(FilterForm):
 
 class InstrumentFilter(FilterForm):
     owner = _id_field()
-    status = forms.ChoiceField(required=False, choices=_blank(Instrument.Status.choices))
-    use_area = forms.ChoiceField(required=False, choices=_blank(UseArea.choices))
+    status = forms.ChoiceField(
+        required=False, label="状态 Status", choices=_blank(Instrument.Status.choices)
+    )
+    use_area = forms.ChoiceField(
+        required=False, label="用途 Use area", choices=_blank(UseArea.choices)
+    )
     category = forms.ModelChoiceField(
-        required=False, queryset=CatalogueItem.objects.visible_to(None), label="目录 Category"
+        required=False,
+        queryset=CatalogueItem.objects.visible_to(None),
+        label="目录 Category",
+        empty_label=ALL,
     )
     search_fields = ("name", "serial_number", "maker", "model", "owner__name_zh", "location")
     lookups = {
@@ -130,8 +153,12 @@ class InstrumentFilter(FilterForm):
 class CertificateFilter(FilterForm):
     issuer = _id_field()
     instrument = _id_field()
-    kind = forms.ChoiceField(required=False, choices=_blank(Certificate.Kind.choices))
-    conclusion = forms.ChoiceField(required=False, choices=_blank(Certificate.Conclusion.choices))
+    kind = forms.ChoiceField(
+        required=False, label="类型 Kind", choices=_blank(Certificate.Kind.choices)
+    )
+    conclusion = forms.ChoiceField(
+        required=False, label="结论 Conclusion", choices=_blank(Certificate.Conclusion.choices)
+    )
     search_fields = ("number", "regulation", "instrument__serial_number", "instrument__name")
     lookups = {
         "kind": "kind",
@@ -144,12 +171,15 @@ class CertificateFilter(FilterForm):
 class CatalogueFilter(FilterForm):
     confirmed = forms.TypedChoiceField(
         required=False,
+        label="确认 Confirmed",
         coerce=lambda v: v == "yes",
         empty_value=None,
-        choices=[("", "— 全部 All —"), ("yes", "已确认 confirmed"), ("no", "未确认 unconfirmed")],
+        choices=[("", ALL), ("yes", "已确认 confirmed"), ("no", "未确认 unconfirmed")],
     )
     supervision = forms.ChoiceField(
-        required=False, choices=_blank(CatalogueItem.Supervision.choices)
+        required=False,
+        label="监管方式 Supervision",
+        choices=_blank(CatalogueItem.Supervision.choices),
     )
     search_fields = ("number", "name_zh", "name_en", "note")
     lookups = {"confirmed": "confirmed", "supervision": "supervision"}
@@ -187,7 +217,10 @@ class DueFilter(forms.Form):
     """Owner and region (division code) filters of the due list."""
 
     owner = forms.ModelChoiceField(
-        required=False, queryset=Institution.objects.none(), label="使用单位 Owner"
+        required=False,
+        queryset=Institution.objects.none(),
+        label="使用单位 Owner",
+        empty_label=ALL,
     )
     region = forms.RegexField(
         required=False,

@@ -33,6 +33,7 @@ from jiliang.registry.models import (
 from jiliang.registry.querysets import is_admin
 
 PAGE_SIZE = 25
+DUE_ORDER = {"overdue": 0, "due": 1, "never": 2}
 
 # Objects whose change log can be browsed: label → (model, detail URL name).
 AUDITED: dict[str, tuple[type[Model], str]] = {
@@ -528,6 +529,8 @@ def standard_impact(request: HttpRequest, pk: int) -> HttpResponse:
                 "on": on,
                 "last_good": last_good,
                 "rows": rows,
+                "page": _page(request, rows),
+                "page_query": _query_without(request),
                 "customers": sorted(
                     ((cid, name, n) for (cid, name), n in customers.items()),
                     key=lambda c: (-c[2], c[1]),
@@ -575,6 +578,8 @@ def due(request: HttpRequest) -> HttpResponse:
         return _download(exports.due_csv(entries), f"{stem}.csv", "text/csv; charset=utf-8")
     if export == "xlsx":
         return _download(exports.due_xlsx(entries), f"{stem}.xlsx", XLSX)
+    # Overdue first, then due within the recall window, then never verified.
+    entries.sort(key=lambda e: DUE_ORDER[e.state])
     states = Counter(e.state for e in entries)
     recall = rules.rule("recall", _today())
     context = {
