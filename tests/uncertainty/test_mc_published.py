@@ -12,6 +12,7 @@ import pytest
 from jiliang.uncertainty import (
     Model,
     Rectangular,
+    UncertaintyError,
     coverage_intervals,
     evaluate_adaptive,
     evaluate_gum,
@@ -158,3 +159,21 @@ def test_correlated_rectangular_inputs_use_a_copula() -> None:
     ev = evaluate_mc(m, 100_000, seed=2)
     assert ev["d"].u == pytest.approx(0.0, abs=1e-9)
     assert ev["s"].u == pytest.approx(2.0, rel=0.01)
+
+
+def test_results_do_not_depend_on_the_number_of_threads() -> None:
+    # chunk k always uses child stream k of the seed: 1 thread and 3 threads agree exactly
+    m = load_model(EXAMPLES / "gum_h1_end_gauge.yaml")
+    a = evaluate_mc(m, 300_000, seed=5, workers=1)["l"]
+    b = evaluate_mc(m, 300_000, seed=5, workers=3)["l"]
+    assert a == b
+    c = evaluate_adaptive(m, 1, seed=5, workers=1)["l"]
+    d = evaluate_adaptive(m, 1, seed=5, workers=2)["l"]
+    assert c == d
+
+
+def test_non_finite_trials_are_an_error_naming_the_output() -> None:
+    # log of a normal quantity that can be negative: the model is undefined for some trials
+    m = Model({"a": ureal(0.1, 1.0)}, {"ln_a": "log(a)"})
+    with pytest.raises(UncertaintyError, match="output 'ln_a' is not finite"):
+        evaluate_mc(m, 10_000, seed=1)

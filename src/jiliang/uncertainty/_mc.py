@@ -208,6 +208,11 @@ def _run_batch(
         if np.iscomplexobj(arr):
             raise UncertaintyError(f"output {model.output_names[k]!r} is complex")
         out[k, :] = arr  # broadcasts constants
+        if not np.all(np.isfinite(out[k])):
+            raise UncertaintyError(
+                f"output {model.output_names[k]!r} is not finite for some Monte Carlo trials "
+                "(a sampled input outside the domain of a function, or a division by zero)"
+            )
 
 
 Chunk = tuple[int, F64, F64]  # (count, mean, centred cross-product sums)
