@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -207,6 +208,15 @@ def _d(value: float) -> Decimal:
     return Decimal(repr(float(value)))
 
 
+def _rounded(u: float, value: float) -> tuple[Decimal, Decimal]:
+    """U to two significant digits and the value to the same decimal place (GUM 7.2.6)."""
+    if u <= 0 or not math.isfinite(u):
+        return _d(u), _d(value)
+    exponent = math.floor(math.log10(u)) - 1
+    quantum = Decimal(1).scaleb(exponent)
+    return _d(u).quantize(quantum), _d(value).quantize(quantum)
+
+
 def build_dcc(job: Job, certificate: Certificate) -> dcc.Certificate:
     from jiliang.calibration import services
 
@@ -230,13 +240,14 @@ def build_dcc(job: Job, certificate: Certificate) -> dcc.Certificate:
                     )
                 )
         if obs.error is not None and obs.expanded_uncertainty is not None:
+            u_rounded, error_rounded = _rounded(obs.expanded_uncertainty, obs.error)
             quantities.append(
                 dcc.Quantity(
                     dcc.Text.of(zh="误差", en="Error"),
-                    _d(obs.error),
+                    error_rounded,
                     unit,
                     dcc.ExpandedUncertainty(
-                        _d(obs.expanded_uncertainty),
+                        u_rounded,
                         _d(round(obs.coverage_factor or 2.0, 3)),
                         _d(obs.probability or 0.95),
                         "normal",
