@@ -170,9 +170,8 @@ def test_rejection_returns_to_the_earlier_step_with_reason(lab: Any) -> None:
 
 
 def test_recorder_cannot_sign_an_incomplete_job(lab: Any) -> None:
-    from tests.calibration.conftest import make_job
-
     from jiliang.calibration import services
+    from tests.calibration.conftest import make_job
 
     job = make_job(lab)
     with pytest.raises(ValidationError) as info:
