@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jiliang.taximeters import views
 
 app_name = "taximeters"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("campaigns/<int:pk>/", views.campaign, name="campaign"),
+    path("meters/<str:serial>/", views.meter, name="meter"),
+]
