@@ -260,3 +260,10 @@ def test_evaluate_cox_chooses_procedure() -> None:
     res = evaluate_cox(spread, trials=1000)
     assert res.method == "procedure-b" and res.reference.value == 10.0
     assert res.consistency is not None and not res.consistency.consistent
+
+
+def test_too_few_trials_is_refused_before_any_work() -> None:
+    labs = [LabResult("A", 1.0, 1.0), LabResult("B", 2.0, 1.0)]
+    with pytest.raises(StatsInputError) as err:
+        evaluate_comparison(labs, "procedure-b", trials=5)
+    assert err.value.field == "trials"

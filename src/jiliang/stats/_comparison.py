@@ -317,6 +317,8 @@ def evaluate_comparison(
         raise StatsInputError(
             f"{method} needs at least {need} included labs, got {len(included)}", field="include"
         )
+    if trials is not None and trials < 100:
+        raise StatsInputError("trials must be at least 100", field="trials")
     cover = k if k is not None else _data.number("comparison", "coverage_factor", "k")
     if not (math.isfinite(cover) and cover > 0.0):
         raise StatsInputError("coverage factor k must be > 0", field="k")
@@ -341,8 +343,6 @@ def evaluate_comparison(
     else:
         n_trials = trials if trials is not None else 20_000
         est = _algorithm_a(x, u, dof, seed, n_trials)
-    if n_trials is not None and n_trials < 100:
-        raise StatsInputError("trials must be at least 100", field="trials")
     s_pt = sigma_pt if sigma_pt is not None else est.sigma_pt
     cov_by_lab = {lab.lab: float(c) for lab, c in zip(included, est.cov, strict=True)}
     w_by_lab = {lab.lab: float(w) for lab, w in zip(included, est.weights, strict=True)}
