@@ -261,7 +261,7 @@ class Model:
         object.__setattr__(
             self,
             "units",
-            dict.fromkeys(outs, self.output_units.get(outs[0]) if len(outs) == 1 else None),
+            {o: self.output_units.get(o) for o in outs},  # declared, not checked
         )
         object.__setattr__(self, "_fn", run)
 
@@ -340,6 +340,7 @@ class Model:
         correlations: Sequence[tuple[str, str, float]] = (),
         ensembles: Sequence[Sequence[str]] = (),
         constants: Mapping[str, float] | None = None,
+        output_units: Mapping[str, str] | None = None,
         title: str = "",
     ) -> Model:
         """A model from a vectorised callable ``function(**inputs)``.
@@ -352,6 +353,7 @@ class Model:
             correlations=correlations,
             ensembles=ensembles,
             constants=dict(constants or {}),
+            output_units=dict(output_units or {}),
             title=title,
             function=function,
             function_outputs=tuple(outputs),
