@@ -356,3 +356,24 @@ def test_login_and_logout(world, client_as) -> None:
     assert client.get("/due/").status_code == 200
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/due/").status_code == 302
+
+
+def test_chain_before_any_rule_was_in_force_is_a_message_not_a_500(world, client_as) -> None:
+    """rules.yaml has the uncertainty-ratio rule from 2000-01-01 (JJF 1033); a certificate
+    dated 1999 cannot be validated, and the page says so."""
+    Certificate.objects.create(
+        number="OLD-1999-0001",
+        kind="verification",
+        issuer=world.city,
+        instrument=world.taxi_meter,
+        regulation="JJG 517-1998",
+        calibration_date=dt.date(1999, 6, 1),
+        issued_on=dt.date(1999, 6, 1),
+        valid_until=dt.date(2099, 6, 1),
+        conclusion="pass",
+    ).standards_used.set([world.f1])
+    response = client_as("taxi").get(f"/instruments/{world.taxi_meter.pk}/trace-up/")
+    assert response.status_code == 409
+    assert "no version of rule 'traceability' is in force on 1999-06-01" in (
+        response.content.decode().replace("&#x27;", "'")
+    )

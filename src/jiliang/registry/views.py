@@ -429,7 +429,11 @@ def _trace_up_page(
     request: HttpRequest, obj: Instrument | MeasurementStandard, back: str
 ) -> HttpResponse:
     user = request.user
-    result = traceability.trace_up(obj).as_dict()
+    try:
+        result = traceability.trace_up(obj).as_dict()
+    except LookupError as exc:  # a rule of rules.yaml not in force on a link's date
+        context = {"obj": obj, "back": back, "error": str(exc), "today": _today()}
+        return render(request, "registry/trace_up.html", context, status=409)
     found: dict[str, set[int]] = {"standard": set(), "instrument": set(), "certificate": set()}
     _collect(result["chain"], found)
     visible = {
