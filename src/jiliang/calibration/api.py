@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -169,10 +169,10 @@ def list_procedures(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/procedures", response={201: dict[str, Any]})
-def upload_procedure(request: HttpRequest, file: UploadedFile = File(...)) -> tuple[int, Any]:  # noqa: B008
+def upload_procedure(request: HttpRequest, file: UploadedFile = File(...)) -> Status[Any]:  # noqa: B008
     text = file.read().decode("utf-8", errors="replace")
     record = _guard(lambda: services.add_procedure(_user(request), text, file.name or "upload"))
-    return 201, {"id": record.pk, "code": record.code}
+    return Status(201, {"id": record.pk, "code": record.code})
 
 
 @router.get("/jobs")
@@ -194,7 +194,7 @@ def list_jobs(request: HttpRequest, status: str = "") -> list[dict[str, Any]]:
 
 
 @router.post("/jobs", response={201: dict[str, Any]})
-def create_job(request: HttpRequest, payload: JobIn) -> tuple[int, Any]:
+def create_job(request: HttpRequest, payload: JobIn) -> Status[Any]:
     user = _user(request)
     instrument = get_object_or_404(Instrument.objects.visible_to(user), pk=payload.instrument_id)
     procedure = (
@@ -221,7 +221,7 @@ def create_job(request: HttpRequest, payload: JobIn) -> tuple[int, Any]:
             english=payload.english,
         )
     )
-    return 201, job_json(job, user)
+    return Status(201, job_json(job, user))
 
 
 @router.get("/jobs/{job_id}")
@@ -316,17 +316,20 @@ def import_dcc(
     request: HttpRequest,
     file: UploadedFile = File(...),  # noqa: B008
     instrument_id: int | None = Form(None),
-) -> tuple[int, Any]:
+) -> Status[Any]:
     data = file.read()
     cert = _guard(
         lambda: services.import_dcc(_user(request), data, file.name or "upload.xml", instrument_id)
     )
-    return 201, {
-        "number": cert.number,
-        "external_issuer": cert.external_issuer,
-        "instrument_id": cert.instrument_id,
-        "sha256": cert.external_document_sha256,
-    }
+    return Status(
+        201,
+        {
+            "number": cert.number,
+            "external_issuer": cert.external_issuer,
+            "instrument_id": cert.instrument_id,
+            "sha256": cert.external_document_sha256,
+        },
+    )
 
 
 @router.get("/keys", auth=None)
@@ -389,11 +392,11 @@ def list_recalls(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/recalls", response={201: dict[str, Any]})
-def create_recall(request: HttpRequest, payload: RecallIn) -> tuple[int, Any]:
+def create_recall(request: HttpRequest, payload: RecallIn) -> Status[Any]:
     user = _user(request)
     standard = get_object_or_404(MeasurementStandard, pk=payload.standard_id)
     recall = _guard(lambda: services.open_recall(user, standard, payload.since, payload.reason))
-    return 201, recall_json(recall)
+    return Status(201, recall_json(recall))
 
 
 @router.get("/recalls/{recall_id}")
