@@ -177,3 +177,22 @@ def test_non_finite_trials_are_an_error_naming_the_output() -> None:
     m = Model({"a": ureal(0.1, 1.0)}, {"ln_a": "log(a)"})
     with pytest.raises(UncertaintyError, match="output 'ln_a' is not finite"):
         evaluate_mc(m, 10_000, seed=1)
+
+
+@pytest.mark.parametrize("p", [0.95, 0.99, 0.6827, 0.5])
+def test_fast_interval_selection_equals_the_sorted_definition(p: float) -> None:
+    # JCGM 101 7.7 defines the intervals on the fully sorted values; the partition/threshold
+    # shortcut must give exactly the same order statistics, ties and constant runs included
+    from jiliang.uncertainty._mc import _intervals_unsorted
+
+    rng = np.random.default_rng(1)
+    for y in (
+        rng.standard_normal(200_000),
+        rng.exponential(size=200_000),
+        np.round(rng.standard_normal(200_000), 1),
+        np.zeros(150_000),
+    ):
+        expected = coverage_intervals(np.sort(y)[None, :], p)
+        got = _intervals_unsorted(y.copy()[None, :], p)
+        for e, g in zip(expected, got, strict=True):
+            assert np.array_equal(e, g)
