@@ -377,3 +377,16 @@ def test_chain_before_any_rule_was_in_force_is_a_message_not_a_500(world, client
     assert "no version of rule 'traceability' is in force on 1999-06-01" in (
         response.content.decode().replace("&#x27;", "'")
     )
+
+
+def test_instrument_list_shows_each_due_date(world, client_as) -> None:
+    """Due = validity of the last passing certificate, as the world issued them:
+    NIM-2025-0001 (2025-03-01, two years), SD-2025-0001 (2025-04-01, one year),
+    ZB-2025-0001 (2025-09-01, one year); the taximeter has none."""
+    rows = client_as("admin").get("/instruments/").context["rows"]
+    assert {r["obj"].serial_number: r["due"] for r in rows} == {
+        "E2-1KG-01": dt.date(2027, 2, 28),
+        "F1-1KG-01": dt.date(2026, 3, 31),
+        "SCALE-0001": dt.date(2026, 8, 31),
+        "TAXI-0001": None,
+    }
