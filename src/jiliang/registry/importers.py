@@ -193,21 +193,21 @@ class _Checker:
         return text
 
 
-def _institutions_for(
-    user: Any,
-    uscc_values: set[str],
-    checker: _Checker,
-    field_name: str,
-    rows_uscc: list[tuple[int, str]],
+def _own_institutions(
+    user: Any, rows: list[dict[str, str]], checker: _Checker, column: str
 ) -> dict[str, Institution]:
-    found = {i.uscc: i for i in Institution.objects.filter(uscc__in=uscc_values)}
-    for row_no, uscc in rows_uscc:
-        checker.row = row_no
-        institution = found.get(uscc)
+    """Institutions named in a column, checking each row names one the user may write for."""
+    values = {r.get(column, "") for r in rows}
+    found = {i.uscc: i for i in Institution.objects.filter(uscc__in=values)}
+    for index, row in enumerate(rows):
+        checker.row = _row_no(row, index)
+        institution = found.get(row.get(column, ""))
         if institution is None:
-            checker.fail(field_name, f"no institution with unified social credit code {uscc!r}")
+            checker.fail(
+                column, f"no institution with unified social credit code {row.get(column, '')!r}"
+            )
         elif not is_admin(user) and (user is None or user.institution_id != institution.pk):
-            checker.fail(field_name, "you may only import records of your own institution")
+            checker.fail(column, "you may only import records of your own institution")
     return found
 
 
@@ -263,13 +263,7 @@ def _row_no(row: dict[str, str], index: int) -> int:
 def _build_instruments(
     rows: list[dict[str, str]], user: Any, c: _Checker
 ) -> tuple[list[Instrument], Any]:
-    owners = _institutions_for(
-        user,
-        {r.get("owner_uscc", "") for r in rows},
-        c,
-        "owner_uscc",
-        [(_row_no(r, i), r.get("owner_uscc", "")) for i, r in enumerate(rows)],
-    )
+    owners = _own_institutions(user, rows, c, "owner_uscc")
     categories = {x.number: x for x in CatalogueItem.objects.all()}
     quantities = {q.code: q for q in Quantity.objects.all()}
     standards = {s.code: s.pk for s in MeasurementStandard.objects.only("id", "code")}
@@ -346,13 +340,7 @@ def _build_instruments(
 def _build_standards(
     rows: list[dict[str, str]], user: Any, c: _Checker
 ) -> tuple[list[MeasurementStandard], Any]:
-    owners = _institutions_for(
-        user,
-        {r.get("institution_uscc", "") for r in rows},
-        c,
-        "institution_uscc",
-        [(_row_no(r, i), r.get("institution_uscc", "")) for i, r in enumerate(rows)],
-    )
+    owners = _own_institutions(user, rows, c, "institution_uscc")
     quantities = {q.code: q for q in Quantity.objects.all()}
     existing_codes = set(MeasurementStandard.objects.values_list("code", flat=True))
     existing_exam = set(ExaminationCertificate.objects.values_list("number", flat=True))
