@@ -80,10 +80,7 @@ class Normal:
         return self.sigma
 
     def sample(self, rng: np.random.Generator, size: int) -> F64:
-        x = rng.standard_normal(size)
-        x *= self.sigma
-        x += self.mu
-        return x
+        return rng.normal(self.mu, self.sigma, size)
 
     def ppf(self, q: F64) -> F64:
         return np.asarray(self.mu + self.sigma * special.ndtri(q), dtype=np.float64)
@@ -139,10 +136,7 @@ class Rectangular:
         return self.halfwidth / math.sqrt(3.0)
 
     def sample(self, rng: np.random.Generator, size: int) -> F64:
-        x = rng.random(size)
-        x *= 2.0 * self.halfwidth
-        x += self.mid - self.halfwidth
-        return x
+        return rng.uniform(self.mid - self.halfwidth, self.mid + self.halfwidth, size)
 
     def ppf(self, q: F64) -> F64:
         return self.mid + self.halfwidth * (2.0 * q - 1.0)
