@@ -73,6 +73,9 @@ def test_core_does_not_import_django() -> None:
     import subprocess
     import sys
 
-    code = "import sys, jiliang.trust, jiliang.taximeter; print('django' in sys.modules)"
+    code = (
+        "import sys, jiliang.trust, jiliang.taximeter, jiliang.cli.ledger; "
+        "print('django' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
