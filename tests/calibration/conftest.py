@@ -42,6 +42,11 @@ def _data_dir(settings: Any, tmp_path: Path) -> None:
 
 @pytest.fixture
 def lab(world: Any) -> Lab:
+    return make_lab(world)
+
+
+def make_lab(world: Any) -> Lab:
+    """Procedures loaded; the city lab's recorder, checker and approver with registrations."""
     from jiliang.accounts.models import User
     from jiliang.calibration import services
     from jiliang.calibration.models import ProcedureRecord
