@@ -108,11 +108,13 @@ def canonical_json(value: Any) -> bytes:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, val in pairs:
-        if key in result:
-            raise RecordError(f"duplicate object key {key!r}")
-        result[key] = val
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise RecordError(f"duplicate object key {key!r}")
+            seen.add(key)
     return result
 
 
