@@ -11,6 +11,8 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jiliang.taximeter import (
     PARAMETER_NAMES,
@@ -29,7 +31,14 @@ from jiliang.taximeter import (
     seal_discrepancies,
     sign_package,
 )
-from jiliang.trust import KeyEntry, KeyRing, LogRecord, NoteVerificationError, SignerKey
+from jiliang.trust import (
+    KeyEntry,
+    KeyRing,
+    LogRecord,
+    NoteVerificationError,
+    SignerKey,
+    parse_note,
+)
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 BASE = TariffParameters(
@@ -270,3 +279,24 @@ def test_counters_survive_many_sessions_and_readouts() -> None:
     report = meter.report()
     assert report.event_counter == 9 and report.readout_counter == 3
     assert report.tariff_version == 9 and report.parameter_hash == NEW.parameter_hash()
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_any_mutated_package_is_refused_without_changing_parameters(data: st.DataObject) -> None:
+    signed = _package(1)
+    pos = data.draw(st.integers(0, len(signed) - 1))
+    replacement = data.draw(st.text(max_size=3))
+    mutated = signed[:pos] + replacement + signed[pos + 1 :]
+    meter = _meter()
+    result = meter.offer(mutated, T0)
+    if mutated == signed:
+        assert result.decision is Decision.APPLIED
+        return
+    if result.decision is Decision.APPLIED:
+        # possible only if the signed text and decoded signature are unchanged (base64
+        # ignores the 2 unused bits of the last character of a 68-byte signature)
+        assert parse_note(mutated).text == parse_note(signed).text
+        return
+    assert result.decision is Decision.REJECTED and result.reasons
+    assert meter.parameters == BASE and meter.version == 0 and meter.event_counter == 0
