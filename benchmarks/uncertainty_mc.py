@@ -179,7 +179,8 @@ def main() -> None:
         print("adaptive JCGM 101 7.9 on GUM H.1 (n_dig = 4, p = 0.99, cap 10^8 trials):")
         print(
             f"  trials {mem['trials']:,} in {mem['sequences']} sequences, converged "
-            f"{mem['converged']}, {mem['seconds']:.1f} s, u = {mem['u']:.4g} nm, "
+            f"{mem['converged']}, {mem['seconds']:.1f} s wall, {mem['cpu']:.1f} s CPU, "
+            f"u = {mem['u']:.4g} mm, "
             f"intervals: {mem['intervals_from']}"
         )
         print(f"  peak resident memory of the process: {mem['peak_rss_mib']:.0f} MiB")
