@@ -172,3 +172,22 @@ def test_interlock_refuses_overdue_or_failed_standards(world) -> None:
     )
     assert choices["ZB-F1-001"] == []
     assert choices["SD-E2-001"]
+
+
+def test_links_older_than_any_ratio_rule_are_traced_without_it(world) -> None:
+    # rules.yaml's ratio rule applies from 2000-01-01; a 1999 link is traced, not refused.
+    old = Certificate.objects.create(
+        number="ZB-1999-0001",
+        kind="verification",
+        issuer=world.city,
+        instrument=world.scale,
+        regulation="JJG 539-1997",
+        calibration_date=dt.date(1999, 6, 1),
+        issued_on=dt.date(1999, 6, 1),
+        valid_until=dt.date(2000, 5, 31),
+        conclusion="pass",
+    )
+    old.standards_used.set([world.f1])
+    result = traceability.trace_up(world.scale, dt.date(1999, 7, 1))
+    assert "uncertainty_ratio" not in codes(result)
+    assert "missing_link" in codes(result)  # the F1 weight had no certificate yet in 1999

@@ -133,8 +133,12 @@ class TraceUp:
         }
 
 
-def _ratio_threshold(on: dt.date) -> float:
-    return float(rules.rule("traceability", on)["min_uncertainty_ratio"])
+def _ratio_threshold(on: dt.date) -> float | None:
+    """The minimum MPE/U ratio in force on a date; None before any version applied."""
+    try:
+        return float(rules.rule("traceability", on)["min_uncertainty_ratio"])
+    except LookupError:
+        return None
 
 
 def _trace_instrument(
@@ -196,7 +200,7 @@ def _trace_instrument(
                 )
             )
         u = standard.uncertainty_at(instrument.range_max or 0.0)
-        if u and instrument.mpe and standard.unit == instrument.unit:
+        if threshold is not None and u and instrument.mpe and standard.unit == instrument.unit:
             ratio = instrument.mpe / u
             if ratio < threshold:
                 child.problems.append(
