@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jiliang.comparisons import services
-from jiliang.comparisons.models import Campaign
+from jiliang.comparisons.models import Campaign, Submission
 from jiliang.registry.models import Institution
 from jiliang.stats import METHODS
 
@@ -114,7 +114,7 @@ def campaign_detail(request: HttpRequest, pk: int, errors: list[str] | None = No
         "campaign": campaign,
         "participants": campaign.participants.select_related("institution"),
         "entry": entry,
-        "own": getattr(entry, "submission", None) if entry is not None else None,
+        "own": Submission.objects.filter(participant=entry).first() if entry else None,
         "manage": manage,
         "passed": services.deadline_passed(campaign),
         "submissions": services.visible_submissions(request.user, campaign),
@@ -203,11 +203,21 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "已提交（密封） Submitted (sealed)")
             return redirect("comparisons:detail", pk)
-    own = getattr(entry, "submission", None)
+    own = Submission.objects.filter(participant=entry).first()
+    initial = {"value": "", "u": "", "dof": "", "replicates": ""}
+    if own is not None:
+        initial = {
+            "value": str(own.value),
+            "u": str(own.u),
+            "dof": "" if own.dof is None else str(own.dof),
+            "replicates": " ".join(str(r) for r in own.replicates),
+        }
+    if request.method == "POST":
+        initial = {k: request.POST.get(k, "") for k in initial}
     return render(
         request,
         "comparisons/submit.html",
-        {"campaign": campaign, "entry": entry, "own": own, "errors": errors, "post": request.POST},
+        {"campaign": campaign, "entry": entry, "errors": errors, "initial": initial},
         status=status,
     )
 
