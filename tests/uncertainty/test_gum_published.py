@@ -192,3 +192,11 @@ def test_callable_model_gives_the_same_sensitivities_as_the_expression() -> None
     r2 = evaluate_gum(Model.from_function(f, inputs, ["l"]), second_order=True).results[0]
     assert r2.u == pytest.approx(34, abs=0.5)  # GUM H.1.7
     assert math.isfinite(r2.u)
+
+
+def test_budget_shares_add_up_with_correlations() -> None:
+    # GUM H.2 (correlated ensemble): the covariance-aware shares of u_c^2 add up to 1
+    # (u_c(R) = 0.071 ohm, GUM Table H.4)
+    r = evaluate_gum(load_model(EXAMPLES / "gum_h2_impedance.yaml"))["R"]
+    assert sum(row.share for row in r.budget) == pytest.approx(1.0)
+    assert r.u == pytest.approx(0.071, abs=5e-4)

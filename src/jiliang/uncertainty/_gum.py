@@ -42,7 +42,7 @@ class BudgetRow:
     distribution: str
     sensitivity: float
     contribution: float  # |c_i| u(x_i)
-    share: float  # (c_i u(x_i))^2 / u_c^2 (first order)
+    share: float  # c_i u_i sum_j r_ij c_j u_j / u_c^2 (first order; sums to 1)
     dof: float
 
 
@@ -231,6 +231,9 @@ def evaluate_gum(
         k = coverage_factor(probability, dof)
         unc = k * uc
         y = float(np.real(j.v))
+        # share of u_c^2: c_i u_i sum_j r_ij c_j u_j (sums to 1; (c_i u_i)^2/u_c^2 if independent)
+        cu_k = c[k_out] * u
+        rcu = model.correlation @ cu_k
         rows = []
         for i, nm in enumerate(model.names):
             inp = model.inputs[nm]
@@ -243,7 +246,7 @@ def evaluate_gum(
                     distribution=describe(inp.sampling),
                     sensitivity=ci,
                     contribution=abs(ci) * inp.u,
-                    share=(ci * inp.u) ** 2 / var1 if var1 > 0 else 0.0,
+                    share=float(cu_k[i] * rcu[i]) / var1 if var1 > 0 else 0.0,
                     dof=inp.dof,
                 )
             )
