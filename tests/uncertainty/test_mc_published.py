@@ -196,3 +196,11 @@ def test_fast_interval_selection_equals_the_sorted_definition(p: float) -> None:
         got = _intervals_unsorted(y.copy()[None, :], p)
         for e, g in zip(expected, got, strict=True):
             assert np.array_equal(e, g)
+
+
+def test_a_callable_that_is_not_vectorised_is_a_clear_error() -> None:
+    import math
+
+    m = Model.from_function(lambda a: math.sqrt(a), {"a": ureal(4.0, 0.1)})
+    with pytest.raises(UncertaintyError, match="must be vectorised"):
+        evaluate_mc(m, 1000, seed=1)

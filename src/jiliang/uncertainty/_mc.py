@@ -201,8 +201,14 @@ def _run_batch(
     env: dict[str, F64] = {}
     for s in samplers:
         env.update(s(rng, size))
-    with np.errstate(all="ignore"):
-        ys = model(env)
+    try:
+        with np.errstate(all="ignore"):
+            ys = model(env)
+    except (TypeError, ValueError) as exc:
+        raise UncertaintyError(
+            f"the model failed on arrays of trials ({exc}); a callable model must be "
+            "vectorised (numpy functions, not math.*)"
+        ) from None
     for k, y in enumerate(ys):
         arr = np.asarray(y)
         if np.iscomplexobj(arr):
