@@ -270,3 +270,10 @@ def test_only_the_lab_staff_record(lab: Any) -> None:
         with pytest.raises(PermissionDenied):
             services.record_observations(job, lab.world.users[other], scale_rows([0] * 5))
     assert not job.observations.exists()
+
+
+def test_demo_loads_the_procedures(db: Any) -> None:
+    from jiliang.calibration.demo import build_calibration_demo
+
+    assert build_calibration_demo() == {"procedures": 3}
+    assert build_calibration_demo() == {"procedures": 3}
