@@ -204,3 +204,15 @@ def test_a_callable_that_is_not_vectorised_is_a_clear_error() -> None:
     m = Model.from_function(lambda a: math.sqrt(a), {"a": ureal(4.0, 0.1)})
     with pytest.raises(UncertaintyError, match="must be vectorised"):
         evaluate_mc(m, 1000, seed=1)
+
+
+def test_tail_selection_fallback_is_exact() -> None:
+    # a subsample that misrepresents the data (every 50th value differs) forces the fallback
+    from jiliang.uncertainty._mc import _tails
+
+    y = np.arange(1_000_000, dtype=np.float64) % 7 + 10.0
+    y[::50] = -np.arange(20_000, dtype=np.float64)
+    lo, hi = _tails(y.copy(), 50_000)
+    s = np.sort(y)
+    assert np.array_equal(lo, s[:50_000])
+    assert np.array_equal(hi, s[-50_000:])
