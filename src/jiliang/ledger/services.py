@@ -353,7 +353,7 @@ def audit(
     size = head_size(using)
     store = DbNodeStore(size, using)
     leaves, findings = _read_leaves(using)
-    length = max([size, *(i + 1 for i in leaves)]) if leaves else size
+    length = max(size, max(leaves) + 1) if leaves else size
     leaf_list: list[bytes | None] = [leaves.get(i) for i in range(length)]
     ring = log_keyring()
     checkpoints: list[Checkpoint] = []
