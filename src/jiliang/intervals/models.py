@@ -34,6 +34,7 @@ class IntervalReview(models.Model):
     s2 = models.JSONField(null=True, blank=True)
     s2_error = models.CharField(max_length=300, blank=True)
     recommended_days = models.PositiveIntegerField()
+    plot_png = models.BinaryField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PROPOSED)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
