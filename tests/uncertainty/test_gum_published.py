@@ -200,3 +200,12 @@ def test_budget_shares_add_up_with_correlations() -> None:
     r = evaluate_gum(load_model(EXAMPLES / "gum_h2_impedance.yaml"))["R"]
     assert sum(row.share for row in r.budget) == pytest.approx(1.0)
     assert r.u == pytest.approx(0.071, abs=5e-4)
+
+
+def test_correlated_inputs_with_infinite_dof_keep_infinite_dof() -> None:
+    # Welch-Satterthwaite (GUM G.4.1): inputs with nu = inf add nothing to the denominator,
+    # correlated or not; y = a + b with r = 0.5 gives u^2 = 1 + 1 + 2 * 0.5 = 3 (GUM eq. 13)
+    m = Model({"a": ureal(0, 1), "b": ureal(0, 1)}, {"y": "a + b"}, correlations=[("a", "b", 0.5)])
+    r = evaluate_gum(m).results[0]
+    assert r.dof == math.inf
+    assert r.u**2 == pytest.approx(3.0)
