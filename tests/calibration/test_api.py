@@ -220,3 +220,28 @@ def test_recall_through_the_api(lab: Any) -> None:
         _client(world.users["market"]).get(f"/api/calibration/recalls/{recall['id']}").status_code
         == 404
     )
+
+
+def test_spreadsheet_upload_through_the_api(lab: Any) -> None:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    job = _api_job(lab)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["point", "state", "I", "mpe_ref"])
+    for i, load in enumerate(SCALE_LOADS, start=1):
+        sheet.append([i, "as_found", load, 0.05])
+    data = io.BytesIO()
+    book.save(data)
+    url = f"/api/calibration/jobs/{job['id']}/observations/upload"
+    upload = SimpleUploadedFile("obs.xlsx", data.getvalue())
+    refused = _client(lab.world.users["reg_zibo"]).post(url, {"file": upload})
+    assert refused.status_code == 403
+    upload = SimpleUploadedFile("obs.xlsx", data.getvalue())
+    response = _client(lab.recorder).post(url, {"file": upload})
+    assert response.status_code == 200, response.content
+    assert len(response.json()["observations"]) == 5
