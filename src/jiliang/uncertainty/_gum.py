@@ -7,7 +7,6 @@ they are exact, and the GUM 5.1.2 higher-order terms use exact second and third 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -268,7 +267,3 @@ def evaluate_gum(
             )
         )
     return GumEvaluation(tuple(results), cov, c)
-
-
-def gum_by_name(ev: GumEvaluation) -> Mapping[str, GumResult]:
-    return {r.name: r for r in ev.results}

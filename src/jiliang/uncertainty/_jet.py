@@ -264,10 +264,6 @@ def _power(a: Any, b: Any) -> Any:
     return b.__rpow__(a)
 
 
-def _binary(op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    return op
-
-
 _UFUNCS: dict[Any, Callable[..., Any]] = {
     np.sqrt: sqrt,
     np.exp: exp,
