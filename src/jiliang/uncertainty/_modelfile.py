@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +188,9 @@ def _input(name: str, spec: Any, ctx: _Ctx) -> Input:
             lo, hi = need("lower"), need("upper")
             if hi <= lo:
                 raise ctx.err((*path, "upper"), "upper must be greater than lower")
-            return (lo + hi) / 2.0, (hi - lo) / 2.0
+            # in decimal, so that [1.1, 1.3] has mid-point 1.2 exactly as written
+            dlo, dhi = Decimal(repr(lo)), Decimal(repr(hi))
+            return float((dlo + dhi) / 2), float((dhi - dlo) / 2)
         return need("value"), need("halfwidth", positive=True)
 
     try:
