@@ -214,6 +214,8 @@ def create_job(
         raise PermissionDenied("only laboratory staff receive instruments")
     if not receipt_number.strip():
         raise ValidationError({"receipt_number": "required"})
+    if not Instrument.objects.visible_to(user).filter(pk=instrument.pk).exists():
+        raise ValidationError({"instrument": "not an instrument visible to you"})
     if Job.objects.filter(lab_id=user.institution_id, receipt_number=receipt_number).exists():
         raise ValidationError({"receipt_number": f"{receipt_number} is already used"})
     if procedure.institution_id not in (None, user.institution_id):
@@ -656,7 +658,10 @@ def _compute(job: Job, point: procedures.TestPoint, inputs: Mapping[str, object]
     }
     if proc.kind == "calibration" and not job.statement_requested:
         return result
-    mpe = procedures.mpe_at(proc, point, params, job.accuracy_class, in_service=job.in_service)
+    try:
+        mpe = procedures.mpe_at(proc, point, params, job.accuracy_class, in_service=job.in_service)
+    except procedures.ProcedureError as exc:
+        raise ValidationError({f"point {point.label}": f"no MPE: {exc.reason}"}) from None
     mpe_value = Decimal(mpe.value)
     err_in_mpe_unit = Decimal(repr(error))
     u_in_mpe_unit = Decimal(repr(out.U))
