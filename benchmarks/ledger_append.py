@@ -189,6 +189,42 @@ def bench_proofs(leaves: int, samples: int) -> None:
     print(f"consistency proof at {leaves:,} leaves: {(time.perf_counter() - t0) * 10:.2f} ms")
 
 
+def _writer(start: int, n: int) -> None:
+    import django
+
+    django.setup()
+    from jiliang.ledger import services
+
+    for i in range(n):
+        services.append(_items(start + i, 1))
+
+
+def bench_writers(writers: int, n: int) -> None:
+    """`writers` processes append `n` records each, one transaction per record, at once:
+    the head lock must serialise them into one consistent tree (checked by the audit)."""
+    import multiprocessing
+
+    from jiliang.ledger import services
+
+    before = services.head_size()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(10_000_000 * (w + 1), n)) for w in range(writers)]
+    t0 = time.perf_counter()
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    dt = time.perf_counter() - t0
+    report = services.audit()
+    added = services.head_size() - before
+    print(
+        f"{writers} concurrent writer processes x {n:,} single-record transactions: "
+        f"{added:,} appended in {dt:.1f} s ({added / dt:,.0f} records/s incl. process start), "
+        f"audit ok={report.ok}"
+    )
+    assert added == writers * n and report.ok, report.findings[:5]
+
+
 def bench_verify(n: int) -> None:
     from jiliang.ledger import services
 
@@ -213,6 +249,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--single", type=int, default=2000)
     parser.add_argument("--verify", type=int, default=0, help="records for the audit")
+    parser.add_argument("--writers", type=int, default=0, help="concurrent writer processes")
+    parser.add_argument("--writer-records", type=int, default=500)
     parser.add_argument(
         "--proof-leaves", type=int, default=0, help="only the proof benchmark, this many leaves"
     )
@@ -227,6 +265,8 @@ def main() -> None:
         bench_append(args.append, args.batch)
     if args.single:
         bench_single(args.single)
+    if args.writers:
+        bench_writers(args.writers, args.writer_records)
     if args.verify:
         bench_verify(args.verify)
 

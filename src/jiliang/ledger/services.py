@@ -146,14 +146,29 @@ def append(items: Sequence[Item], using: str = "default") -> list[int | None]:
                 )
             )
         table = _q(connection, LogEntry._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {table} (leaf_index, record_type, record, leaf_hash, "  # noqa: S608
-                "subject_kind, subject, dedupe_key, owner_id, issuer_id, created) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                rows,
-            )
+        insert_rows(
+            connection,
+            f"INSERT INTO {table} (leaf_index, record_type, record, leaf_hash, "  # noqa: S608
+            "subject_kind, subject, dedupe_key, owner_id, issuer_id, created) VALUES ",
+            rows,
+        )
     return result
+
+
+def insert_rows(connection: Any, head: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """INSERT many rows: executemany on SQLite (fast in-process); multi-row VALUES on
+    PostgreSQL (one round trip per 500 rows instead of one per row)."""
+    if not rows:
+        return
+    width = len(rows[0])
+    one = "(" + ", ".join(["%s"] * width) + ")"
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(head + one, rows)
+            return
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            cursor.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])
 
 
 # -- keys and checkpoints -------------------------------------------------------------------

@@ -69,11 +69,14 @@ class DbNodeStore:
         connection = connections[self._using]
         table = _q(connection, TreeNode._meta.db_table)
         head = _q(connection, LedgerHead._meta.db_table)
+        from jiliang.ledger.services import insert_rows
+
+        insert_rows(
+            connection,
+            f"INSERT INTO {table} (id, hash) VALUES ",  # noqa: S608
+            [(node_id(level, index), digest) for (level, index), digest in nodes],
+        )
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {table} (id, hash) VALUES (%s, %s)",  # noqa: S608
-                [(node_id(level, index), digest) for (level, index), digest in nodes],
-            )
             cursor.execute(
                 f"UPDATE {head} SET size = %s WHERE id = 1 AND size = %s",  # noqa: S608
                 [new_size, self._size],
