@@ -281,6 +281,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             res[f"due_{label}_s"] = median
             res[f"due_{label}_entries"] = len(entries)
 
+        if args.proposals:
+            measure_proposals(res, args, kilogram, counts, ctx.big_owner, typical, today)
+
         if args.explain:
             frontier = [MeasurementStandard.objects.get(code="ZBJL-M-M1").pk]
             level = (
@@ -305,6 +308,71 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     finally:
         teardown_backend(backend, args, info)
     return res
+
+
+def measure_proposals(
+    res: dict[str, Any],
+    args: argparse.Namespace,
+    kilogram: Any,
+    counts: tuple[int, int, int],
+    big_owner: int,
+    typical: int,
+    today: dt.date,
+) -> None:
+    """The query shapes and indexes of _registry_proposals beside the shipped ones."""
+    import _registry_proposals as proposals
+
+    from jiliang.registry import services, traceability
+    from jiliang.registry.models import Instrument
+
+    def shipped_down() -> tuple[int, int, int]:
+        down = traceability.trace_down(kilogram, restrict=False)
+        return len(down.standards), down.certificate_ids.count(), down.instrument_ids.count()
+
+    def due_ids(owner_id: int) -> list[int]:
+        entries = services.due_list(Instrument.objects.all(), owner_id=owner_id, today=today)
+        return sorted(e.instrument_id for e in entries)
+
+    expected_due = {owner: due_ids(owner) for owner in (big_owner, typical)}
+    for stage in ("p", "pi"):  # proposed queries; then with the proposed indexes as well
+        if stage == "pi":
+            start = time.perf_counter()
+            proposals.create_indexes()
+            res["index_create_s"] = time.perf_counter() - start
+            _, res["i_trace_down_s"], again = timed(shipped_down)
+            assert again == counts
+            for label, owner in (("big", big_owner), ("typical", typical)):
+                _, res[f"i_due_{label}_s"], _ = timed(lambda owner=owner: due_ids(owner))
+        _, res[f"{stage}_trace_down_s"], found = timed(
+            lambda: proposals.trace_down_counts(kilogram)
+        )
+        assert found == counts, (found, counts)
+        for label, owner in (("big", big_owner), ("typical", typical)):
+            _, res[f"{stage}_due_{label}_s"], entries = timed(
+                lambda owner=owner: proposals.due_list(
+                    Instrument.objects.all(), today=today, owner_id=owner
+                )
+            )
+            assert sorted(e[0] for e in entries) == expected_due[owner]
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # JIT compilation costs 100–200 ms per big query
+        with connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        _, res["j_trace_down_s"], _ = timed(lambda: proposals.trace_down_counts(kilogram))
+        for label, owner in (("big", big_owner), ("typical", typical)):
+            _, res[f"j_due_{label}_s"], _ = timed(lambda owner=owner: due_ids(owner))
+    start = time.perf_counter()
+    proposals.materialise_due()
+    res["materialise_s"] = time.perf_counter() - start
+    for label, owner in (("big", big_owner), ("typical", typical)):
+        _, res[f"m_due_{label}_s"], entries = timed(
+            lambda owner=owner: proposals.due_list_materialised(
+                Instrument.objects.all(), today=today, owner_id=owner
+            )
+        )
+        assert sorted(e[0] for e in entries) == expected_due[owner]
+    print(f"proposals measured on {res['backend']}", flush=True)
 
 
 ROWS = [
@@ -332,6 +400,22 @@ ROWS = [
     ("  big owner: instruments / entries", "due_big_summary", "{}"),
     ("due list, typical owner, median (s, <0.1)", "due_typical_s", "{:.4f}"),
     ("  typical owner: instruments / entries", "due_typical_summary", "{}"),
+    ("PROPOSED trace down (semi-joins), median (s)", "p_trace_down_s", "{:.3f}"),
+    ("PROPOSED due list big owner (one pass), median (s)", "p_due_big_s", "{:.4f}"),
+    ("PROPOSED due list typical owner, median (s)", "p_due_typical_s", "{:.4f}"),
+    ("create the two proposed indexes (s)", "index_create_s", "{:.1f}"),
+    ("  shipped trace down with indexes (s)", "i_trace_down_s", "{:.3f}"),
+    ("  shipped due list big owner with indexes (s)", "i_due_big_s", "{:.4f}"),
+    ("  shipped due list typical owner with indexes (s)", "i_due_typical_s", "{:.4f}"),
+    ("  PROPOSED trace down with indexes (s)", "pi_trace_down_s", "{:.3f}"),
+    ("  PROPOSED due list big owner with indexes (s)", "pi_due_big_s", "{:.4f}"),
+    ("  PROPOSED due list typical owner with indexes (s)", "pi_due_typical_s", "{:.4f}"),
+    ("PostgreSQL jit=off: PROPOSED trace down (s)", "j_trace_down_s", "{:.3f}"),
+    ("PostgreSQL jit=off: shipped due list big owner (s)", "j_due_big_s", "{:.4f}"),
+    ("PostgreSQL jit=off: shipped due list typical (s)", "j_due_typical_s", "{:.4f}"),
+    ("materialise due date on every instrument + index (s)", "materialise_s", "{:.1f}"),
+    ("MATERIALISED due list big owner, median (s)", "m_due_big_s", "{:.4f}"),
+    ("MATERIALISED due list typical owner, median (s)", "m_due_typical_s", "{:.4f}"),
 ]
 
 
@@ -383,6 +467,9 @@ def main() -> None:
     parser.add_argument("--sqlite-path", default="", help="default: a temporary file")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument("--explain", action="store_true", help="print query plans")
+    parser.add_argument(
+        "--proposals", action="store_true", help="also measure the proposed queries and indexes"
+    )
     parser.add_argument("--json-out", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.big_owner = min(args.big_owner, args.instruments // 4)
