@@ -238,3 +238,28 @@ def test_failed_verification_gives_a_notice_without_validity(lab: Any) -> None:
     cert = job.certificate
     assert (cert.kind, cert.conclusion, cert.valid_until) == ("notice", "fail", None)
     assert registry_services.due_date(lab.world.scale) == before
+
+
+def test_a_standard_found_nonconforming_stops_signing_and_issue(lab: Any) -> None:
+    from jiliang.calibration import services
+    from jiliang.registry.models import Certificate
+
+    job = ready_job(lab)
+    services.sign(job, lab.recorder)
+    services.sign(job, lab.checker)
+    f1 = lab.world.f1
+    f1.status, f1.nonconforming_since = "nonconforming", dt.date(2025, 11, 1)
+    f1.save()
+    before = Certificate.objects.count()
+    with pytest.raises(ValidationError) as info:
+        services.sign(job, lab.approver)
+    assert "ZB-F1-001: standard found nonconforming since 2025-11-01" in str(info.value)
+    assert Certificate.objects.count() == before
+    job.refresh_from_db()
+    assert job.status == "checked"
+    services.reject(job, lab.approver, "standard nonconforming")
+    services.reject(job, lab.checker, "re-do with another standard")
+    job.refresh_from_db()
+    with pytest.raises(ValidationError) as info:
+        services.sign(job, lab.recorder)
+    assert "standards.ZB-F1-001" in info.value.message_dict

@@ -992,6 +992,9 @@ def _issue(job: Job, on_numbered: Callable[[str], None] | None) -> Certificate:
     result = conclusion(job)
     today = timezone.localdate()
     work_date = job.work_date or today
+    # the interlock again at release: a standard found nonconforming since the work was
+    # recorded stops the issue (ISO/IEC 17025 7.10)
+    registry_services.require_usable(list(job.standards.all()), work_date)
     number = _next_number(job.lab, today)
     if on_numbered is not None:
         on_numbered(number)
