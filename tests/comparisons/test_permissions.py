@@ -144,3 +144,13 @@ def test_capability_evidence_visibility(closed) -> None:
     assert seen["market"] == set()
     page = client_for(closed.users, "sd_lab").get(f"/comparisons/evidence/{province}/")
     assert page.status_code == 200 and "EC-M-2026-01" in page.content.decode()
+
+
+def test_admin_never_shows_sealed_submissions(comparison) -> None:
+    accept_and_submit(comparison)
+    admin = client_for(comparison.users, "admin")
+    assert admin.get("/admin/comparisons/campaign/").status_code == 200
+    assert admin.get("/admin/comparisons/submission/").status_code == 404
+    assert admin.get("/admin/intervals/intervalreview/").status_code == 200
+    assert admin.get("/admin/lots/lot/").status_code == 200
+    assert admin.get("/admin/lots/sampleitem/").status_code == 200

@@ -25,7 +25,7 @@ class CampaignIn(Schema):
     unit: str
     method: str
     deadline: dt.datetime
-    kind: str = Campaign.Kind.COMPARISON
+    kind: str = "comparison"
     quantity: str = ""
     sigma_pt: float | None = None
 
