@@ -245,3 +245,23 @@ def test_spreadsheet_upload_through_the_api(lab: Any) -> None:
     response = _client(lab.recorder).post(url, {"file": upload})
     assert response.status_code == 200, response.content
     assert len(response.json()["observations"]) == 5
+
+
+def test_numbering_pattern_through_the_api(lab: Any) -> None:
+    body = {"institution_code": "ZBJL", "pattern": "{institution_code}/{year}/{seq:04d}"}
+    assert (
+        _post(
+            _client(lab.world.users["market"]), "/api/calibration/numbering", body, "put"
+        ).status_code
+        == 403
+    )
+    bad = _post(
+        _client(lab.recorder), "/api/calibration/numbering", {**body, "pattern": "{year}"}, "put"
+    )
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "pattern"
+    slash = _post(_client(lab.recorder), "/api/calibration/numbering", body, "put")
+    assert slash.status_code == 400
+    assert "appear in URLs" in slash.json()["errors"][0]["reason"]
+    body["pattern"] = "{institution_code}-{year}-{seq:04d}"
+    ok = _post(_client(lab.recorder), "/api/calibration/numbering", body, "put")
+    assert ok.status_code == 200

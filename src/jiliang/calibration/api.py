@@ -68,6 +68,11 @@ class RejectIn(Schema):
     reason: str
 
 
+class NumberingIn(Schema):
+    institution_code: str
+    pattern: str
+
+
 class RecallIn(Schema):
     standard_id: int
     since: dt.date
@@ -358,6 +363,14 @@ def get_key(request: HttpRequest, institution_id: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="institution-{institution_id}.pem"'
     return response
+
+
+@router.put("/numbering")
+def put_numbering(request: HttpRequest, payload: NumberingIn) -> dict[str, Any]:
+    """The lab's certificate number pattern, e.g. "{institution_code}-{year}-{seq:06d}"."""
+    user = _user(request)
+    _guard(lambda: services.configure_numbering(user, payload.institution_code, payload.pattern))
+    return {"institution_code": payload.institution_code, "pattern": payload.pattern}
 
 
 def recall_json(recall: Recall) -> dict[str, Any]:

@@ -918,6 +918,8 @@ def check_pattern(pattern: str) -> None:
     names = {f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None}
     if "seq" not in names:
         raise ValidationError({"pattern": "must contain {seq} (e.g. {seq:06d})"})
+    if any(c in pattern for c in "/\\?#%"):
+        raise ValidationError({"pattern": "must not contain / \\ ? # % (numbers appear in URLs)"})
     unknown = names - _PATTERN_FIELDS
     if unknown:
         raise ValidationError(
@@ -933,7 +935,9 @@ def check_pattern(pattern: str) -> None:
 
 def configure_numbering(user: Any, institution_code: str, pattern: str) -> None:
     """Set the lab's number pattern; existing sequences keep counting (numbers never repeat)."""
-    require_lab_staff(user, user.institution_id if user else 0)
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied("log in as laboratory staff")
+    require_lab_staff(user, user.institution_id)
     check_pattern(pattern)
     if not re.fullmatch(r"[A-Za-z0-9-]{1,20}", institution_code):
         raise ValidationError({"institution_code": "1–20 letters, digits or '-'"})
