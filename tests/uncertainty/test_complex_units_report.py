@@ -65,7 +65,7 @@ def test_gum_h2_as_a_complex_quotient() -> None:
 
 
 def test_complex_product_of_independent_inputs() -> None:
-    # JCGM 102 6.2.1.3 (linearisation): for w = z1 z2 the sensitivity matrix of (Re, Im) is
+    # JCGM 102 law of propagation U_w = C U_z C^T; for w = z1 z2 the matrix C of (Re, Im) is
     # [[x2, -y2, x1, -y1], [y2, x2, y1, x1]]; with z1 = 1 + 2j, z2 = 3 - 1j, u = 0.1 each
     # component: V(Re w) = 0.01 (3^2 + 1^2 + 1^2 + 2^2) = 0.15, V(Im w) = 0.15, cov = 0
     ev = evaluate_complex(

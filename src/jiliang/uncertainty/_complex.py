@@ -122,7 +122,7 @@ class ComplexResult:
         return float(self.covariance[0, 1] / (ur * ui)) if ur > 0 and ui > 0 else 0.0
 
     def polar(self) -> tuple[float, float, F64]:
-        """Magnitude, phase and their covariance by linearisation (JCGM 102 6.2)."""
+        """Magnitude, phase and their covariance by linearisation (JCGM 102)."""
         x, y = self.value.real, self.value.imag
         r2 = x * x + y * y
         r = math.sqrt(r2)
@@ -211,7 +211,7 @@ def evaluate_complex(
     correlations: Sequence[tuple[str, str, float]] = (),
     ensembles: Sequence[Sequence[str]] = (),
 ) -> ComplexEvaluation:
-    """GUM propagation for a complex-valued model (JCGM 102 6.2, bivariate linearisation)."""
+    """GUM propagation for a complex-valued model (JCGM 102, bivariate linearisation)."""
     model = complex_model(function, inputs, outputs, correlations=correlations, ensembles=ensembles)
     ev = evaluate_gum(model)
     res = []

@@ -163,7 +163,7 @@ def _group_sampler(model: Model, group: list[int]) -> Sampler:
     ens = next((e for e in model.ensemble_sets if nameset <= e), None)
     all_t = all(i.distribution is None for i in inputs)
     if ens is not None and all_t:
-        # one sample -> multivariate t with the common dof (JCGM 102 6.5)
+        # one sample -> multivariate t with the common dof (JCGM 102)
         nu = inputs[0].dof
         loc = np.array([i.value for i in inputs])
         scale = np.array([i.u for i in inputs])
