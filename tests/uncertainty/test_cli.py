@@ -50,7 +50,7 @@ def test_h1_json_contract() -> None:
 
 
 def test_h1_second_order_flag() -> None:
-    # GUM H.1.7: u_c = 34 nm with the second-order terms
+    # GUM H.1 (second-order terms, GUM 5.1.2 note): u_c = 34 nm
     doc = run_json(str(EXAMPLES / "gum_h1_end_gauge.yaml"), "--second-order")
     assert doc["outputs"]["l"]["gum"]["u"] * 1e6 == pytest.approx(34, abs=0.5)
     assert "mc" not in doc["outputs"]["l"]

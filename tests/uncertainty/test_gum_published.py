@@ -31,8 +31,8 @@ H2_PHI = (1.0456, 1.0438, 1.0468, 1.0428, 1.0433)
 
 @pytest.mark.parametrize("name", ["gum_h1_end_gauge.yaml", "gum_h1_end_gauge_components.yaml"])
 def test_gum_h1_end_gauge(name: str) -> None:
-    # GUM H.1.5: l = 50.000 838 mm, u_c(l) = 32 nm (31.7 before rounding);
-    # H.1.6: nu_eff(l) = 16.7, t_99(16) = 2.92, U_99 = 93 nm (92 with nu = 16.7, u_c = 31.7)
+    # GUM H.1 (Table H.1 and text): l = 50.000 838 mm, u_c(l) = 32 nm (31.7 before rounding);
+    # nu_eff(l) = 16.7, t_99(16) = 2.92, U_99 = 93 nm (92 with nu = 16.7, u_c = 31.7)
     model = load_model(EXAMPLES / name)
     r = evaluate_gum(model, probability=0.99).results[0]
     assert r.unit == "mm"
@@ -46,7 +46,7 @@ def test_gum_h1_end_gauge(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["gum_h1_end_gauge.yaml", "gum_h1_end_gauge_components.yaml"])
 def test_gum_h1_second_order(name: str) -> None:
-    # GUM H.1.7: including the second-order terms, u_c(l) = 34 nm
+    # GUM H.1, second-order terms (GUM 5.1.2 note): u_c(l) = 34 nm
     r = evaluate_gum(load_model(EXAMPLES / name), probability=0.99, second_order=True)
     assert r.results[0].u * 1e6 == pytest.approx(34, abs=0.5)
 
@@ -65,7 +65,7 @@ def test_gum_h1_budget_contributions() -> None:
 
 
 def test_gum_h2_results_and_correlations() -> None:
-    # GUM H.2.4, Table H.4: R = 127.732 ohm, u = 0.071; X = 219.847, u = 0.295;
+    # GUM H.2, Table H.4: R = 127.732 ohm, u = 0.071; X = 219.847, u = 0.295;
     # Z = 254.260, u = 0.236; r(R,X) = -0.588, r(R,Z) = -0.485, r(X,Z) = 0.993
     ev = evaluate_gum(load_model(EXAMPLES / "gum_h2_impedance.yaml"))
     R, X, Z = ev["R"], ev["X"], ev["Z"]
@@ -115,7 +115,7 @@ def test_correlated_inputs_without_an_ensemble_have_undefined_dof() -> None:
 
 
 def test_gum_h3_thermometer_line_fit() -> None:
-    # GUM H.3, Table H.6 data, t0 = 20 degC. Published (H.3.3, H.3.4):
+    # GUM H.3, Table H.6 data, t0 = 20 degC. Published in GUM H.3:
     # y1 = -0.1712 degC, s(y1) = 0.0029; y2 = 0.00218, s(y2) = 0.00067; r = -0.930;
     # s = 0.0035 degC; b(30 degC) = -0.1494 degC, u = 0.0041 degC
     t = (21.521, 22.012, 22.512, 23.003, 23.507, 23.999, 24.513, 25.002, 25.503, 26.010, 26.511)
@@ -190,7 +190,7 @@ def test_callable_model_gives_the_same_sensitivities_as_the_expression() -> None
     assert r.u == pytest.approx(31.7, abs=0.05)
     assert r.dof == pytest.approx(16.7, abs=0.1)
     r2 = evaluate_gum(Model.from_function(f, inputs, ["l"]), second_order=True).results[0]
-    assert r2.u == pytest.approx(34, abs=0.5)  # GUM H.1.7
+    assert r2.u == pytest.approx(34, abs=0.5)  # GUM H.1, second-order terms
     assert math.isfinite(r2.u)
 
 

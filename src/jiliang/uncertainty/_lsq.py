@@ -23,7 +23,7 @@ F64 = npt.NDArray[np.float64]
 
 @dataclass(frozen=True, eq=False)
 class LineFit:
-    """y = intercept + slope (x - x0), unweighted least squares (GUM H.3.2)."""
+    """y = intercept + slope (x - x0), unweighted least squares (GUM H.3)."""
 
     intercept: float
     slope: float
@@ -45,7 +45,7 @@ class LineFit:
         return float(self.covariance[0, 1]) / (self.u_intercept * self.u_slope)
 
     def predict(self, x: float) -> tuple[float, float]:
-        """Value and standard uncertainty of the line at x (GUM H.3.4, eq. H.16)."""
+        """Value and standard uncertainty of the line at x (GUM H.3: u^2 = s^2(y1) + (x - x0)^2 s^2(y2) + 2 (x - x0) s(y1, y2))."""
         j = np.array([1.0, x - self.x0])
         return self.intercept + self.slope * (x - self.x0), math.sqrt(
             float(j @ self.covariance @ j)

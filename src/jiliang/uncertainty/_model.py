@@ -201,7 +201,7 @@ class Model:
                 raise CorrelationError(f"correlation [{a}, {b}] given twice with different r")
             given.add(key)
             r[i, j] = r[j, i] = float(rho)
-        # inputs of one ensemble with raw observations: r from the data (GUM 5.2.3, H.2.3)
+        # inputs of one ensemble with raw observations: r from the data (GUM 5.2.3, H.2)
         for group in self.ensemble_sets:
             members = [m for m in self.names if m in group]
             for p, a in enumerate(members):
