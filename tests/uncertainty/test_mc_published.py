@@ -122,8 +122,9 @@ def test_seed_makes_runs_reproducible() -> None:
     assert a != c
 
 
-def test_numerical_tolerance_examples_of_jcgm101() -> None:
-    # JCGM 101 7.9.2 examples: u = 1.04 -> with n_dig = 2, delta = 0.05; u = 0.0539 ...
+def test_numerical_tolerance_rule_of_jcgm101() -> None:
+    # JCGM 101 7.9.2 rule, applied by hand: write u = c x 10^l with c an n_dig-digit integer,
+    # then delta = 10^l / 2 (e.g. u = 0.0539 mg, n_dig = 2: 54 x 10^-3, delta = 0.0005 mg)
     assert numerical_tolerance(1.04, 2) == pytest.approx(0.05)  # 10 x 10^-1
     assert numerical_tolerance(1.04, 1) == pytest.approx(0.5)  # 1 x 10^0
     assert numerical_tolerance(0.0539, 2) == pytest.approx(0.0005)
