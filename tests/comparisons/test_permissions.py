@@ -56,6 +56,7 @@ def test_pages_and_api_by_role(closed) -> None:
     # an unknown report format is not found, for members too
     member = client_for(closed.users, "sd_lab")
     assert member.get(f"/comparisons/{pk}/report.exe").status_code == 404
+    _evidence_visibility(closed)
 
 
 def test_results_pages_wait_for_closing(comparison) -> None:
@@ -130,7 +131,17 @@ def test_new_campaign_page(comparison) -> None:
     assert ok.status_code == 302
 
 
-def test_capability_evidence_visibility(closed) -> None:
+def test_admin_never_shows_sealed_submissions(comparison) -> None:
+    accept_and_submit(comparison)
+    admin = client_for(comparison.users, "admin")
+    assert admin.get("/admin/comparisons/campaign/").status_code == 200
+    assert admin.get("/admin/comparisons/submission/").status_code == 404
+    assert admin.get("/admin/intervals/intervalreview/").status_code == 200
+    assert admin.get("/admin/lots/lot/").status_code == 200
+    assert admin.get("/admin/lots/sampleitem/").status_code == 200
+
+
+def _evidence_visibility(closed) -> None:
     province = closed.world.province.pk
     seen = {}
     for name in ["sd_lab", "nim_lab", "reg_zibo", "reg_bj", "admin", "market"]:
@@ -144,13 +155,3 @@ def test_capability_evidence_visibility(closed) -> None:
     assert seen["market"] == set()
     page = client_for(closed.users, "sd_lab").get(f"/comparisons/evidence/{province}/")
     assert page.status_code == 200 and "EC-M-2026-01" in page.content.decode()
-
-
-def test_admin_never_shows_sealed_submissions(comparison) -> None:
-    accept_and_submit(comparison)
-    admin = client_for(comparison.users, "admin")
-    assert admin.get("/admin/comparisons/campaign/").status_code == 200
-    assert admin.get("/admin/comparisons/submission/").status_code == 404
-    assert admin.get("/admin/intervals/intervalreview/").status_code == 200
-    assert admin.get("/admin/lots/lot/").status_code == 200
-    assert admin.get("/admin/lots/sampleitem/").status_code == 200
