@@ -88,7 +88,9 @@ class McEvaluation:
         d = np.sqrt(np.diag(self.covariance))
         with np.errstate(invalid="ignore", divide="ignore"):
             r = self.covariance / np.outer(d, d)
-        return np.asarray(np.where(np.outer(d, d) > 0, r, np.eye(len(d))), dtype=np.float64)
+        out = np.asarray(np.where(np.outer(d, d) > 0, r, np.eye(len(d))), dtype=np.float64)
+        np.fill_diagonal(out, 1.0)
+        return out
 
 
 @dataclass(frozen=True)
