@@ -209,6 +209,20 @@ def test_invitations_and_schedule_rules(comparison) -> None:
         measure_until=timezone_date(5),
     )
     assert p.order == 6
+    # the pilot moves a slot; a participant cannot; the order of dates is checked
+    url = f"/api/comparisons/campaigns/{campaign.pk}/participants/{comparison.centre.pk}"
+    slot = {"ship_date": str(timezone_date(3)), "measure_until": str(timezone_date(9))}
+    r = client_for(users, "centre").put(url, slot, content_type="application/json")
+    assert r.status_code == 200 and r.json()["ship_date"] == slot["ship_date"]
+    assert (
+        client_for(users, "sd_lab").put(url, slot, content_type="application/json").status_code
+        == 403
+    )
+    bad = {"ship_date": str(timezone_date(3)), "receive_date": str(timezone_date(2))}
+    r = client_for(users, "centre").put(url, bad, content_type="application/json")
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "receive_date"
+    p.refresh_from_db()
+    assert p.ship_date == timezone_date(3) and p.receive_date is None
     # a declined invitation cannot be answered again
     services.respond(users["lab_e"], campaign, False)
     with pytest.raises(ValidationError):

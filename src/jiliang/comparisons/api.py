@@ -139,6 +139,24 @@ def invite(request: HttpRequest, pk: int, payload: InviteIn) -> Status[Any]:
     return Status(201, _participant(p))
 
 
+class ScheduleIn(Schema):
+    ship_date: dt.date | None = None
+    receive_date: dt.date | None = None
+    measure_from: dt.date | None = None
+    measure_until: dt.date | None = None
+
+
+@router.put("/campaigns/{pk}/participants/{institution}")
+def set_schedule(
+    request: HttpRequest, pk: int, institution: int, payload: ScheduleIn
+) -> dict[str, Any]:
+    """The pilot's plan of the artefact's circulation for one participant."""
+    campaign = _campaign(request, pk)
+    entry = get_object_or_404(campaign.participants, institution_id=institution)
+    p = _guard(lambda: services.set_schedule(_user(request), entry, **payload.dict()))
+    return _participant(p)
+
+
 @router.post("/campaigns/{pk}/respond")
 def respond(request: HttpRequest, pk: int, payload: RespondIn) -> dict[str, Any]:
     campaign = _campaign(request, pk)

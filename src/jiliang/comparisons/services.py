@@ -246,6 +246,29 @@ def _check_schedule(
         raise _deny("the measurement window must end by the deadline", "measure_until")
 
 
+def set_schedule(
+    user: Any,
+    entry: Participant,
+    *,
+    ship_date: dt.date | None,
+    receive_date: dt.date | None,
+    measure_from: dt.date | None,
+    measure_until: dt.date | None,
+) -> Participant:
+    """The pilot moves a participant's slot in the circulation (while the campaign is open)."""
+    campaign = entry.campaign
+    if not can_manage(user, campaign):
+        raise PermissionError("only the pilot's staff plan the circulation")
+    _require_open(campaign)
+    _check_schedule(ship_date, receive_date, measure_from, measure_until, campaign)
+    entry.ship_date = ship_date
+    entry.receive_date = receive_date
+    entry.measure_from = measure_from
+    entry.measure_until = measure_until
+    entry.save(update_fields=["ship_date", "receive_date", "measure_from", "measure_until"])
+    return entry
+
+
 def respond(user: Any, campaign: Campaign, accept: bool) -> Participant:
     """The invited laboratory accepts or declines (once, before the deadline)."""
     entry = own_entry(user, campaign)
