@@ -91,20 +91,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Migrate the embedded database, load reference and demo data, and serve the UI/API."""
         setup_django()
-        from jiliang.registry import demo as demo_data
-        from jiliang.registry.services import load_reference_data
+        from jiliang.demo import build_everything
 
         with console.status("migrating the database…"):
             _migrate()
-        with console.status("loading reference data (catalogue, schemes)…"):
-            load_reference_data()
-        with console.status("building the demo dataset…"):
-            summary = demo_data.build_demo()
+        with console.status("building the demo…") as status:
+            report = build_everything(on_step=lambda name: status.update(f"demo: {name}…"))
         table = Table(title="demo logins (password: demo12345)")
         for column in ("user", "role", "institution"):
             table.add_column(column)
-        for login in summary.logins:
-            table.add_row(*(str(x) for x in login))
+        for login in report.logins:
+            table.add_row(*login)
         console.print(table)
         console.print(f"web UI: http://{host}:{port}/   API docs: http://{host}:{port}/api/docs")
         if not no_serve:

@@ -1,0 +1,56 @@
+"""The whole demo: the registry's world first, then each app's content on top of it.
+
+The only module that knows every app's demo builder; each builder is idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    logins: list[tuple[str, str, str]]
+    steps: dict[str, Any]
+
+
+def build_everything(
+    today: dt.date | None = None, on_step: Callable[[str], None] | None = None
+) -> DemoReport:
+    from jiliang.calibration.demo import build_calibration_demo
+    from jiliang.comparisons.demo import build_comparisons_demo
+    from jiliang.ledger.demo import build_ledger_demo
+    from jiliang.lots.demo import build_lots_demo
+    from jiliang.registry.demo import build_demo
+    from jiliang.registry.services import load_reference_data
+    from jiliang.taximeters.demo import build_taximeters_demo
+
+    def step(name: str) -> None:
+        if on_step is not None:
+            on_step(name)
+
+    steps: dict[str, Any] = {}
+    step("reference data (catalogue, schemes)")
+    steps["reference"] = load_reference_data()
+    step("registry: institutions, standards, instruments, certificates")
+    summary = build_demo(today)
+    steps["registry"] = summary.counts
+    step("verification procedures")
+    steps["calibration"] = build_calibration_demo(summary)
+    step("lots of electricity meters")
+    steps["lots"] = build_lots_demo(summary.today)
+    step("networked taxi meters and a tariff campaign")
+    steps["taximeters"] = build_taximeters_demo(summary)
+    step("comparison campaigns")
+    steps["comparisons"] = build_comparisons_demo(summary.today)
+    step("transparency log")
+    steps["ledger"] = build_ledger_demo(summary)
+    logins = [(login.username, login.role, login.institution) for login in summary.logins]
+    known = {name for name, _, _ in logins}
+    for username, role in steps["lots"].get("logins", {}).items():
+        if username not in known:
+            logins.append((username, role, "—"))
+    return DemoReport(logins, steps)
