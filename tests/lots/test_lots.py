@@ -91,6 +91,20 @@ def test_plan_and_draw_are_checkable_independently(meters, lot) -> None:
         services.draw(meters.users["market"], lot)
 
 
+def test_lq_is_chosen_from_the_iso_2859_2_series(meters, lot) -> None:
+    with pytest.raises(ValidationError) as exc:
+        services.draw(meters.users["market"], lot, lq=0.07)
+    assert "lq" in exc.value.message_dict
+    assert not SampleItem.objects.exists()
+    r = client_for(meters, "market").post(f"/lots/{lot.pk}/draw/", {"lq": "x"})
+    assert r.status_code == 400 and b"lq: must be a fraction" in r.content
+    lot = services.draw(meters.users["market"], lot, seed="lq8", lq=0.08)
+    n, c = lot.plan["n"], lot.plan["c"]
+    assert lot.plan["lq"] == 0.08
+    # GB/T 2828.2 procedure A at LQ 8 %: ceil(0.08 * 200) = 16 nonconforming in the lot
+    assert sps.hypergeom.cdf(c, 200, 16, n) <= 0.10 < sps.hypergeom.cdf(c, 200, 16, n - 1)
+
+
 def _test_all(world, lot, fails: int) -> Lot:
     items = list(lot.sample.order_by("position").select_related("instrument"))
     for k, item in enumerate(items):

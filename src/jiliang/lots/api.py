@@ -26,6 +26,7 @@ class LotIn(Schema):
 
 class DrawIn(Schema):
     seed: str = ""
+    lq: float | None = None
 
 
 class ResultIn(Schema):
@@ -117,7 +118,10 @@ def get_lot(request: HttpRequest, pk: int) -> dict[str, Any]:
 @router.post("/lots/{pk}/draw")
 def draw(request: HttpRequest, pk: int, payload: DrawIn) -> dict[str, Any]:
     lot = _lot(request, pk)
-    return _out(_guard(lambda: services.draw(_user(request), lot, seed=payload.seed)), sample=True)
+    return _out(
+        _guard(lambda: services.draw(_user(request), lot, seed=payload.seed, lq=payload.lq)),
+        sample=True,
+    )
 
 
 @router.post("/lots/{pk}/results")

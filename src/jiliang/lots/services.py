@@ -174,7 +174,7 @@ def _require(lot: Lot, state: str, doing: str) -> None:
 
 
 @transaction.atomic
-def draw(user: Any, lot: Lot, *, seed: str = "") -> Lot:
+def draw(user: Any, lot: Lot, *, seed: str = "", lq: float | None = None) -> Lot:
     """Choose the plan (LQ, N → n, c, hypergeometric) and draw the sample; the seed and the
     algorithm are stored so that anyone can recompute the list."""
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
@@ -182,9 +182,14 @@ def draw(user: Any, lot: Lot, *, seed: str = "") -> Lot:
         raise PermissionError("only the owner's staff draw the sample")
     _require(lot, Lot.State.FORMED, "draw")
     p = rules()["plan"]
+    limit = float(p["lq"]) if lq is None else float(lq)
+    choices = [float(v) for v in p["lq_choices"]]
+    if limit not in choices:
+        allowed = ", ".join(f"{v:g}" for v in choices)
+        raise ValidationError({"lq": [f"choose a limiting quality among {allowed}"]})
     try:
         plan = attribute_plan(
-            float(p["p1"]), float(p["alpha"]), float(p["lq"]), float(p["beta"]), lot=lot.size
+            float(p["p1"]), float(p["alpha"]), limit, float(p["beta"]), lot=lot.size
         )
     except StatsInputError as exc:
         raise ValidationError({"size": [exc.reason]}) from exc

@@ -73,6 +73,8 @@ def lot_detail(request: HttpRequest, pk: int, errors: list[str] | None = None) -
             "sample": lot.sample.select_related("instrument"),
             "manage": services.can_manage(request.user, lot.owner_id),
             "approver": services.can_approve(request.user, lot),
+            "lq_choices": services.rules()["plan"]["lq_choices"],
+            "lq_default": services.rules()["plan"]["lq"],
             "errors": errors or [],
         },
         status=400 if errors else 200,
@@ -93,9 +95,15 @@ def _act(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
 @login_required
 @require_POST
 def lot_draw(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request, pk, lambda lot: services.draw(request.user, lot, seed=request.POST.get("seed", ""))
-    )
+    def action(lot: Lot) -> None:
+        text = request.POST.get("lq", "").strip()
+        try:
+            lq = float(text) if text else None
+        except ValueError:
+            raise ValidationError({"lq": ["must be a fraction, e.g. 0.05"]}) from None
+        services.draw(request.user, lot, seed=request.POST.get("seed", ""), lq=lq)
+
+    return _act(request, pk, action)
 
 
 @login_required
