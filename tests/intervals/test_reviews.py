@@ -166,3 +166,14 @@ def test_pages_and_api_by_role(world, ncsl_group) -> None:
         accept, {"reason": "A3"}, content_type="application/json"
     )
     assert r.status_code == 200 and r.json()["accepted_days"] == 231
+
+
+def test_intervals_demo_is_built_once(world) -> None:
+    from jiliang.intervals.demo import build_intervals_demo
+
+    first = build_intervals_demo(dt.date(2026, 6, 1))
+    assert first == {"created": True, "reviews": 1}
+    review = IntervalReview.objects.get()
+    # the NCSL tutorial's 20 results again: 231 days (2019 NCSL International RP-1 tutorial)
+    assert review.recommended_days == 231 and review.state == "proposed"
+    assert build_intervals_demo(dt.date(2026, 6, 1))["created"] is False
