@@ -4,7 +4,8 @@ the stored node table at 10^7 leaves, and the full `ledger verify` audit over 10
 Run (SQLite, a fresh file in a temporary data dir):
     .venv/bin/python benchmarks/ledger_append.py --append 200000 --proof-leaves 10000000 \
         --verify 1000000
-PostgreSQL (a throw-away database jl_bench is created and dropped):
+PostgreSQL (a throw-away database jl_bench is dropped and created; JL_BENCH_REUSE=1 keeps
+an existing one, e.g. a filled node table):
     .venv/bin/python benchmarks/ledger_append.py --postgres postgres://postgres@127.0.0.1:5432 ...
 Prints figures; asserts only that proofs verify (see docs/benchmarks/ledger.md).
 """
@@ -34,9 +35,10 @@ def _setup(postgres: str | None, sqlite_path: str | None = None) -> None:
     if postgres:
         import psycopg
 
-        with psycopg.connect(postgres.rstrip("/") + "/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS jl_bench")
-            conn.execute("CREATE DATABASE jl_bench")
+        if not os.environ.get("JL_BENCH_REUSE"):
+            with psycopg.connect(postgres.rstrip("/") + "/postgres", autocommit=True) as conn:
+                conn.execute("DROP DATABASE IF EXISTS jl_bench")
+                conn.execute("CREATE DATABASE jl_bench")
         os.environ["JILIANG_DATABASE_URL"] = postgres.rstrip("/") + "/jl_bench"
     import django
 
