@@ -14,8 +14,8 @@ from jiliang.intervals.api import router as intervals_router
 from jiliang.ledger.api import router as ledger_router
 from jiliang.lots.api import router as lots_router
 from jiliang.registry.api import router as registry_router
-from jiliang.taximeters.api import router as taximeters_router
 from jiliang.registry.api import validation_error_body
+from jiliang.taximeters.api import router as taximeters_router
 
 api = NinjaAPI(
     title="jiliang API",
