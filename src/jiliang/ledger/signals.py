@@ -1,7 +1,8 @@
 """Receivers that append legal events to the log.
 
 - Certificate created: logged after the transaction commits (transaction.on_commit), when
-  its standards_used m2m is set too; deduplicated by number, so a retry never logs twice.
+  its standards_used m2m is set too; all certificates of one transaction in one append;
+  deduplicated by number, so a retry never logs twice.
   If the standards of an already logged certificate change, certificate.standards_changed
   is logged. A crash between commit and append is repaired by `jiliang ledger sync`, and
   `jiliang ledger verify` reports any certificate missing from the log.
@@ -12,6 +13,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import partial
 from typing import Any
 
@@ -25,11 +27,31 @@ from jiliang.ledger.services import append
 from jiliang.registry.models import Certificate, ExaminationCertificate, MeasurementStandard
 from jiliang.registry.signals import certificates_imported
 
+_pending = threading.local()
+
+
+def _pending_ids() -> set[int]:
+    ids: set[int] | None = getattr(_pending, "ids", None)
+    if ids is None:
+        ids = _pending.ids = set()
+    return ids
+
+
+def _flush_certificates() -> None:
+    """Log every certificate created by the transactions committed so far, in one batch
+    (ids of a rolled-back transaction no longer exist and are skipped by the query)."""
+    ids = _pending_ids()
+    if ids:
+        batch = sorted(ids)
+        ids.clear()
+        records.log_certificates(batch)
+
 
 @receiver(post_save, sender=Certificate)
 def certificate_saved(sender: Any, instance: Certificate, created: bool, **kw: Any) -> None:
     if created and not kw.get("raw"):
-        transaction.on_commit(partial(records.log_certificates, [instance.pk]), robust=True)
+        _pending_ids().add(instance.pk)
+        transaction.on_commit(_flush_certificates, robust=True)
 
 
 @receiver(m2m_changed, sender=Certificate.standards_used.through)
