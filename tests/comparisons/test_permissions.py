@@ -132,7 +132,11 @@ def test_new_campaign_page(comparison) -> None:
 
 
 def test_admin_never_shows_sealed_submissions(comparison) -> None:
+    from jiliang.accounts.models import ChangeRecord
+
     accept_and_submit(comparison)
+    # the change log (readable in the admin) holds no sealed value
+    assert not ChangeRecord.objects.filter(model__icontains="submission").exists()
     admin = client_for(comparison.users, "admin")
     assert admin.get("/admin/comparisons/campaign/").status_code == 200
     assert admin.get("/admin/comparisons/submission/").status_code == 404

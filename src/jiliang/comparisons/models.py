@@ -108,6 +108,11 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    # The change log stores before/after values and admins can read it; logging a sealed
+    # result would unseal it. Who submitted and when is on the row; the values become
+    # public (and are kept in Campaign.result and the report) when the campaign closes.
+    audit_exempt = True
+
     def __str__(self) -> str:
         return f"submission of {self.participant}"
 
