@@ -22,6 +22,7 @@ def build_everything(
 ) -> DemoReport:
     from jiliang.calibration.demo import build_calibration_demo
     from jiliang.comparisons.demo import build_comparisons_demo
+    from jiliang.intervals.demo import build_intervals_demo
     from jiliang.ledger.demo import build_ledger_demo
     from jiliang.lots.demo import build_lots_demo
     from jiliang.registry.demo import build_demo
@@ -44,6 +45,8 @@ def build_everything(
     steps["lots"] = build_lots_demo(summary.today)
     step("networked taxi meters and a tariff campaign")
     steps["taximeters"] = build_taximeters_demo(summary)
+    step("calibration-interval review")
+    steps["intervals"] = build_intervals_demo(summary.today)
     step("comparison campaigns")
     steps["comparisons"] = build_comparisons_demo(summary.today)
     step("transparency log")
