@@ -11,7 +11,12 @@ import pytest
 def _key_dir(settings: Any, tmp_path: Any, monkeypatch: Any) -> None:
     """Instance keys are generated into a fresh data dir, never into the repository."""
     settings.DATA_DIR = tmp_path / "data"
-    for var in ("JILIANG_LOG_KEY", "JILIANG_WITNESS_KEY", "JILIANG_LOG_ORIGIN"):
+    for var in (
+        "JILIANG_LOG_KEY",
+        "JILIANG_LOG_KEY_NEXT",
+        "JILIANG_WITNESS_KEY",
+        "JILIANG_LOG_ORIGIN",
+    ):
         monkeypatch.delenv(var, raising=False)
 
 

@@ -176,3 +176,37 @@ def test_pages(logged_world) -> None:
     assert keys_page.status_code == 200
     assert str(keys.log_signer().verifier()) in keys_page.content.decode()
     assert client.get("/ledger/entries/999/").status_code == 404
+
+
+def test_key_rotation_signs_with_both_keys_then_retires_the_old(
+    logged_world, settings, monkeypatch
+) -> None:
+    from django.utils import timezone
+
+    from jiliang.ledger.models import PublishedKey
+    from jiliang.trust import ED25519, SignerKey
+
+    old_key = keys.log_signer()
+    incoming = SignerKey.generate(keys.log_origin(), ED25519)
+    monkeypatch.setenv("JILIANG_LOG_KEY_NEXT", incoming.to_string())
+    during = services.sign_checkpoint_now()
+    # Both keys sign during the transition: verifiers that know either key accept it.
+    only_new = KeyRing([KeyEntry(incoming.verifier(), "log")])
+    only_old = KeyRing([KeyEntry(old_key.verifier(), "log")])
+    assert open_checkpoint(during.note, only_new).checkpoint.size == during.size
+    assert open_checkpoint(during.note, only_old).checkpoint.size == during.size
+    # Then the new key becomes the instance key and the old one is retired (admin).
+    monkeypatch.setenv("JILIANG_LOG_KEY", incoming.to_string())
+    monkeypatch.delenv("JILIANG_LOG_KEY_NEXT")
+    PublishedKey.objects.filter(vkey=str(old_key.verifier())).update(
+        status="retired", retired_at=timezone.now()
+    )
+    _fill(1)
+    after = services.sign_checkpoint_now()
+    ring = services.log_keyring()
+    assert open_checkpoint(after.note, ring).checkpoint.size == after.size
+    statuses = {e.key: e.status for e in ring.entries}
+    assert statuses == {old_key.verifier(): "retired", incoming.verifier(): "active"}
+    # Old checkpoints stay checkable (an auditor allows retired keys), and the audit passes.
+    assert open_checkpoint(during.note, ring, allow_retired=True)
+    assert services.audit().ok

@@ -29,7 +29,12 @@ NEW_TARIFF = {**BEIJING_2013, "price_per_km": "2.50", "waiting_price_per_min": "
 @pytest.fixture(autouse=True)
 def _key_dir(settings: Any, tmp_path: Any, monkeypatch: Any) -> None:
     settings.DATA_DIR = tmp_path / "data"
-    for var in ("JILIANG_LOG_KEY", "JILIANG_WITNESS_KEY", "JILIANG_LOG_ORIGIN"):
+    for var in (
+        "JILIANG_LOG_KEY",
+        "JILIANG_LOG_KEY_NEXT",
+        "JILIANG_WITNESS_KEY",
+        "JILIANG_LOG_ORIGIN",
+    ):
         monkeypatch.delenv(var, raising=False)
 
 

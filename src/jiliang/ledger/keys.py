@@ -65,6 +65,17 @@ def log_signer() -> SignerKey:
     return load_or_create("JILIANG_LOG_KEY", "log.key", log_origin(), ED25519)
 
 
+def next_log_signer() -> SignerKey | None:
+    """The incoming key during a rotation (JILIANG_LOG_KEY_NEXT or DATA_DIR/keys/log-next.key,
+    never generated): while it exists, checkpoints are signed with both keys."""
+    if (
+        not os.environ.get("JILIANG_LOG_KEY_NEXT", "").strip()
+        and not (key_dir() / "log-next.key").exists()
+    ):
+        return None
+    return load_or_create("JILIANG_LOG_KEY_NEXT", "log-next.key", log_origin(), ED25519)
+
+
 def witness_signer() -> SignerKey:
     """The instance's witness key (JILIANG_WITNESS_KEY or DATA_DIR/keys/witness.key)."""
     return load_or_create(

@@ -181,6 +181,9 @@ def _publish(signer_vkey: VerifierKey, role: str) -> None:
 def published_keys() -> KeyRing:
     """Every key this instance publishes (log and witness; active and retired)."""
     _publish(keys.log_signer().verifier(), "log")
+    incoming = keys.next_log_signer()
+    if incoming is not None:
+        _publish(incoming.verifier(), "log")
     _publish(keys.witness_signer().verifier(), "witness")
     entries = []
     for row in PublishedKey.objects.order_by("id"):
@@ -202,13 +205,18 @@ def log_keyring() -> KeyRing:
 
 
 def sign_checkpoint_now(using: str = "default") -> SignedCheckpoint:
-    """Sign the current tree head with the instance key and keep the checkpoint."""
-    signer = keys.log_signer()
-    _publish(signer.verifier(), "log")
+    """Sign the current tree head with the instance key (and, during a key rotation, with the
+    incoming key too) and keep the checkpoint."""
+    signers = [keys.log_signer()]
+    incoming = keys.next_log_signer()
+    if incoming is not None and incoming.key_id != signers[0].key_id:
+        signers.append(incoming)
+    for signer in signers:
+        _publish(signer.verifier(), "log")
     with transaction.atomic(using=using):
         size = _lock_head(using)
         root = MerkleLog(DbNodeStore(size, using)).root()
-        note = sign_checkpoint(Checkpoint(keys.log_origin(), size, root), [signer])
+        note = sign_checkpoint(Checkpoint(keys.log_origin(), size, root), signers)
         return SignedCheckpoint.objects.using(using).create(size=size, root_hash=root, note=note)
 
 
