@@ -148,27 +148,40 @@ def append(items: Sequence[Item], using: str = "default") -> list[int | None]:
         table = _q(connection, LogEntry._meta.db_table)
         insert_rows(
             connection,
-            f"INSERT INTO {table} (leaf_index, record_type, record, leaf_hash, "  # noqa: S608
-            "subject_kind, subject, dedupe_key, owner_id, issuer_id, created) VALUES ",
+            table,
+            (
+                "leaf_index",
+                "record_type",
+                "record",
+                "leaf_hash",
+                "subject_kind",
+                "subject",
+                "dedupe_key",
+                "owner_id",
+                "issuer_id",
+                "created",
+            ),
             rows,
         )
     return result
 
 
-def insert_rows(connection: Any, head: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """INSERT many rows: executemany on SQLite (fast in-process); multi-row VALUES on
-    PostgreSQL (one round trip per 500 rows instead of one per row)."""
+def insert_rows(
+    connection: Any, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert many rows: executemany on SQLite (fast in-process); COPY on PostgreSQL (one
+    stream instead of a statement per row — the append path's main cost there)."""
     if not rows:
         return
-    width = len(rows[0])
-    one = "(" + ", ".join(["%s"] * width) + ")"
+    names = ", ".join(_q(connection, c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            cursor.executemany(head + one, rows)
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
             return
-        for start in range(0, len(rows), 500):
-            chunk = rows[start : start + 500]
-            cursor.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])
+        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 # -- keys and checkpoints -------------------------------------------------------------------

@@ -81,7 +81,8 @@ class DbNodeStore:
 
         insert_rows(
             connection,
-            f"INSERT INTO {table} (id, hash) VALUES ",  # noqa: S608
+            table,
+            ("id", "hash"),
             [(node_id(level, index), digest) for (level, index), digest in nodes],
         )
         with connection.cursor() as cursor:
