@@ -177,24 +177,39 @@ def test_package_for_another_meter_is_refused_and_logged() -> None:
 def test_full_log_refuses_changes_until_authorised_readout() -> None:
     meter = _meter(capacity=2)
     meter.offer(_package(1), T0)
-    meter.offer(_package(1), T0)  # replay, logged: log is now full
-    assert meter.log_full
-    refused = meter.offer(_package(2, params=BASE), T0)
+    meter.offer(_package(1), T0)  # replay: refused and kept among the refusals
+    assert not meter.log_full  # refusals never fill the change log
+    meter.offer(_package(2, params=BASE), T0)
+    assert meter.log_full  # two change sessions fill a capacity of 2
+    refused = meter.offer(_package(3), T0)
     assert refused.decision is Decision.REJECTED and "full" in refused.reasons[0]
-    assert meter.version == 1 and meter.report().refused_while_full == 1
+    assert meter.version == 2 and meter.report().refused_while_full == 1
     with pytest.raises(ReadoutRefused, match="not authentic"):
         meter.read_out(readout_request(meter.serial, 0, SignerKey.generate("x.example/r")))
     with pytest.raises(ReadoutRefused, match="M000009"):
         meter.read_out(readout_request("M000009", 0, READER))
     request = readout_request(meter.serial, 0, READER)
     entries = meter.read_out(request)
-    assert [e.kind for e in entries] == ["change", "rejected"]
+    assert [e.kind for e in entries] == ["change", "rejected", "change"]
     with pytest.raises(ReadoutRefused, match="replayed"):
         meter.read_out(request)
     counters = (meter.event_counter, meter.report().rejection_counter)
-    assert counters == (1, 2)  # read-out does not reset counters
-    assert meter.offer(_package(2, params=BASE), T0).decision is Decision.APPLIED
-    assert meter.event_counter == 2 and meter.entries()[0].counter == 2
+    assert counters == (2, 2)  # read-out does not reset counters
+    assert meter.offer(_package(3), T0).decision is Decision.APPLIED
+    assert meter.event_counter == 3 and meter.entries()[0].counter == 3
+
+
+def test_a_flood_of_forgeries_cannot_block_a_genuine_change() -> None:
+    meter = _meter(capacity=2)
+    forger = SignerKey.generate("samr.example/tariff")
+    forged = sign_package(TariffPackage(Scope("fleet", "SH-A"), 9, T0, NEW), forger)
+    for _ in range(500):
+        assert meter.offer(forged, T0).decision is Decision.REJECTED
+    report = meter.report()
+    assert report.rejection_counter == 500 and not meter.log_full
+    assert len(meter.entries()) == meter.rejection_log_capacity  # only the latest are kept
+    assert meter.offer(_package(1), T0).decision is Decision.APPLIED
+    assert meter.entries()[-1].kind == "change"
 
 
 def test_regulator_key_required_not_just_any_trusted_key() -> None:
@@ -241,17 +256,19 @@ def test_newer_package_supersedes_a_pending_one_and_stale_pending_is_refused() -
     assert meter.version == 3 and meter.event_counter == 1
 
 
-def test_pending_package_waits_while_log_is_full() -> None:
+def test_pending_package_is_applied_on_time_despite_forgeries() -> None:
     meter = _meter(capacity=1)
     later = T0 + timedelta(hours=1)
     assert meter.offer(_package(1, effective=later), T0).decision is Decision.PENDING
-    meter.offer(_package(1), T0)  # replay of the pending version: logged, log now full
-    waiting = meter.tick(later)
-    assert waiting is not None and waiting.decision is Decision.PENDING
-    assert meter.version == 0
-    meter.read_out(readout_request(meter.serial, 0, READER))
+    forged = sign_package(
+        TariffPackage(Scope("fleet", "SH-A"), 7, T0, NEW), SignerKey.generate("samr.example/tariff")
+    )
+    for _ in range(50):
+        meter.offer(forged, T0)
+    assert meter.tick(T0 + timedelta(minutes=59)) is None and meter.version == 0
     applied = meter.tick(later)
     assert applied is not None and applied.decision is Decision.APPLIED and meter.version == 1
+    assert meter.log_full  # the one change session filled a capacity of 1
 
 
 def test_authentic_but_malformed_package_is_refused_with_the_field() -> None:

@@ -212,18 +212,27 @@ def test_package_for_another_meter_is_refused_and_logged(taxi_world) -> None:
 def test_campaign_over_500_meters(taxi_world) -> None:
     w = taxi_world
     make_fleet(w.taxi, 495, "C")
+    earlier = services.create_package(
+        w.users["reg_bj"],
+        scope_kind="meter",
+        scope_id="C000007",
+        parameters=NEW_TARIFF,
+        effective_at=NOW,
+    )
+    fleet = services.simulated_fleet(TaxiMeter.objects.filter(fleet=w.taxi.uscc))
+    fleet["C000007"].log_capacity = 1  # one change session fills this meter's event log
+    first = services.start_campaign(w.users["reg_bj"], earlier)
+    assert services.run_simulated_campaign(first, fleet, NOW)["applied"] == 1
+    fleet["C000007"].offer("garbage", NOW)  # refusals are kept apart and never fill it
     package = _package(w)
     campaign = services.start_campaign(w.users["reg_bj"], package)
     assert campaign.targets.count() == 500
-    fleet = services.simulated_fleet(TaxiMeter.objects.filter(fleet=w.taxi.uscc))
-    fleet["C000007"].log_capacity = 1  # this meter's event log is full: it must refuse
-    fleet["C000007"].offer("garbage", NOW)  # fills the log with a rejection
     counts = services.run_simulated_campaign(campaign, fleet, NOW)
     assert counts == {"pending": 0, "applied": 499, "rejected": 1, "alerts": 0}
     target = CampaignTarget.objects.get(campaign=campaign, status="rejected")
     assert target.meter.meter_serial == "C000007"
     assert "event log full" in target.reasons
-    assert LogEntry.objects.filter(record_type="taximeter.seal_event").count() == 500
+    assert LogEntry.objects.filter(record_type="taximeter.seal_event").count() == 501
 
 
 def test_register_meter_rules(taxi_world) -> None:

@@ -13,6 +13,7 @@ Event logger rules implemented here:
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -123,7 +124,10 @@ class Meter:
     fleet: str | None = None
     version: int = 0
     log_capacity: int = 1000
-    _log: list[EventEntry] = field(default_factory=list, init=False, repr=False)
+    rejection_log_capacity: int = 100
+    _log: list[tuple[int, EventEntry]] = field(default_factory=list, init=False, repr=False)
+    _rejected: deque[tuple[int, EventEntry]] = field(default_factory=deque, init=False, repr=False)
+    _sequence: int = field(default=0, init=False)
     _event_counter: int = field(default=0, init=False)
     _rejections: int = field(default=0, init=False)
     _refused_full: int = field(default=0, init=False)
@@ -133,6 +137,10 @@ class Meter:
     def __post_init__(self) -> None:
         if self.log_capacity < 1:
             raise TaximeterError(f"log_capacity {self.log_capacity} must be at least 1")
+        if self.rejection_log_capacity < 1:
+            raise TaximeterError(
+                f"rejection_log_capacity {self.rejection_log_capacity} must be at least 1"
+            )
         if self.version < 0:
             raise TaximeterError(f"version {self.version} must not be negative")
 
@@ -144,8 +152,12 @@ class Meter:
 
     @property
     def log_full(self) -> bool:
-        """True when no further entry fits."""
+        """True when no further change entry fits (refused packages never fill it)."""
         return len(self._log) >= self.log_capacity
+
+    def _stamp(self, entry: EventEntry) -> tuple[int, EventEntry]:
+        self._sequence += 1
+        return self._sequence, entry
 
     @property
     def parameter_hash(self) -> str:
@@ -170,22 +182,26 @@ class Meter:
 
     # -- packages -------------------------------------------------------------------
     def _reject(self, now: datetime, reasons: Sequence[str], version: int | None) -> OfferResult:
+        """Count and keep a refused package in its own ring of the latest refusals.
+
+        Why a separate ring: refusals must be visible, but a flood of forged or replayed
+        packages must not fill the change log and so block genuine tariff changes. The
+        rejection counter never resets, so dropped ring entries are still accounted for.
+        """
         self._rejections += 1
-        if self.log_full:
-            self._refused_full += 1
-        else:
-            self._log.append(
-                EventEntry(
-                    "rejected",
-                    format_time(now),
-                    self._event_counter,
-                    None,
-                    self.version,
-                    version,
-                    (),
-                    tuple(reasons),
-                )
-            )
+        entry = EventEntry(
+            "rejected",
+            format_time(now),
+            self._event_counter,
+            None,
+            self.version,
+            version,
+            (),
+            tuple(reasons),
+        )
+        self._rejected.append(self._stamp(entry))
+        while len(self._rejected) > self.rejection_log_capacity:
+            self._rejected.popleft()
         return OfferResult(Decision.REJECTED, version, tuple(reasons))
 
     def offer(self, signed_package: str | bytes, now: datetime) -> OfferResult:
@@ -243,14 +259,16 @@ class Meter:
         )
         self._event_counter += 1
         self._log.append(
-            EventEntry(
-                "change",
-                format_time(now),
-                self._event_counter,
-                pending.signer_key_id,
-                self.version,
-                pending.package.version,
-                changes,
+            self._stamp(
+                EventEntry(
+                    "change",
+                    format_time(now),
+                    self._event_counter,
+                    pending.signer_key_id,
+                    self.version,
+                    pending.package.version,
+                    changes,
+                )
             )
         )
         self.parameters = new
@@ -279,11 +297,12 @@ class Meter:
                 f"read-out sequence {lines[2]!r} is not the expected {self._readouts} "
                 "(replayed request?)"
             )
-        entries = tuple(self._log)
+        entries = self.entries()
         self._log.clear()
+        self._rejected.clear()
         self._readouts += 1
         return entries
 
     def entries(self) -> tuple[EventEntry, ...]:
-        """The log as it stands (viewing does not free it)."""
-        return tuple(self._log)
+        """Changes and the kept refusals, in the order they happened (viewing frees nothing)."""
+        return tuple(entry for _, entry in sorted([*self._log, *self._rejected]))
