@@ -74,9 +74,15 @@ class InstitutionFilter(FilterForm):
         return queryset
 
 
+# The largest primary key (BigAutoField); a larger number would overflow the database driver.
+MAX_ID = 2**63 - 1
+
+
 def _id_field() -> forms.IntegerField:
     """An institution id carried from a detail page's link; hidden in the filter bar."""
-    return forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    return forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
 
 
 class PersonFilter(FilterForm):
