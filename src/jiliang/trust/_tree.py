@@ -194,14 +194,21 @@ class MerkleLog:
 
     def __init__(self, store: NodeStore | None = None) -> None:
         self._store: NodeStore = MemoryNodeStore() if store is None else store
-        size = self._store.tree_size()
-        # The right edge ("compact range"): the complete subtrees whose fold is the root.
-        edge_keys = _subtree_keys(0, size)
-        hashes = self._store.get_nodes(edge_keys) if edge_keys else []
-        self._edge: list[tuple[int, bytes]] = [
-            (level, h) for (level, _), h in zip(edge_keys, hashes, strict=True)
-        ]
-        self._size = size
+        self._size = self._store.tree_size()
+        self._edge_cache: list[tuple[int, bytes]] | None = None
+
+    @property
+    def _edge(self) -> list[tuple[int, bytes]]:
+        """The right edge ("compact range"): the complete subtrees whose fold is the root.
+
+        Read on first use only: proofs never need it, so a read-only view answering a proof
+        costs one node query instead of two.
+        """
+        if self._edge_cache is None:
+            edge_keys = _subtree_keys(0, self._size)
+            hashes = self._store.get_nodes(edge_keys) if edge_keys else []
+            self._edge_cache = [(level, h) for (level, _), h in zip(edge_keys, hashes, strict=True)]
+        return self._edge_cache
 
     @property
     def store(self) -> NodeStore:
@@ -243,7 +250,7 @@ class MerkleLog:
             size += 1
         if nodes:
             self._store.append_nodes(nodes, size)
-        self._edge = edge
+        self._edge_cache = edge
         self._size = size
         return first
 
