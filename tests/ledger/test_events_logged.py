@@ -220,3 +220,26 @@ def test_key_is_generated_once_into_the_data_dir_with_mode_0600(logged_world, se
     services.sign_checkpoint_now()
     assert path.read_text() == first
     assert "PRIVATE+KEY" not in runner.invoke(app, ["ledger", "keys"]).output
+
+
+def test_imported_standards_log_their_examination_certificates(
+    logged_world, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    """Bulk imports bypass post_save; the registry's standards_imported signal is logged."""
+    world = logged_world
+    path = tmp_path / "std.csv"
+    path.write_text(
+        "institution_uscc,code,name,kind,quantity,range_min,range_max,unit,"
+        "exam_certificate_number,exam_issued_on\n"
+        f"{world.city.uscc},ZB-M1-009,M1 weights,social_public,mass,0.001,50,kg,"
+        "EX-IMPORT-1,2025-02-01\n",
+        encoding="utf-8",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        importers.import_file(path, "standards", world.users["zibo_lab"])
+    granted = [
+        e
+        for e in LogEntry.objects.filter(record_type="standard.examination_granted")
+        if "EX-IMPORT-1" in e.record
+    ]
+    assert len(granted) == 1

@@ -6,7 +6,7 @@
   If the standards of an already logged certificate change, certificate.standards_changed
   is logged. A crash between commit and append is repaired by `jiliang ledger sync`, and
   `jiliang ledger verify` reports any certificate missing from the log.
-- Bulk imports send registry.signals.certificates_imported after commit: logged in batch.
+- Bulk imports send registry.signals.certificates_imported and standards_imported after commit: logged in batch.
 - Examination certificate granted / renewed / revoked / reinstated, and a measurement
   standard's status change: logged in the same transaction as the change.
 """
@@ -25,7 +25,7 @@ from jiliang.ledger import records
 from jiliang.ledger.models import LogEntry
 from jiliang.ledger.services import append
 from jiliang.registry.models import Certificate, ExaminationCertificate, MeasurementStandard
-from jiliang.registry.signals import certificates_imported
+from jiliang.registry.signals import certificates_imported, standards_imported
 
 _pending = threading.local()
 
@@ -66,6 +66,25 @@ def standards_changed(sender: Any, instance: Any, action: str, reverse: bool, **
 @receiver(certificates_imported)
 def certificates_were_imported(sender: Any, certificates: list[Any], **kw: Any) -> None:
     records.log_certificates([c.pk for c in certificates])
+
+
+@receiver(standards_imported)
+def standards_were_imported(sender: Any, examination_certificates: list[Any], **kw: Any) -> None:
+    """Bulk imports bypass post_save: log each imported examination certificate as granted."""
+    items = [
+        records.standard_item(
+            "standard.examination_granted",
+            exam.standard,
+            {
+                "certificate": exam.number,
+                "issued_on": exam.issued_on.isoformat(),
+                "valid_until": exam.valid_until.isoformat(),
+            },
+        )
+        for exam in examination_certificates
+    ]
+    if items:
+        append(items)
 
 
 @receiver(pre_save, sender=ExaminationCertificate)

@@ -517,7 +517,7 @@ def _write(
         if progress:
             progress(len(chunk))
     if kind == "standards":
-        ExaminationCertificate.objects.bulk_create(
+        exams = ExaminationCertificate.objects.bulk_create(
             ExaminationCertificate(
                 standard=created[index],
                 number=number,
@@ -525,6 +525,11 @@ def _write(
                 valid_until=rules.examination_valid_until(issued),
             )
             for index, number, issued in extra
+        )
+        transaction.on_commit(
+            lambda: signals.standards_imported.send(
+                sender=MeasurementStandard, standards=created, examination_certificates=exams
+            )
         )
     if kind == "certificates":
         s_through = Certificate.standards_used.through
