@@ -15,6 +15,7 @@ from jiliang.ledger.api import router as ledger_router
 from jiliang.lots.api import router as lots_router
 from jiliang.registry.api import router as registry_router
 from jiliang.registry.api import validation_error_body
+from jiliang.registry.rules import RuleNotInForce
 from jiliang.taximeters.api import router as taximeters_router
 
 api = NinjaAPI(
@@ -45,3 +46,24 @@ def request_validation_error(request: HttpRequest, exc: NinjaValidationError) ->
         for e in exc.errors
     ]
     return api.create_response(request, {"detail": "invalid request", "errors": errors}, status=422)
+
+
+@api.exception_handler(RuleNotInForce)
+def rule_not_in_force(request: HttpRequest, exc: RuleNotInForce) -> HttpResponse:
+    """A date before the first edition of a rule: the rules cannot answer (409, as the pages)."""
+    body = {"detail": "no rule in force", "errors": [{"field": "", "reason": str(exc)}]}
+    return api.create_response(request, body, status=409)
+
+
+@api.exception_handler(OverflowError)
+def out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """A date or number so large that date arithmetic or the database driver overflows.
+
+    Endpoints bound their ids, offsets and limits (jiliang.bounds); this is the net under a
+    date such as 9999-12-31 plus a recall window, so the client gets 400, never a 500.
+    """
+    body = {
+        "detail": "a number or date in the request is out of range",
+        "errors": [{"field": "", "reason": str(exc)}],
+    }
+    return api.create_response(request, body, status=400)

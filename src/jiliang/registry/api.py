@@ -1,6 +1,8 @@
-"""REST endpoints of the registry. Every query is scoped with visible_to(request.auth)."""
+"""REST endpoints of the registry. Every query is scoped with visible_to(request.auth).
 
-from __future__ import annotations
+No `from __future__ import annotations` here: ninja reads the annotations of a @paginate view
+in ninja's own module, where a string such as "Id | None" cannot be resolved.
+"""
 
 import datetime as dt
 from typing import Any
@@ -11,9 +13,10 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from jiliang.accounts.models import ChangeRecord
+from jiliang.bounds import Id, Pagination
 from jiliang.registry import importers, rules, services, traceability
 from jiliang.registry.models import (
     CatalogueItem,
@@ -60,7 +63,7 @@ def _search(qs: QuerySet[Any], q: str, *fields: str) -> QuerySet[Any]:
 
 
 @router.get("/institutions", response=list[InstitutionOut], tags=["registry"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_institutions(request: HttpRequest, q: str = "", kind: str = "") -> QuerySet[Institution]:
     qs = Institution.objects.visible_to(_user(request)).prefetch_related("authorisations")
     if kind:
@@ -74,13 +77,13 @@ def get_institution(request: HttpRequest, pk: int) -> Institution:
 
 
 @router.get("/people", response=list[PersonOut], tags=["registry"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_people(request: HttpRequest, q: str = "") -> QuerySet[Person]:
     return _search(Person.objects.visible_to(_user(request)), q, "name", "registration_number")
 
 
 @router.get("/standards", response=list[StandardOut], tags=["registry"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_standards(
     request: HttpRequest, q: str = "", kind: str = ""
 ) -> QuerySet[MeasurementStandard]:
@@ -143,7 +146,7 @@ def standard_usable(request: HttpRequest, pk: int, on: dt.date | None = None) ->
 
 
 @router.get("/materials", response=list[MaterialOut], tags=["registry"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_materials(request: HttpRequest, q: str = "") -> QuerySet[ReferenceMaterial]:
     return _search(ReferenceMaterial.objects.visible_to(_user(request)), q, "gbw_number", "name")
 
@@ -159,9 +162,9 @@ def list_schemes(request: HttpRequest) -> QuerySet[VerificationScheme]:
 
 
 @router.get("/instruments", response=list[InstrumentOut], tags=["registry"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_instruments(
-    request: HttpRequest, q: str = "", owner: int | None = None, region: str = ""
+    request: HttpRequest, q: str = "", owner: Id | None = None, region: str = ""
 ) -> QuerySet[Instrument]:
     qs = Instrument.objects.visible_to(_user(request))
     if owner is not None:
@@ -214,7 +217,7 @@ def instrument_trace_up(request: HttpRequest, pk: int, on: dt.date | None = None
 
 
 @router.get("/certificates", response=list[CertificateOut], tags=["registry"])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_certificates(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
     qs = _search(Certificate.objects.visible_to(_user(request)), q, "number", "regulation")
     return qs.prefetch_related("standards_used", "materials_used")  # type: ignore[return-value]
@@ -227,7 +230,7 @@ def get_certificate(request: HttpRequest, pk: int) -> Certificate:
 
 @router.get("/due", response=list[DueOut], tags=["traceability"])
 def due(
-    request: HttpRequest, owner: int | None = None, region: str = "", today: dt.date | None = None
+    request: HttpRequest, owner: Id | None = None, region: str = "", today: dt.date | None = None
 ) -> list[Any]:
     qs = Instrument.objects.visible_to(_user(request))
     return services.due_list(qs, today=today, owner_id=owner, region=region or None)

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 
+from jiliang.bounds import MAX_ID
 from jiliang.registry.models import (
     CatalogueItem,
     Certificate,
@@ -72,10 +73,6 @@ class InstitutionFilter(FilterForm):
         if division:
             queryset = queryset.filter(division_code__startswith=_region_prefix(division))
         return queryset
-
-
-# The largest primary key (BigAutoField); a larger number would overflow the database driver.
-MAX_ID = 2**63 - 1
 
 
 def _id_field() -> forms.IntegerField:

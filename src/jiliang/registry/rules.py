@@ -17,13 +17,22 @@ def load_data(name: str) -> Any:
     return yaml.safe_load(text)
 
 
+class RuleNotInForce(LookupError):
+    """No version of a rule was in force on the date asked about (before its first edition)."""
+
+    def __init__(self, name: str, on: dt.date) -> None:
+        super().__init__(f"no version of rule {name!r} is in force on {on}")
+        self.name = name
+        self.on = on
+
+
 def rule(name: str, on: dt.date | None = None) -> dict[str, Any]:
     """The version of a rule in force on a date (the latest whose effective date ≤ on)."""
     on = on or dt.date.today()
     versions = sorted(load_data("rules.yaml")[name], key=lambda r: r["effective"])
     in_force = [r for r in versions if r["effective"] <= on]
     if not in_force:
-        raise LookupError(f"no version of rule {name!r} is in force on {on}")
+        raise RuleNotInForce(name, on)
     return dict(in_force[-1])
 
 

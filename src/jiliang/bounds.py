@@ -1,0 +1,34 @@
+"""Bounds on numbers that reach the database from a query string or a request body.
+
+Python integers are unbounded but SQLite's INTEGER and PostgreSQL's bigint are not: an id,
+an offset or a limit past 2**63 - 1 makes the driver raise (OverflowError, "datatype
+mismatch") and the request answer 500. Every API list and filter takes its bounds from here,
+so a too-large number is a 4xx naming the field instead.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
+
+# The largest primary key of a BigAutoField (signed 64-bit, SQLite and PostgreSQL alike).
+MAX_ID = 2**63 - 1
+# Rows one API page may hold.
+MAX_LIMIT = 1000
+# Far beyond any table, and offset + limit still fits a signed 64-bit integer.
+MAX_OFFSET = 2**62
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class Pagination(LimitOffsetPagination):
+    """ninja's limit/offset pagination with both numbers bounded (422 with the field if not)."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=MAX_LIMIT)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(max_limit=MAX_LIMIT, **kwargs)  # type: ignore[arg-type]
