@@ -222,3 +222,10 @@ def test_signatories_are_registered_for_the_item(demo: Demo, db: Any) -> None:
     external = Certificate.objects.filter(issuer__isnull=True)
     assert external.exists()
     assert all(c.external_issuer and c.cmc_reference for c in external)
+
+
+def test_stored_due_date_equals_the_derived_one(demo: Demo, db: Any) -> None:
+    """The demo writes certificates in bulk; the cache must still equal rule 4's derivation."""
+    for item in Instrument.objects.all():
+        assert item.due_date == services.due_date(item), item
+    assert services.refresh_due_dates(None) == 0

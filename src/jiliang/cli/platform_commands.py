@@ -1,4 +1,4 @@
-"""Platform commands: demo, serve, import, trace, impact, due, token.
+"""Platform commands: demo, serve, import, trace, impact, due, refresh-due, token.
 
 Each command acts as a platform user (--user or JILIANG_USER) and sees only what that user
 may see; without a user it sees the public registers only.
@@ -271,6 +271,15 @@ def register(app: typer.Typer) -> None:
                 str(e.instrument_id), e.name, e.serial_number, e.owner, str(e.due or "—"), e.state
             )
         console.print(table)
+
+    @app.command("refresh-due")
+    def refresh_due() -> None:
+        """Recompute every instrument's cached due date from its certificates (admin repair)."""
+        setup_django()
+        from jiliang.registry import services
+
+        changed = services.refresh_due_dates(None)
+        print(f"{changed} instrument due date(s) changed")
 
     @app.command()
     def token(

@@ -570,6 +570,9 @@ class _Builder:
                 )
         standards_through.objects.bulk_create(links, batch_size=1000)
         materials_through.objects.bulk_create(material_links, batch_size=1000)
+        from jiliang.registry.services import refresh_due_dates
+
+        refresh_due_dates({cert.instrument_id for cert in created})
 
     # --- logins ------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from jiliang.registry.models import (
     UseArea,
 )
 from jiliang.registry.querysets import is_admin
+from jiliang.registry.services import refresh_due_dates
 
 KINDS = ("instruments", "standards", "certificates")
 BATCH = 5000
@@ -413,7 +414,15 @@ def _build_certificates(
     standards = {s.code: s.pk for s in MeasurementStandard.objects.only("id", "code")}
     materials = {m.gbw_number: m.pk for m in ReferenceMaterial.objects.only("id", "gbw_number")}
     people = {p.registration_number: p.pk for p in Person.objects.only("id", "registration_number")}
-    existing = set(Certificate.objects.values_list("number", flat=True))
+    # Only this file's numbers: the database may hold millions of certificates.
+    numbers = sorted({r.get("number", "") for r in rows} - {""})
+    existing: set[str] = set()
+    for start in range(0, len(numbers), BATCH):
+        existing.update(
+            Certificate.objects.filter(number__in=numbers[start : start + BATCH]).values_list(
+                "number", flat=True
+            )
+        )
     kinds = [k.value for k in Certificate.Kind]
     conclusions = [k.value for k in Certificate.Conclusion]
     seen: dict[str, int] = {}
@@ -540,6 +549,7 @@ def _write(
             m_rows += [m_through(certificate_id=cert.pk, referencematerial_id=m) for m in mats]
         s_through.objects.bulk_create(s_rows, batch_size=BATCH)
         m_through.objects.bulk_create(m_rows, batch_size=BATCH)
+        refresh_due_dates({cert.instrument_id for cert in created})
         transaction.on_commit(
             lambda: signals.certificates_imported.send(sender=Certificate, certificates=created)
         )

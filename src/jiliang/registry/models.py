@@ -405,6 +405,9 @@ class Instrument(models.Model):
     interval_days = models.IntegerField(
         null=True, blank=True, help_text="accepted calibration interval (overrides the regulation)"
     )
+    # Cache of the derived due date (ARCHITECTURE rule 4: never typed), kept by
+    # services.refresh_due_dates so the due list is an index range scan at 10^6 instruments.
+    due_date = models.DateField(null=True, blank=True, editable=False)
 
     objects = RestrictedQuerySet.as_manager()
     scope_field = "owner"
@@ -416,6 +419,22 @@ class Instrument(models.Model):
                 fields=["owner", "serial_number"], name="unique_serial_per_owner"
             )
         ]
+        indexes = [
+            models.Index(fields=["owner", "due_date"], name="instrument_owner_due"),
+            models.Index(fields=["division_code", "due_date"], name="instrument_division_due"),
+        ]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        """Re-derive the cached due date before writing, so a stale instance in memory (or a
+        changed interval) never stores a wrong one, and the change log sees no false diff."""
+        fields = kwargs.get("update_fields")
+        if self.pk is not None and (fields is None or "interval_days" in fields):
+            from jiliang.registry.services import due_date
+
+            self.due_date = due_date(self)
+            if fields is not None:
+                kwargs["update_fields"] = [*fields, "due_date"]
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.name} {self.serial_number}"
@@ -490,6 +509,11 @@ class Certificate(models.Model):
         if self.pk is not None and not kwargs.pop("_allow_update", False):
             raise ValidationError("issued certificates are immutable; issue an amendment instead")
         super().save(*args, **kwargs)
+        # Every certificate saved one by one moves its instrument's cached due date; bulk
+        # paths (importer, demo) call refresh_due_dates once for all their instruments.
+        from jiliang.registry.services import refresh_due_dates
+
+        refresh_due_dates([self.instrument_id])
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise ValidationError("issued certificates are never deleted")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from jiliang.registry import rules
@@ -105,6 +106,58 @@ def due_date(instrument: Instrument) -> dt.date | None:
     return _certificate_due(cert.calibration_date, cert.valid_until, instrument.interval_days)
 
 
+PASSING = ("pass", "calibrated")
+_REFRESH_CHUNK = 5000
+
+
+def refresh_due_dates(instrument_ids: Iterable[int] | None = None) -> int:
+    """Recompute the cached `Instrument.due_date` (rule 4: derived, never typed).
+
+    The one function every write path calls (certificate saved, bulk import, demo, interval
+    accepted, `jiliang refresh-due`); None means every instrument. Returns rows changed.
+    """
+    return recompute_due_dates(Instrument, Certificate, instrument_ids)
+
+
+def recompute_due_dates(
+    instrument_model: Any, certificate_model: Any, instrument_ids: Iterable[int] | None
+) -> int:
+    """Model-agnostic body of `refresh_due_dates` (the migration passes historical models)."""
+    if instrument_ids is None:
+        ids = list(instrument_model.objects.order_by("id").values_list("id", flat=True))
+    else:
+        ids = sorted(set(instrument_ids))
+    table = connection.ops.quote_name(instrument_model._meta.db_table)
+    sql = f"UPDATE {table} SET due_date = %s WHERE id = %s"  # noqa: S608 (table name only)
+    changed = 0
+    for start in range(0, len(ids), _REFRESH_CHUNK):
+        chunk = ids[start : start + _REFRESH_CHUNK]
+        current = {
+            pk: (interval, due)
+            for pk, interval, due in instrument_model.objects.filter(pk__in=chunk).values_list(
+                "id", "interval_days", "due_date"
+            )
+        }
+        last: dict[int, tuple[dt.date, dt.date | None]] = {}
+        for inst, calibrated, valid_until in (
+            certificate_model.objects.filter(instrument_id__in=chunk, conclusion__in=PASSING)
+            .order_by("instrument_id", "-calibration_date", "-id")
+            .values_list("instrument_id", "calibration_date", "valid_until")
+        ):
+            last.setdefault(inst, (calibrated, valid_until))
+        updates = []
+        for pk, (interval, old) in current.items():
+            found = last.get(pk)
+            new = None if found is None else _certificate_due(found[0], found[1], interval)
+            if new != old:
+                updates.append((new, pk))
+        if updates:
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, updates)
+        changed += len(updates)
+    return changed
+
+
 def _certificate_due(
     calibrated: dt.date, valid_until: dt.date | None, interval_days: int | None
 ) -> dt.date | None:
@@ -155,23 +208,14 @@ def due_list(
     if region:
         qs = qs.filter(division_code__startswith=region_prefix(region))
     horizon = today + dt.timedelta(days=advance)
-    rows = with_due_dates(qs).filter(
-        Q(last_valid_until__lte=horizon) | Q(last_valid_until__isnull=True)
-    )
+    # The stored due date (a cache kept by refresh_due_dates) is indexed with the owner and
+    # the division code, so this is one range scan instead of a subquery per instrument.
+    rows = qs.filter(Q(due_date__lte=horizon) | Q(due_date__isnull=True))
     entries = []
     for row in rows.values(
-        "id",
-        "name",
-        "serial_number",
-        "owner__name_zh",
-        "division_code",
-        "last_valid_until",
-        "last_calibrated",
-        "interval_days",
+        "id", "name", "serial_number", "owner__name_zh", "division_code", "due_date"
     ):
-        due = row["last_valid_until"]
-        if row["interval_days"] and row["last_calibrated"]:
-            due = row["last_calibrated"] + dt.timedelta(days=row["interval_days"])
+        due = row["due_date"]
         if due is None:
             state = "never"
         elif due + dt.timedelta(days=grace) < today:

@@ -1,0 +1,122 @@
+"""The stored due date (`Instrument.due_date`) is a cache of the derived one (ARCHITECTURE
+rule 4): every write path keeps it equal to `services.due_date`, and `jiliang refresh-due`
+rebuilds it. The dates come from the world fixture's certificates (tests/conftest.py): the
+trade scale was verified on 2025-09-01 for one year (valid until 2026-08-31)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+from django.db import connection
+from typer.testing import CliRunner
+
+from jiliang.cli.main import app
+from jiliang.registry import importers, services
+from jiliang.registry.models import Certificate, Instrument
+
+
+def stored(instrument: Instrument) -> dt.date | None:
+    return Instrument.objects.values_list("due_date", flat=True).get(pk=instrument.pk)
+
+
+def certify(world, number: str, day: dt.date, valid_until: dt.date, conclusion: str) -> None:
+    Certificate.objects.create(
+        number=number,
+        kind="verification" if conclusion == "pass" else "notice",
+        issuer=world.city,
+        instrument=world.scale,
+        regulation="JJG 539-2016",
+        calibration_date=day,
+        issued_on=day,
+        valid_until=valid_until if conclusion == "pass" else None,
+        conclusion=conclusion,
+    )
+
+
+def test_fixture_certificates_filled_the_cache(world) -> None:
+    assert stored(world.scale) == dt.date(2026, 8, 31) == services.due_date(world.scale)
+
+
+def test_a_new_passing_certificate_moves_the_due_date_a_failure_does_not(world) -> None:
+    certify(world, "ZB-2026-0100", dt.date(2026, 3, 1), dt.date(2027, 2, 28), "fail")
+    assert stored(world.scale) == dt.date(2026, 8, 31)
+    certify(world, "ZB-2026-0101", dt.date(2026, 3, 2), dt.date(2027, 3, 1), "pass")
+    assert stored(world.scale) == dt.date(2027, 3, 1) == services.due_date(world.scale)
+
+
+def test_an_accepted_interval_moves_the_due_date(world) -> None:
+    world.scale.interval_days = 180
+    world.scale.save(update_fields=["interval_days"])
+    assert stored(world.scale) == dt.date(2025, 9, 1) + dt.timedelta(days=180)
+    world.scale.interval_days = None
+    world.scale.save()
+    assert stored(world.scale) == dt.date(2026, 8, 31)
+
+
+def test_saving_a_stale_instance_keeps_the_right_due_date(world) -> None:
+    stale = Instrument.objects.get(pk=world.scale.pk)
+    certify(world, "ZB-2026-0102", dt.date(2026, 3, 2), dt.date(2027, 3, 1), "pass")
+    stale.location = "摊位 7"
+    stale.save()
+    assert stored(world.scale) == dt.date(2027, 3, 1)
+
+
+def test_imported_certificates_move_the_due_date(world, tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(
+            [
+                "number",
+                "kind",
+                "issuer_uscc",
+                "instrument_owner_uscc",
+                "instrument_serial",
+                "regulation",
+                "calibration_date",
+                "issued_on",
+                "valid_until",
+                "conclusion",
+                "standards",
+            ]
+        )
+        out.writerow(
+            [
+                "ZB-2026-0001",
+                "verification",
+                world.city.uscc,
+                world.market.uscc,
+                "SCALE-0001",
+                "JJG 539-2016",
+                "2026-01-05",
+                "2026-01-06",
+                "2027-01-04",
+                "pass",
+                "ZB-F1-001",
+            ]
+        )
+    importers.import_file(path, "certificates", world.users["zibo_lab"])
+    assert stored(world.scale) == dt.date(2027, 1, 4) == services.due_date(world.scale)
+
+
+def test_refresh_due_rebuilds_a_damaged_cache(world) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE registry_instrument SET due_date = NULL")
+    result = CliRunner().invoke(app, ["refresh-due"])
+    assert result.exit_code == 0, result.output
+    for instrument in Instrument.objects.all():
+        assert instrument.due_date == services.due_date(instrument), instrument
+    assert stored(world.scale) == dt.date(2026, 8, 31)
+    assert services.refresh_due_dates(None) == 0  # nothing left to change
+
+
+def test_due_list_reads_the_cache(world) -> None:
+    # Recall window and grace from data/registry/rules.yaml; the scale is due on 2026-08-31.
+    entries = services.due_list(
+        Instrument.objects.filter(pk=world.scale.pk), today=dt.date(2026, 8, 20)
+    )
+    assert [(e.instrument_id, e.due, e.state) for e in entries] == [
+        (world.scale.pk, dt.date(2026, 8, 31), "due")
+    ]
