@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from django.core.exceptions import ValidationError
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 
@@ -21,6 +22,20 @@ MAX_LIMIT = 1000
 MAX_OFFSET = 2**62
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def form_id(value: str | None, field: str) -> int | None:
+    """A primary key chosen in a form: None when blank, else 1..MAX_ID in ASCII digits.
+
+    Anything else (a word, "²", a number past MAX_ID) is a ValidationError naming the field,
+    where `Model.objects.filter(pk=value)` would raise ValueError or overflow the driver.
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_ID:
+        raise ValidationError({field: f"{text[:40]!r} is not an id"})
+    return int(text)
 
 
 class Pagination(LimitOffsetPagination):

@@ -138,6 +138,9 @@ def add_procedure(user: Any, text: str, origin: str) -> ProcedureRecord:
         procedure = procedures.parse_procedure_text(text, origin)
     except procedures.ProcedureError as exc:
         raise ValidationError({exc.path or "file": f"{exc.origin}: {exc.reason}"}) from None
+    except ValueError as exc:
+        # PyYAML's safe_load raises a bare ValueError for an impossible date (2026-02-30)
+        raise ValidationError({"file": f"{origin}: YAML value error: {exc}"}) from None
     if ProcedureRecord.objects.filter(code=procedure.code, institution=None).exists():
         raise ValidationError(
             {"code": f"{procedure.code} is a shipped procedure; give your version its own code"}

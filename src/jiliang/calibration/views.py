@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from jiliang.bounds import form_id
 from jiliang.calibration import keys, services
 from jiliang.calibration.models import Job, Observation, Recall, RecallItem
 from jiliang.registry.models import Institution, Instrument, MeasurementStandard
@@ -68,10 +69,12 @@ def job_new(request: HttpRequest) -> HttpResponse:
     form = request.POST if request.method == "POST" else {}
     if request.method == "POST":
         try:
-            instrument = instruments.filter(pk=form.get("instrument") or 0).first()
+            instrument = instruments.filter(
+                pk=form_id(form.get("instrument"), "instrument")
+            ).first()
             if instrument is None:
                 raise ValidationError({"instrument": "choose an instrument"})
-            procedure = procs.filter(pk=form.get("procedure") or 0).first()
+            procedure = procs.filter(pk=form_id(form.get("procedure"), "procedure")).first()
             if procedure is None:
                 raise ValidationError({"procedure": "choose a procedure"})
             params = {
@@ -170,10 +173,12 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_standards(request: HttpRequest, pk: int) -> HttpResponse:
     job = _visible_job(request, pk)
-    ids = [int(x) for x in request.POST.getlist("standards") if x.isdigit()]
-    _act(
-        request, lambda: services.set_standards(job, request.user, ids), "标准已选定 standards set"
-    )
+
+    def action() -> None:
+        ids = [form_id(x, "standards") for x in request.POST.getlist("standards")]
+        services.set_standards(job, request.user, [i for i in ids if i is not None])
+
+    _act(request, action, "标准已选定 standards set")
     return redirect("calibration:job", pk)
 
 
@@ -332,12 +337,13 @@ def public_key_file(request: HttpRequest, institution_id: int) -> HttpResponse:
 def recall_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if request.method == "POST":
-        standard = MeasurementStandard.objects.filter(
-            pk=request.POST.get("standard") or 0, institution_id=user.institution_id
-        ).first()
         holder: dict[str, Recall] = {}
 
         def action() -> None:
+            standard = MeasurementStandard.objects.filter(
+                pk=form_id(request.POST.get("standard"), "standard"),
+                institution_id=user.institution_id,
+            ).first()
             if standard is None:
                 raise ValidationError({"standard": "choose one of your standards"})
             holder["recall"] = services.open_recall(
@@ -367,20 +373,21 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if "close" in request.POST:
             _act(request, lambda: services.close_recall(recall, user), "召回已关闭 recall closed")
         else:
-            item = get_object_or_404(RecallItem, pk=request.POST.get("item") or 0, recall=recall)
             notified = request.POST.get("notified_on", "")
-            _act(
-                request,
-                lambda: services.update_recall_item(
+
+            def update() -> None:
+                item_id = form_id(request.POST.get("item"), "item")
+                item = get_object_or_404(RecallItem, pk=item_id, recall=recall)
+                services.update_recall_item(
                     item,
                     user,
                     notified_on=_date(notified, "notified_on") if notified else None,
                     method=request.POST.get("method", ""),
                     new_certificate_number=request.POST.get("new_certificate", "").strip(),
                     waived_reason=request.POST.get("waived_reason", "").strip(),
-                ),
-                "已更新 updated",
-            )
+                )
+
+            _act(request, update, "已更新 updated")
         return redirect("calibration:recall", pk)
     return render(
         request,
