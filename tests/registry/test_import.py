@@ -249,3 +249,28 @@ def test_certificates_import_links_standards_and_rejects_inconsistency(world, tm
         (3, "conclusion"),
     ]
     assert not Certificate.objects.filter(number="ZB-2026-0002").exists()
+
+
+def test_raw_write_path_stores_what_the_orm_reads_back(world, tmp_path) -> None:
+    """The importer writes with executemany/COPY (jiliang.dbutil); every value, id and change
+    record must read back through the ORM exactly as typed in the file."""
+    path = write_csv(tmp_path / "scales.csv", INSTRUMENT_HEADER, scale_rows(world, 3))
+    result = importers.import_file(path, "instruments", world.users["market"])
+    made = list(Instrument.objects.filter(pk__in=result.ids).order_by("serial_number"))
+    assert [i.serial_number for i in made] == ["S-0000", "S-0001", "S-0002"]
+    first = made[0]
+    assert (first.owner_id, first.division_code, first.use_area) == (
+        world.market.pk,
+        "370303",
+        "trade",
+    )
+    assert (first.range_min, first.range_max, first.unit, first.mpe) == (0.04, 15.0, "kg", 0.01)
+    assert first.due_date is None  # no certificate yet
+    record = ChangeRecord.objects.get(model="registry.instrument", object_id=str(first.pk))
+    assert record.after["serial_number"] == "S-0000" and record.after["id"] == first.pk
+    assert record.user == world.users["market"] and record.before is None
+    # A later ORM insert gets a fresh id above the imported ones (sequence kept in step).
+    later = Instrument.objects.create(
+        owner=world.market, name="秤", serial_number="S-LATER", division_code="370303"
+    )
+    assert later.pk > max(result.ids)

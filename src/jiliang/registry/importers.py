@@ -22,6 +22,7 @@ from jiliang.accounts.audit import snapshot
 from jiliang.accounts.middleware import current_user
 from jiliang.accounts.models import ChangeRecord
 from jiliang.codes import CodeError, check_division_code
+from jiliang.dbutil import insert_objects, insert_rows
 from jiliang.registry import rules, signals
 from jiliang.registry.models import (
     CatalogueItem,
@@ -518,15 +519,17 @@ def _build_certificates(
 def _write(
     kind: str, objects: list[Any], extra: Any, user: Any, progress: Progress | None
 ) -> ImportResult:
+    """Write validated rows with raw multi-row inserts (executemany / COPY), one transaction."""
     model = type(objects[0])
     created: list[Any] = []
     for start in range(0, len(objects), BATCH):
-        chunk = model.objects.bulk_create(objects[start : start + BATCH])
+        chunk = objects[start : start + BATCH]
+        insert_objects(chunk)
         created.extend(chunk)
         if progress:
             progress(len(chunk))
     if kind == "standards":
-        exams = ExaminationCertificate.objects.bulk_create(
+        exams = [
             ExaminationCertificate(
                 standard=created[index],
                 number=number,
@@ -534,7 +537,8 @@ def _write(
                 valid_until=rules.examination_valid_until(issued),
             )
             for index, number, issued in extra
-        )
+        ]
+        insert_objects(exams)
         transaction.on_commit(
             lambda: signals.standards_imported.send(
                 sender=MeasurementStandard, standards=created, examination_certificates=exams
@@ -545,10 +549,10 @@ def _write(
         m_through = Certificate.materials_used.through
         s_rows, m_rows = [], []
         for cert, (stds, mats) in zip(created, extra, strict=True):
-            s_rows += [s_through(certificate_id=cert.pk, measurementstandard_id=s) for s in stds]
-            m_rows += [m_through(certificate_id=cert.pk, referencematerial_id=m) for m in mats]
-        s_through.objects.bulk_create(s_rows, batch_size=BATCH)
-        m_through.objects.bulk_create(m_rows, batch_size=BATCH)
+            s_rows += [(cert.pk, s) for s in stds]
+            m_rows += [(cert.pk, m) for m in mats]
+        insert_rows(s_through._meta.db_table, ["certificate_id", "measurementstandard_id"], s_rows)
+        insert_rows(m_through._meta.db_table, ["certificate_id", "referencematerial_id"], m_rows)
         refresh_due_dates({cert.instrument_id for cert in created})
         transaction.on_commit(
             lambda: signals.certificates_imported.send(sender=Certificate, certificates=created)
@@ -559,19 +563,20 @@ def _write(
         else current_user.get()
     )
     label = model._meta.label_lower
-    ChangeRecord.objects.bulk_create(
-        (
-            ChangeRecord(
-                user=who,
-                model=label,
-                object_id=str(o.pk),
-                object_repr=str(o)[:200],
-                action=ChangeRecord.Action.CREATE,
-                before=None,
-                after=snapshot(o),
-            )
-            for o in created
-        ),
-        batch_size=BATCH,
-    )
+    # One change record per created object, as the audit signals would write one by one.
+    for start in range(0, len(created), BATCH):
+        insert_objects(
+            [
+                ChangeRecord(
+                    user=who,
+                    model=label,
+                    object_id=str(o.pk),
+                    object_repr=str(o)[:200],
+                    action=ChangeRecord.Action.CREATE,
+                    before=None,
+                    after=snapshot(o),
+                )
+                for o in created[start : start + BATCH]
+            ]
+        )
     return ImportResult(kind, len(created), [o.pk for o in created])
