@@ -17,6 +17,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from jiliang.bounds import Id
 from jiliang.calibration import keys, services
 from jiliang.calibration.models import Job, Recall, RecallItem
 from jiliang.registry.models import Institution, Instrument, MeasurementStandard
@@ -36,7 +37,7 @@ def _guard[T](fn: Callable[[], T]) -> T:
 
 
 class JobIn(Schema):
-    instrument_id: int
+    instrument_id: Id
     receipt_number: str
     received_on: dt.date
     procedure_code: str
@@ -51,7 +52,7 @@ class JobIn(Schema):
 
 
 class StandardsIn(Schema):
-    standard_ids: list[int]
+    standard_ids: list[Id]
 
 
 class ConditionsIn(Schema):
@@ -74,7 +75,7 @@ class NumberingIn(Schema):
 
 
 class RecallIn(Schema):
-    standard_id: int
+    standard_id: Id
     since: dt.date
     reason: str = ""
 

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from jiliang.bounds import Id
 from jiliang.comparisons import services
 from jiliang.comparisons.models import Campaign, Participant, Submission
 from jiliang.registry.models import Institution
@@ -31,7 +32,7 @@ class CampaignIn(Schema):
 
 
 class InviteIn(Schema):
-    institution: int
+    institution: Id
     ship_date: dt.date | None = None
     receive_date: dt.date | None = None
     measure_from: dt.date | None = None
@@ -148,7 +149,7 @@ class ScheduleIn(Schema):
 
 @router.put("/campaigns/{pk}/participants/{institution}")
 def set_schedule(
-    request: HttpRequest, pk: int, institution: int, payload: ScheduleIn
+    request: HttpRequest, pk: int, institution: Id, payload: ScheduleIn
 ) -> dict[str, Any]:
     """The pilot's plan of the artefact's circulation for one participant."""
     campaign = _campaign(request, pk)
@@ -205,7 +206,7 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 
 @router.get("/evidence")
-def evidence(request: HttpRequest, institution: int | None = None) -> list[dict[str, Any]]:
+def evidence(request: HttpRequest, institution: Id | None = None) -> list[dict[str, Any]]:
     qs = services.evidence_for(_user(request))
     if institution is not None:
         qs = qs.filter(institution_id=institution)
