@@ -233,6 +233,7 @@ def generate(
             profile = PROFILES[p]
             low, high = profile["range"]
             values = {
+                "due_date": None,  # filled by services.refresh_due_dates afterwards
                 "id": first_instrument + index,
                 "owner_id": owner,
                 "name": profile["name"],
