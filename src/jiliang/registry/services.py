@@ -122,31 +122,54 @@ def refresh_due_dates(instrument_ids: Iterable[int] | None = None) -> int:
 def recompute_due_dates(
     instrument_model: Any, certificate_model: Any, instrument_ids: Iterable[int] | None
 ) -> int:
-    """Model-agnostic body of `refresh_due_dates` (the migration passes historical models)."""
-    if instrument_ids is None:
-        ids = list(instrument_model.objects.order_by("id").values_list("id", flat=True))
-    else:
-        ids = sorted(set(instrument_ids))
-    table = connection.ops.quote_name(instrument_model._meta.db_table)
-    sql = f"UPDATE {table} SET due_date = %s WHERE id = %s"  # noqa: S608 (table name only)
+    """Model-agnostic body of `refresh_due_dates` (the migration passes historical models).
+
+    Instruments without an accepted interval (nearly all) take the `valid_until` of their last
+    passing certificate in one set-based UPDATE; the few with an interval go through Python
+    (`_certificate_due`), since date arithmetic is not portable SQL.
+    """
+    ids = None if instrument_ids is None else sorted(set(instrument_ids))
+    quote = connection.ops.quote_name
+    inst = quote(instrument_model._meta.db_table)
+    cert = quote(certificate_model._meta.db_table)
+    latest = (
+        f"(SELECT c.valid_until FROM {cert} c WHERE c.instrument_id = {inst}.id"  # noqa: S608
+        " AND c.conclusion IN (%s, %s) ORDER BY c.calibration_date DESC, c.id DESC LIMIT 1)"
+    )
+    # Only quoted table names are interpolated; every value is a parameter.
+    no_interval = "(interval_days IS NULL OR interval_days = 0)"
+    plain = f"UPDATE {inst} SET due_date = {latest} WHERE {no_interval}"  # noqa: S608
+    plain += f" AND due_date IS DISTINCT FROM {latest}"
     changed = 0
-    for start in range(0, len(ids), _REFRESH_CHUNK):
-        chunk = ids[start : start + _REFRESH_CHUNK]
-        current = {
-            pk: (interval, due)
-            for pk, interval, due in instrument_model.objects.filter(pk__in=chunk).values_list(
-                "id", "interval_days", "due_date"
-            )
-        }
+    with connection.cursor() as cursor:
+        if ids is None:
+            cursor.execute(plain, [*PASSING, *PASSING])
+            changed += max(cursor.rowcount, 0)
+        for start in range(0, len(ids or ()), _REFRESH_CHUNK):
+            chunk = ids[start : start + _REFRESH_CHUNK]  # type: ignore[index]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"{plain} AND id IN ({marks})", [*PASSING, *PASSING, *chunk])
+            changed += max(cursor.rowcount, 0)
+    with_interval = instrument_model.objects.exclude(interval_days__isnull=True).exclude(
+        interval_days=0
+    )
+    if ids is not None:
+        with_interval = with_interval.filter(pk__in=ids)
+    rows = list(with_interval.values_list("id", "interval_days", "due_date"))
+    sql = f"UPDATE {inst} SET due_date = %s WHERE id = %s"  # noqa: S608 (table name only)
+    for start in range(0, len(rows), _REFRESH_CHUNK):
+        chunk_rows = rows[start : start + _REFRESH_CHUNK]
         last: dict[int, tuple[dt.date, dt.date | None]] = {}
-        for inst, calibrated, valid_until in (
-            certificate_model.objects.filter(instrument_id__in=chunk, conclusion__in=PASSING)
+        for pk, calibrated, valid_until in (
+            certificate_model.objects.filter(
+                instrument_id__in=[r[0] for r in chunk_rows], conclusion__in=PASSING
+            )
             .order_by("instrument_id", "-calibration_date", "-id")
             .values_list("instrument_id", "calibration_date", "valid_until")
         ):
-            last.setdefault(inst, (calibrated, valid_until))
+            last.setdefault(pk, (calibrated, valid_until))
         updates = []
-        for pk, (interval, old) in current.items():
+        for pk, interval, old in chunk_rows:
             found = last.get(pk)
             new = None if found is None else _certificate_due(found[0], found[1], interval)
             if new != old:
