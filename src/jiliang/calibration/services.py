@@ -918,7 +918,10 @@ _PATTERN_FIELDS = {"institution_code", "year", "seq"}
 def check_pattern(pattern: str) -> None:
     import string
 
-    names = {f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None}
+    try:
+        names = {f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None}
+    except ValueError as exc:  # an unbalanced brace: "{seq"
+        raise ValidationError({"pattern": f"not a format pattern: {exc}"}) from None
     if "seq" not in names:
         raise ValidationError({"pattern": "must contain {seq} (e.g. {seq:06d})"})
     if any(c in pattern for c in "/\\?#%"):

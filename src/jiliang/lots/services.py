@@ -124,6 +124,9 @@ def form_lot(
     for name, value in (("maker", maker), ("model", model), ("production_batch", production_batch)):
         if not str(value).strip():
             errors[name] = ["required: every meter of a lot shares it"]
+    if not dt.MINYEAR <= installation_year <= dt.MAXYEAR:
+        # the installation-year lookup needs a calendar year; any other is no meter's
+        errors["installation_year"] = [f"{installation_year} is not a calendar year"]
     if errors:
         raise ValidationError(errors)
     meters = _candidates(owner).filter(
