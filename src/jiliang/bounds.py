@@ -47,3 +47,14 @@ class Pagination(LimitOffsetPagination):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(max_limit=MAX_LIMIT, **kwargs)  # type: ignore[arg-type]
+
+
+def page_window(offset: int, limit: int, max_limit: int = MAX_LIMIT) -> tuple[int, int]:
+    """Check a hand-written endpoint's offset/limit; an HttpError 422 names the bad one."""
+    from ninja.errors import HttpError
+
+    if not 0 <= offset <= MAX_OFFSET:
+        raise HttpError(422, f"offset must be between 0 and {MAX_OFFSET}, got {offset}")
+    if not 1 <= limit <= max_limit:
+        raise HttpError(422, f"limit must be between 1 and {max_limit}, got {limit}")
+    return offset, limit

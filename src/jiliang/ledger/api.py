@@ -13,6 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
+from jiliang.bounds import page_window
 from jiliang.ledger import services
 from jiliang.ledger.models import LogEntry
 from jiliang.trust import ConsistencyProof, TrustError
@@ -68,8 +69,7 @@ def public_keys(request: HttpRequest) -> HttpResponse:
 @router.get("/entries", url_name="ledger_entries")
 def entries(request: HttpRequest, offset: int = 0, limit: int = 50) -> dict[str, Any]:
     """Entries newest first; record content only where the caller may read it."""
-    limit = max(1, min(limit, 500))
-    offset = max(0, offset)
+    offset, limit = page_window(offset, limit, max_limit=500)
     qs = LogEntry.objects.order_by("-leaf_index")[offset : offset + limit]
     rows = list(qs)
     visible = set(

@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
+from jiliang.bounds import page_window
 from jiliang.taximeter import MeterReport
 from jiliang.taximeters import services
 from jiliang.taximeters.models import (
@@ -113,7 +114,7 @@ def _meters(request: HttpRequest) -> Any:
 def meters(request: HttpRequest, offset: int = 0, limit: int = 100) -> dict[str, Any]:
     """Meters the caller may see (a taxi company: its own; a regulator: its region)."""
     qs = _meters(request)
-    limit = max(1, min(limit, 1000))
+    offset, limit = page_window(offset, limit)
     return {"count": qs.count(), "items": [_meter(m) for m in qs[offset : offset + limit]]}
 
 
