@@ -12,6 +12,7 @@ from typing import Any, Literal, cast
 
 import yaml
 
+from jiliang import yamlsafe
 from jiliang.procedures._errors import ProcedureError
 from jiliang.procedures._model import (
     Amount,
@@ -136,7 +137,7 @@ def load_procedure(path: str | Path) -> Procedure:
 def parse_procedure_text(text: str, origin: str = "<text>") -> Procedure:
     """Validate a procedure given as YAML text; YAML syntax errors report line and column."""
     try:
-        data = yaml.safe_load(text)
+        data = yamlsafe.load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

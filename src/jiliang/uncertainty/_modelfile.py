@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from jiliang import yamlsafe
 from jiliang.uncertainty import _distributions as D
 from jiliang.uncertainty._errors import ModelFileError, UncertaintyError
 from jiliang.uncertainty._gum import GumEvaluation, evaluate_gum
@@ -112,7 +113,7 @@ def _record_lines(node: yaml.Node, path: tuple[str, ...], out: Lines, source: st
 def _parse_yaml(text: str, source: str) -> tuple[Any, Lines]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yamlsafe.load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
