@@ -99,5 +99,7 @@ def test_procedure_with_an_impossible_yaml_date_is_a_message(lab: Any) -> None:
     text += "\nissued: 2026-02-30\n"
     response = _client(lab.recorder).post("/calibration/procedures/", {"text": text}, follow=True)
     assert response.status_code == 200
-    assert "file: form: YAML value error: day is out of range for month" in _messages(response)
+    message = _messages(response)
+    assert "'2026-02-30' is not a valid date: day is out of range for month" in message
+    assert message.startswith("line ")  # the message names where the bad date stands
     assert ProcedureRecord.objects.count() == before
