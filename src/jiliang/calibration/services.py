@@ -33,8 +33,8 @@ from jiliang.calibration.models import (
     RecallItem,
     SignatureEvent,
 )
+from jiliang.registry import rules, traceability
 from jiliang.registry import services as registry_services
-from jiliang.registry import traceability
 from jiliang.registry.models import (
     Certificate,
     Institution,
@@ -981,17 +981,8 @@ def _next_number(institution: Institution, day: dt.date) -> str:
 
 
 def _valid_until(start: dt.date, months: int) -> dt.date:
-    month = start.month - 1 + months
-    year = start.year + month // 12
-    month = month % 12 + 1
-    day = min(start.day, _days_in_month(year, month))
-    return dt.date(year, month, day) - dt.timedelta(days=1)
-
-
-def _days_in_month(year: int, month: int) -> int:
-    import calendar
-
-    return calendar.monthrange(year, month)[1]
+    """Last day of validity: the verification period from the work date, less one day."""
+    return rules.add_months(start, months) - dt.timedelta(days=1)
 
 
 def _issue(job: Job, on_numbered: Callable[[str], None] | None) -> Certificate:
