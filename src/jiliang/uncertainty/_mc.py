@@ -1,7 +1,7 @@
 """Monte Carlo propagation of distributions (JCGM 101), fixed or adaptive, in bounded memory.
 
 Why: the GUM framework linearises; Monte Carlo does not, and validates it (JCGM 101 8.2).
-Trials run in batches from a seeded PCG64 generator; beyond a storage budget only running
+Trials run in batches from a seeded SFC64 generator; beyond a storage budget only running
 moments and per-block interval endpoints are kept (their average, as in JCGM 101 7.9.4).
 """
 
@@ -248,18 +248,23 @@ class _Runner:
 
     def _rng(self, k: int) -> np.random.Generator:
         ss = np.random.SeedSequence(self.seq.entropy, spawn_key=(*self.seq.spawn_key, k))
-        return np.random.Generator(np.random.PCG64(ss))
+        return np.random.Generator(np.random.SFC64(ss))
 
-    def fill(self, out: F64) -> list[Chunk]:
+    def fill(self, out: F64, keep_into: F64 | None = None) -> list[Chunk]:
+        """Run the chunks of ``out``; the first trials are also copied into ``keep_into``."""
         n = out.shape[1]
         jobs = [(s, min(self.chunk, n - s), self.k + i)
                 for i, s in enumerate(range(0, n, self.chunk))]  # fmt: skip
         self.k += len(jobs)
+        n_keep = 0 if keep_into is None else keep_into.shape[1]
 
         def job(j: tuple[int, int, int]) -> Chunk:
             start, size, k = j
             view = out[:, start : start + size]
             _run_batch(self.model, self.samplers, self._rng(k), size, view)
+            if keep_into is not None and start < n_keep:
+                stop = min(n_keep, start + size)
+                keep_into[:, start:stop] = view[:, : stop - start]
             mu = view.mean(axis=1)
             d = view - mu[:, None]
             return size, mu, np.einsum("ik,jk->ij", d, d)  # no BLAS threads for this
@@ -312,7 +317,9 @@ def _from_tails(lower: F64, upper: F64, r: int) -> tuple[F64, F64, F64, F64]:
     return lower[..., r - 1], upper[..., r - 1], low_h, high_h
 
 
-def _intervals_unsorted(y: F64, probability: float) -> tuple[F64, F64, F64, F64]:
+def _intervals_unsorted(
+    y: F64, probability: float, pool: ThreadPoolExecutor | None = None
+) -> tuple[F64, F64, F64, F64]:
     """Same as coverage_intervals but partitions instead of sorting everything (y is reordered).
 
     Only the M - q smallest and M - q largest values enter either interval, so a partition
@@ -324,7 +331,7 @@ def _intervals_unsorted(y: F64, probability: float) -> tuple[F64, F64, F64, F64]
         y.sort(axis=-1)
         return coverage_intervals(y, probability)
     if y.ndim == 2 and m >= 100_000:
-        tails = [_tails(row, m - q) for row in y]
+        tails = [_tails(row, m - q, pool) for row in y]
         lower = np.array([t[0] for t in tails])
         upper = np.array([t[1] for t in tails])
         return _from_tails(lower, upper, r)
@@ -334,11 +341,12 @@ def _intervals_unsorted(y: F64, probability: float) -> tuple[F64, F64, F64, F64]
     return _from_tails(lower, upper, r)
 
 
-def _tails(y: F64, k: int) -> tuple[F64, F64]:
+def _tails(y: F64, k: int, pool: ThreadPoolExecutor | None = None) -> tuple[F64, F64]:
     """The k smallest and the k largest values of a long 1-D array, each sorted (exact).
 
     Thresholds estimated from a strided subsample select a little more than k values on each
     side by one comparison pass; if too few are selected the full partition is used instead.
+    With a pool the two sides run in parallel (numpy releases the GIL for these passes).
     """
     n = y.size
     step = max(1, n // 20_000)
@@ -347,15 +355,32 @@ def _tails(y: F64, k: int) -> tuple[F64, F64]:
     j = min(ns - 1, int(ns * (k / n) * 1.3) + 25)
     t_lo = np.partition(sub, j)[j]
     t_hi = np.partition(sub, ns - 1 - j)[ns - 1 - j]
-    lo = y[y <= t_lo]
-    hi = y[y >= t_hi]
-    if lo.size < k or hi.size < k:  # rare: fall back to an exact partition of everything
-        part = np.partition(y, [k - 1, n - k])
-        lo, hi = part[:k], part[n - k :]
+    if pool is None:
+        lo, hi = _smallest(y, k, t_lo), _largest(y, k, t_hi)
     else:
-        lo = np.partition(lo, k - 1)[:k]
-        hi = np.partition(hi, hi.size - k)[hi.size - k :]
-    return np.sort(lo), np.sort(hi)
+        later = pool.submit(_smallest, y, k, t_lo)
+        hi = _largest(y, k, t_hi)
+        lo = later.result()
+    if lo is None or hi is None:  # rare: fall back to an exact partition of everything
+        part = np.partition(y, [k - 1, n - k])
+        return np.sort(part[:k]), np.sort(part[n - k :])
+    return lo, hi
+
+
+def _smallest(y: F64, k: int, threshold: float) -> F64 | None:
+    """The k smallest values sorted, if at least k are <= threshold; else None."""
+    sel = y[y <= threshold]
+    if sel.size < k:
+        return None
+    return np.sort(np.partition(sel, k - 1)[:k])
+
+
+def _largest(y: F64, k: int, threshold: float) -> F64 | None:
+    """The k largest values sorted, if at least k are >= threshold; else None."""
+    sel = y[y >= threshold]
+    if sel.size < k:
+        return None
+    return np.sort(np.partition(sel, sel.size - k)[sel.size - k :])
 
 
 def numerical_tolerance(u: float, n_dig: int) -> float:
@@ -410,11 +435,12 @@ def evaluate_mc(
     try:
         for block in blocks:
             ys = np.empty((m, block))
-            for c in runner.fill(ys):
+            first = kept is None
+            if first:
+                kept = np.empty((m, min(keep, block)))
+            for c in runner.fill(ys, kept if first else None):
                 mom = _merge(mom, c)
-            if kept is None:
-                kept = ys[:, : min(keep, block)].copy()
-            ends.append(_intervals_unsorted(ys, probability))
+            ends.append(_intervals_unsorted(ys, probability, runner.pool))
             del ys
     finally:
         runner.close()
