@@ -269,7 +269,7 @@ def generate(
     for index in rng.sample(range(n_instruments), n_certificates % n_instruments):
         per[index] += 1
     cert_cols = columns(Certificate)
-    links: list[tuple[int, int]] = []
+    links: list[tuple[int, int, int]] = []
 
     def certificate_rows() -> Iterator[tuple[Any, ...]]:
         cert_id = first_certificate
@@ -310,7 +310,7 @@ def generate(
                     "amendment": "",
                     "external_document_sha256": "",
                 }
-                links.append((cert_id, standard))
+                links.append((cert_id, standard, first_instrument + index))
                 cert_id += 1
                 yield tuple(values[c] for c in cert_cols)
 
@@ -319,6 +319,8 @@ def generate(
     seconds["certificates"] = time.perf_counter() - start
     reset_sequence(cert_table)
     start = time.perf_counter()
-    written_links = insert(link_table, ["certificate_id", "measurementstandard_id"], iter(links))
+    written_links = insert(
+        link_table, ["certificate_id", "measurementstandard_id", "instrument_id"], iter(links)
+    )
     seconds["links"] = time.perf_counter() - start
     return Generated(written_instruments, written_certificates, written_links, seconds)

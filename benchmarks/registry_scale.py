@@ -56,22 +56,24 @@ LAST_CPU = [0.0]
 def setup_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     """Point Django at a fresh database for the backend, configure it and migrate."""
     scratch = Path(tempfile.mkdtemp(prefix="jiliang-bench-"))
+    reuse = getattr(args, "reuse", False)
     os.environ["DJANGO_SETTINGS_MODULE"] = "jiliang.settings"
     os.environ["JILIANG_DATA_DIR"] = str(scratch)
     info: dict[str, Any] = {"scratch": scratch}
     if backend == "sqlite":
         os.environ.pop("JILIANG_DATABASE_URL", None)
         path = Path(args.sqlite_path) if args.sqlite_path else scratch / "bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm") if not reuse else ():
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         os.environ["JILIANG_SQLITE_PATH"] = str(path)
         info["database"] = str(path)
     else:
         import psycopg
 
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{args.pg_database}"')
-            admin.execute(f'CREATE DATABASE "{args.pg_database}"')
+        if not reuse:
+            with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{args.pg_database}"')
+                admin.execute(f'CREATE DATABASE "{args.pg_database}"')
         os.environ["JILIANG_DATABASE_URL"] = f"{PG_SERVER}/{args.pg_database}"
         info["database"] = os.environ["JILIANG_DATABASE_URL"]
     import django
@@ -89,7 +91,7 @@ def teardown_backend(backend: str, args: argparse.Namespace, info: dict[str, Any
     from django.db import connections
 
     connections.close_all()
-    if not args.keep:
+    if not (args.keep or getattr(args, "reuse", False)):
         if backend == "postgres":
             import psycopg
 
@@ -116,8 +118,11 @@ def explain(sql: str, params: Any) -> str:
         return "\n".join("  " + " ".join(str(c) for c in row) for row in cursor.fetchall())
 
 
-def import_path(ctx: Any, owner_uscc: str, rows: int) -> dict[str, Any]:
-    """The product's import path on `rows` instruments, then `rows` certificates for them."""
+def import_path(ctx: Any, owner_uscc: str, rows: int, tag: str = "") -> dict[str, Any]:
+    """The product's import path on `rows` instruments, then `rows` certificates for them.
+
+    `tag` goes into serial and certificate numbers so that a reused database takes new rows.
+    """
     from jiliang.accounts.models import User
     from jiliang.registry.models import Institution, Instrument, Person
 
@@ -127,7 +132,7 @@ def import_path(ctx: Any, owner_uscc: str, rows: int) -> dict[str, Any]:
         {
             "owner_uscc": owner_uscc,
             "name": "电子计价秤 Price-computing scale",
-            "serial_number": f"IMP{index:07d}",
+            "serial_number": f"IMP{tag}{index:07d}",
             "division_code": "370303",
             "category": "C01",
             "quantity": "mass",
@@ -141,54 +146,44 @@ def import_path(ctx: Any, owner_uscc: str, rows: int) -> dict[str, Any]:
         }
         for index in range(rows)
     ]
-    try:
-        from jiliang.registry import importers
-    except ImportError:  # the lead's importer is not there yet: measure bulk_create instead
-        importers = None
-    out["import_path"] = "importers.import_rows" if importers else "bulk_create (no importer)"
-    if importers is not None:
-        start, start_cpu = time.perf_counter(), time.process_time()
-        result = importers.import_rows("instruments", instrument_rows, admin)
-        out["import_instruments_s"] = time.perf_counter() - start
-        out["import_instruments_cpu_s"] = time.process_time() - start_cpu
-        assert result.created == rows
-        city = Institution.objects.get(name_zh="淄博市计量技术研究院")
-        signers = list(
-            Person.objects.filter(institution=city, valid_until__gte=ctx.today)
-            .order_by("id")
-            .values_list("registration_number", flat=True)[:2]
-        )
-        day = ctx.today - dt.timedelta(days=30)
-        certificate_rows = [
-            {
-                "number": f"IMPC-{index:07d}",
-                "kind": "verification",
-                "issuer_uscc": city.uscc,
-                "instrument_owner_uscc": owner_uscc,
-                "instrument_serial": f"IMP{index:07d}",
-                "regulation": "JJG 539-2016",
-                "calibration_date": day.isoformat(),
-                "issued_on": day.isoformat(),
-                "valid_until": (day + dt.timedelta(days=364)).isoformat(),
-                "conclusion": "pass",
-                "standards": "ZBJL-M-M1",
-                "verifier": signers[0],
-                "checker": signers[1],
-            }
-            for index in range(rows)
-        ]
-        start, start_cpu = time.perf_counter(), time.process_time()
-        result = importers.import_rows("certificates", certificate_rows, admin)
-        out["import_certificates_s"] = time.perf_counter() - start
-        out["import_certificates_cpu_s"] = time.process_time() - start_cpu
-        assert result.created == rows
+
+    out["import_path"] = "importers.import_rows"
+    result = timed_import(out, "instruments", instrument_rows, admin)
+    assert result.created == rows
+    city = Institution.objects.get(name_zh="淄博市计量技术研究院")
+    signers = list(
+        Person.objects.filter(institution=city, valid_until__gte=ctx.today)
+        .order_by("id")
+        .values_list("registration_number", flat=True)[:2]
+    )
+    day = ctx.today - dt.timedelta(days=30)
+    certificate_rows = [
+        {
+            "number": f"IMPC-{tag}{index:07d}",
+            "kind": "verification",
+            "issuer_uscc": city.uscc,
+            "instrument_owner_uscc": owner_uscc,
+            "instrument_serial": f"IMP{tag}{index:07d}",
+            "regulation": "JJG 539-2016",
+            "calibration_date": day.isoformat(),
+            "issued_on": day.isoformat(),
+            "valid_until": (day + dt.timedelta(days=364)).isoformat(),
+            "conclusion": "pass",
+            "standards": "ZBJL-M-M1",
+            "verifier": signers[0],
+            "checker": signers[1],
+        }
+        for index in range(rows)
+    ]
+    result = timed_import(out, "certificates", certificate_rows, admin)
+    assert result.created == rows
     owner = Institution.objects.get(uscc=owner_uscc)
     objects = [
         Instrument(
             owner=owner,
             name="电子计价秤 Price-computing scale",
             division_code="370303",
-            serial_number=f"ORM{index:07d}",
+            serial_number=f"ORM{tag}{index:07d}",
             use_area="trade",
         )
         for index in range(rows)
@@ -199,6 +194,28 @@ def import_path(ctx: Any, owner_uscc: str, rows: int) -> dict[str, Any]:
     return out
 
 
+def timed_import(out: dict[str, Any], kind: str, rows: list[dict[str, str]], user: Any) -> Any:
+    """importers.import_rows, timed whole and up to its commit.
+
+    A callback registered before the importer's runs first after COMMIT, so it marks the
+    moment the rows are committed; what follows is the after-commit work (the ledger logging
+    the imported certificates).
+    """
+    from django.db import transaction
+
+    from jiliang.registry import importers
+
+    committed: list[float] = []
+    start, start_cpu = time.perf_counter(), time.process_time()
+    with transaction.atomic():
+        transaction.on_commit(lambda: committed.append(time.perf_counter()))
+        result = importers.import_rows(kind, rows, user)
+    out[f"import_{kind}_s"] = time.perf_counter() - start
+    out[f"import_{kind}_cpu_s"] = time.process_time() - start_cpu
+    out[f"import_{kind}_commit_s"] = committed[0] - start
+    return result
+
+
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     info = setup_backend(backend, args)
     import _registry_bulk as bulk
@@ -206,7 +223,13 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 
     from jiliang.registry import services, traceability
     from jiliang.registry.demo import build_demo
-    from jiliang.registry.models import Certificate, Institution, Instrument, MeasurementStandard
+    from jiliang.registry.models import (
+        Certificate,
+        CertificateStandard,
+        Institution,
+        Instrument,
+        MeasurementStandard,
+    )
 
     today = dt.date.today()
     res: dict[str, Any] = {
@@ -218,32 +241,42 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
     try:
-        start = time.perf_counter()
-        build_demo(today)
-        res["demo_s"] = time.perf_counter() - start
         import random
 
-        owners = bulk.make_owners(args.owners, random.Random(11))
-        ctx = bulk.context(today, owners)
-        gen = bulk.generate(ctx, args.instruments, args.certificates, args.big_owner)
-        res.update(
-            gen_instruments=gen.instruments,
-            gen_certificates=gen.certificates,
-            gen_links=gen.links,
-            gen_instruments_s=gen.seconds["instruments"],
-            gen_certificates_s=gen.seconds["certificates"],
-            gen_links_s=gen.seconds["links"],
-        )
-        print(f"[{backend}] generated {gen}", flush=True)
-        start = time.perf_counter()
-        res["refreshed_due"] = services.refresh_due_dates(None)
-        res["refresh_due_s"] = time.perf_counter() - start
+        tag = ""
+        if args.reuse:  # measure again on the database a --keep run left behind
+            tag = f"R{int(time.time()) % 10**6:06d}-"
+            owners = list(
+                Institution.objects.filter(name_zh__startswith="基准测试企业")
+                .order_by("pk")
+                .values_list("pk", "division_code")
+            )
+            ctx = bulk.context(today, owners)
+        else:
+            start = time.perf_counter()
+            build_demo(today)
+            res["demo_s"] = time.perf_counter() - start
+            owners = bulk.make_owners(args.owners, random.Random(11))
+            ctx = bulk.context(today, owners)
+            gen = bulk.generate(ctx, args.instruments, args.certificates, args.big_owner)
+            res.update(
+                gen_instruments=gen.instruments,
+                gen_certificates=gen.certificates,
+                gen_links=gen.links,
+                gen_instruments_s=gen.seconds["instruments"],
+                gen_certificates_s=gen.seconds["certificates"],
+                gen_links_s=gen.seconds["links"],
+            )
+            print(f"[{backend}] generated {gen}", flush=True)
+            start = time.perf_counter()
+            res["refreshed_due"] = services.refresh_due_dates(None)
+            res["refresh_due_s"] = time.perf_counter() - start
         res["analyze_s"] = analyze()
         res["instruments_total"] = Instrument.objects.count()
         res["certificates_total"] = Certificate.objects.count()
 
         owner_uscc = Institution.objects.get(pk=owners[-1][0]).uscc
-        res.update(import_path(ctx, owner_uscc, args.import_rows))
+        res.update(import_path(ctx, owner_uscc, args.import_rows, tag))
         print(f"[{backend}] import path done", flush=True)
 
         scale = (
@@ -259,11 +292,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 
         def trace_down_counts() -> tuple[int, int, int]:
             down = traceability.trace_down(kilogram, restrict=False)
-            return (
-                len(down.standards),
-                down.certificate_ids.count(),
-                down.instrument_ids.count(),
-            )
+            return (len(down.standards), *down.counts())
 
         first, median, counts = timed(trace_down_counts)
         res.update(trace_down_first_s=first, trace_down_s=median, trace_down_cpu_s=LAST_CPU[0])
@@ -293,9 +322,6 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             res[f"due_{label}_cpu_s"] = LAST_CPU[0]
             res[f"due_{label}_entries"] = len(entries)
 
-        if args.proposals:
-            measure_proposals(res, args, kilogram, counts, ctx.big_owner, typical, today)
-
         if args.explain:
             frontier = [MeasurementStandard.objects.get(code="ZBJL-M-M1").pk]
             level = (
@@ -310,8 +336,17 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             )
             for name, query in (
                 ("trace_down level query", level),
-                ("trace_down certificate count", down.certificate_ids),
-                ("trace_down instrument count", down.instrument_ids),
+                (
+                    "trace_down distinct instruments (the counts read the links alone)",
+                    CertificateStandard.objects.filter(measurementstandard_id__in=down.standards)
+                    .order_by()
+                    .values("instrument_id")
+                    .distinct(),
+                ),
+                (
+                    "trace_down first page of certificates",
+                    down.certificate_ids.order_by("-calibration_date", "-id")[:25],
+                ),
                 ("due list", qs),
             ):
                 sql, params = query.query.sql_with_params()
@@ -320,71 +355,6 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     finally:
         teardown_backend(backend, args, info)
     return res
-
-
-def measure_proposals(
-    res: dict[str, Any],
-    args: argparse.Namespace,
-    kilogram: Any,
-    counts: tuple[int, int, int],
-    big_owner: int,
-    typical: int,
-    today: dt.date,
-) -> None:
-    """The query shapes and indexes of _registry_proposals beside the shipped ones."""
-    import _registry_proposals as proposals
-
-    from jiliang.registry import services, traceability
-    from jiliang.registry.models import Instrument
-
-    def shipped_down() -> tuple[int, int, int]:
-        down = traceability.trace_down(kilogram, restrict=False)
-        return len(down.standards), down.certificate_ids.count(), down.instrument_ids.count()
-
-    def due_ids(owner_id: int) -> list[int]:
-        entries = services.due_list(Instrument.objects.all(), owner_id=owner_id, today=today)
-        return sorted(e.instrument_id for e in entries)
-
-    expected_due = {owner: due_ids(owner) for owner in (big_owner, typical)}
-    for stage in ("p", "pi"):  # proposed queries; then with the proposed indexes as well
-        if stage == "pi":
-            start = time.perf_counter()
-            proposals.create_indexes()
-            res["index_create_s"] = time.perf_counter() - start
-            _, res["i_trace_down_s"], again = timed(shipped_down)
-            assert again == counts
-            for label, owner in (("big", big_owner), ("typical", typical)):
-                _, res[f"i_due_{label}_s"], _ = timed(lambda owner=owner: due_ids(owner))
-        _, res[f"{stage}_trace_down_s"], found = timed(
-            lambda: proposals.trace_down_counts(kilogram)
-        )
-        assert found == counts, (found, counts)
-        for label, owner in (("big", big_owner), ("typical", typical)):
-            _, res[f"{stage}_due_{label}_s"], entries = timed(
-                lambda owner=owner: proposals.due_list(
-                    Instrument.objects.all(), today=today, owner_id=owner
-                )
-            )
-            assert sorted(e[0] for e in entries) == expected_due[owner]
-    from django.db import connection
-
-    if connection.vendor == "postgresql":  # JIT compilation costs 100–200 ms per big query
-        with connection.cursor() as cursor:
-            cursor.execute("SET jit = off")
-        _, res["j_trace_down_s"], _ = timed(lambda: proposals.trace_down_counts(kilogram))
-        for label, owner in (("big", big_owner), ("typical", typical)):
-            _, res[f"j_due_{label}_s"], _ = timed(lambda owner=owner: due_ids(owner))
-    start = time.perf_counter()
-    proposals.materialise_due()
-    res["materialise_s"] = time.perf_counter() - start
-    for label, owner in (("big", big_owner), ("typical", typical)):
-        _, res[f"m_due_{label}_s"], entries = timed(
-            lambda owner=owner: proposals.due_list_materialised(
-                Instrument.objects.all(), today=today, owner_id=owner
-            )
-        )
-        assert sorted(e[0] for e in entries) == expected_due[owner]
-    print(f"proposals measured on {res['backend']}", flush=True)
 
 
 ROWS = [
@@ -399,7 +369,13 @@ ROWS = [
     ("refresh_due_dates(all) after the bulk write (s)", "refresh_due_s", "{:.1f}"),
     ("import_rows instruments (rows/s, ≥20,000)", "import_instruments_rate", "{:,.0f}"),
     ("  same, CPU of this process (rows/s)", "import_instruments_cpu_rate", "{:,.0f}"),
+    ("  instruments committed (rows/s)", "import_instruments_commit_rate", "{:,.0f}"),
     ("import_rows certificates (rows/s, ≥20,000)", "import_certificates_rate", "{:,.0f}"),
+    (
+        "  certificates committed, before the ledger logs them (rows/s)",
+        "import_certificates_commit_rate",
+        "{:,.0f}",
+    ),
     ("  same, CPU of this process (rows/s)", "import_certificates_cpu_rate", "{:,.0f}"),
     ("ORM bulk_create instruments (rows/s)", "bulk_create_rate", "{:,.0f}"),
     ("trace up one scale, median (s)", "trace_up_s", "{:.4f}"),
@@ -417,22 +393,6 @@ ROWS = [
     ("  big owner: instruments / entries", "due_big_summary", "{}"),
     ("due list, typical owner, median (s, <0.1)", "due_typical_s", "{:.4f}"),
     ("  typical owner: instruments / entries", "due_typical_summary", "{}"),
-    ("PROPOSED trace down (semi-joins), median (s)", "p_trace_down_s", "{:.3f}"),
-    ("PROPOSED due list big owner (one pass), median (s)", "p_due_big_s", "{:.4f}"),
-    ("PROPOSED due list typical owner, median (s)", "p_due_typical_s", "{:.4f}"),
-    ("create the two proposed indexes (s)", "index_create_s", "{:.1f}"),
-    ("  shipped trace down with indexes (s)", "i_trace_down_s", "{:.3f}"),
-    ("  shipped due list big owner with indexes (s)", "i_due_big_s", "{:.4f}"),
-    ("  shipped due list typical owner with indexes (s)", "i_due_typical_s", "{:.4f}"),
-    ("  PROPOSED trace down with indexes (s)", "pi_trace_down_s", "{:.3f}"),
-    ("  PROPOSED due list big owner with indexes (s)", "pi_due_big_s", "{:.4f}"),
-    ("  PROPOSED due list typical owner with indexes (s)", "pi_due_typical_s", "{:.4f}"),
-    ("PostgreSQL jit=off: PROPOSED trace down (s)", "j_trace_down_s", "{:.3f}"),
-    ("PostgreSQL jit=off: shipped due list big owner (s)", "j_due_big_s", "{:.4f}"),
-    ("PostgreSQL jit=off: shipped due list typical (s)", "j_due_typical_s", "{:.4f}"),
-    ("materialise due date on every instrument + index (s)", "materialise_s", "{:.1f}"),
-    ("MATERIALISED due list big owner, median (s)", "m_due_big_s", "{:.4f}"),
-    ("MATERIALISED due list typical owner, median (s)", "m_due_typical_s", "{:.4f}"),
 ]
 
 
@@ -444,6 +404,8 @@ def derive(res: dict[str, Any]) -> dict[str, Any]:
     for name in ("instruments", "certificates"):
         if res.get(f"import_{name}_s"):
             out[f"import_{name}_rate"] = res["import_rows"] / res[f"import_{name}_s"]
+        if res.get(f"import_{name}_commit_s"):
+            out[f"import_{name}_commit_rate"] = res["import_rows"] / res[f"import_{name}_commit_s"]
         if res.get(f"import_{name}_cpu_s"):
             out[f"import_{name}_cpu_rate"] = res["import_rows"] / res[f"import_{name}_cpu_s"]
     if res.get("bulk_create_instruments_s"):
@@ -485,10 +447,12 @@ def main() -> None:
     parser.add_argument("--pg-database", default="jiliang_bench")
     parser.add_argument("--sqlite-path", default="", help="default: a temporary file")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
-    parser.add_argument("--explain", action="store_true", help="print query plans")
     parser.add_argument(
-        "--proposals", action="store_true", help="also measure the proposed queries and indexes"
+        "--reuse",
+        action="store_true",
+        help="measure on the database of an earlier --keep run (same --sqlite-path/--pg-database)",
     )
+    parser.add_argument("--explain", action="store_true", help="print query plans")
     parser.add_argument("--json-out", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.big_owner = min(args.big_owner, args.instruments // 4)

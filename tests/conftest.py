@@ -224,7 +224,7 @@ def make_world() -> World:
             conclusion="pass",
             verifier=people["nim"],
         )
-        cert.standards_used.set(used)
+        cert.use_standards(*used)
         return cert
 
     cert_e2 = certify("NIM-2025-0001", nim, e2_weight, [primary], dt.date(2025, 3, 1), 2)

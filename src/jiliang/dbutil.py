@@ -9,13 +9,15 @@ inside a transaction (an import is all-or-nothing); nothing here commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connections
+import orjson
+from django.db import connections, models
 from django.db.models import Model
 
-__all__ = ["allocate_ids", "insert_objects", "insert_rows"]
+__all__ = ["allocate_ids", "insert_dicts", "insert_objects", "insert_rows"]
 
 
 def insert_rows(
@@ -85,3 +87,89 @@ def insert_objects(objects: Sequence[Model], using: str = "default") -> None:
         for obj in objects
     ]
     insert_rows(model._meta.db_table, [f.column for f in fields], rows, using)
+
+
+# Field types whose Python value is already what the database driver stores.
+_PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.FloatField,
+    models.BooleanField,
+)
+
+
+def _json_text(field: models.JSONField, connection: Any) -> Callable[[Any], Any]:
+    """JSON as text via orjson (ten times json.dumps); the field's own path if it refuses."""
+
+    def convert(value: Any) -> Any:
+        try:
+            return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:
+            return field.get_db_prep_save(value, connection)
+
+    return convert
+
+
+def _converters(model: type[Model], connection: Any) -> list[Callable[[Any], Any] | None]:
+    """Per concrete field: None where the value goes in unchanged, else its conversion."""
+    out: list[Callable[[Any], Any] | None] = []
+    for f in model._meta.concrete_fields:
+        if isinstance(f, models.ForeignKey):
+            plain = isinstance(f.target_field, models.AutoField | models.IntegerField)
+            out.append(None if plain else (lambda v, f=f: f.get_db_prep_save(v, connection)))
+        elif isinstance(f, models.DateTimeField):
+            out.append(lambda v, f=f: f.get_db_prep_save(v, connection))
+        elif isinstance(f, models.DateField):
+            out.append(connection.ops.adapt_datefield_value)
+        elif isinstance(f, models.JSONField) and f.encoder is None:
+            out.append(_json_text(f, connection))
+        elif isinstance(f, _PLAIN_FIELDS):
+            out.append(None)
+        else:
+            out.append(lambda v, f=f: f.get_db_prep_save(v, connection))
+    return out
+
+
+def insert_dicts(
+    model: type[Model], rows: Sequence[dict[str, Any]], using: str = "default"
+) -> list[int]:
+    """Insert rows given as {attname: value}; return their new ids.
+
+    Each dict is completed in place with its id and the defaults of missing fields, so the
+    caller holds the full row (for change records) without reading it back. Why: building a
+    model instance per row costs more than the insert itself at 10^5 rows; values still go
+    through each field's conversion where the driver needs one (dates, JSON), so the stored
+    form is the ORM's.
+    """
+    if not rows:
+        return []
+    connection = connections[using]
+    fields = model._meta.concrete_fields
+    names = [f.attname for f in fields]
+    pk_name = model._meta.pk.attname
+    defaults = [(f.attname, f.get_default()) for f in fields if f.attname != pk_name]
+    convert = [(i, c) for i, c in enumerate(_converters(model, connection)) if c is not None]
+    memo: dict[int, tuple[Any, Any]] = {}  # column -> (last input, its conversion)
+    take = operator.itemgetter(*names)
+    ids = allocate_ids(model, len(rows), using)
+    out = []
+    for pk, row in zip(ids, rows, strict=True):
+        row[pk_name] = pk
+        for name, default in defaults:
+            if name not in row:
+                row[name] = default
+        values = list(take(row))
+        for i, conv in convert:
+            value = values[i]
+            if value is None:
+                continue
+            last = memo.get(i)
+            if last is not None and last[0] is value:  # a shared default: convert once
+                values[i] = last[1]
+            else:
+                values[i] = conv(value)
+                memo[i] = (value, values[i])
+        out.append(tuple(values))
+    insert_rows(model._meta.db_table, [f.column for f in fields], out, using)
+    return ids

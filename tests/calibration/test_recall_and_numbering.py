@@ -38,14 +38,14 @@ def test_recall_closes_only_when_every_item_is_resolved(lab: Any) -> None:
             regulation="JJG 539-2016", calibration_date=dt.date(2026, 1, 20),
             issued_on=dt.date(2026, 1, 20), conclusion="pass",
         )  # fmt: skip
-        again.standards_used.set([world.f1])
+        again.use_standards(world.f1)
         services.update_recall_item(item, lab.recorder, new_certificate_number="ZB-2026-R1")
     fresh = Certificate.objects.create(
         number="ZB-2026-R2", kind="verification", issuer=world.city, instrument=world.scale,
         regulation="JJG 539-2016", calibration_date=dt.date(2026, 1, 21),
         issued_on=dt.date(2026, 1, 21), conclusion="pass",
     )  # fmt: skip
-    fresh.standards_used.set([world.e2])
+    fresh.use_standards(world.e2)
     services.update_recall_item(item, lab.recorder, new_certificate_number="ZB-2026-R2")
     item.refresh_from_db()
     assert item.resolved and item.new_certificate == fresh

@@ -47,7 +47,7 @@ def test_certificate_logged_after_commit_with_its_standards(
             conclusion="pass",
             verifier=w.people["city"],
         )
-        cert.standards_used.set([w.f1])
+        cert.use_standards(w.f1)
     entry = LogEntry.objects.get(subject="ZB-2026-0100")
     body = _body(entry)
     assert entry.record_type == "certificate.issued"
@@ -68,7 +68,7 @@ def test_standards_changed_after_logging_is_logged(
 ) -> None:
     cert = logged_world.cert_scale
     with django_capture_on_commit_callbacks(execute=True):
-        cert.standards_used.add(logged_world.e2)
+        cert.use_standards(logged_world.e2)
     entry = LogEntry.objects.order_by("-leaf_index").first()
     assert entry.record_type == "certificate.standards_changed"
     assert _body(entry)["standards_used"] == ["SD-E2-001", "ZB-F1-001"]

@@ -229,3 +229,39 @@ def test_stored_due_date_equals_the_derived_one(demo: Demo, db: Any) -> None:
     for item in Instrument.objects.all():
         assert item.due_date == services.due_date(item), item
     assert services.refresh_due_dates(None) == 0
+
+
+def test_bulk_ledger_bodies_equal_the_per_certificate_body(demo: Demo, db: Any) -> None:
+    """The ledger logs imports from flat queries; each body must be certificate_body(cert)."""
+    from jiliang.ledger.records import certificate_body, certificate_items
+
+    original = Certificate.objects.filter(issuer__isnull=False, standards_used__isnull=False)[0]
+    amendment = Certificate.objects.create(
+        number=f"{original.number}-A1",
+        kind=original.kind,
+        issuer=original.issuer,
+        instrument=original.instrument,
+        regulation=original.regulation,
+        calibration_date=original.calibration_date,
+        issued_on=original.issued_on + dt.timedelta(days=3),
+        valid_until=original.valid_until,
+        conclusion=original.conclusion,
+        amends=original,
+        amendment=Certificate.Amendment.AMENDS,
+        external_document_sha256="ab" * 32,
+    )
+    amendment.use_standards(*original.standards_used.all())
+    certificates = list(Certificate.objects.order_by("pk"))
+    items = certificate_items([c.pk for c in certificates])
+    assert [i.subject for i in items] == [c.number for c in certificates]
+    variety = Counter()
+    for cert, item in zip(certificates, items, strict=True):
+        expected = certificate_body(cert)
+        assert dict(item.record.body) == expected, cert.number
+        assert item.owner_id == cert.instrument.owner_id and item.issuer_id == cert.issuer_id
+        variety["external"] += cert.issuer_id is None
+        variety["materials"] += bool(expected["materials_used"])
+        variety["several standards"] += len(expected["standards_used"]) > 1
+        variety["amends"] += expected["amends"] is not None
+        variety["no signer"] += expected["verifier"] is None
+    assert all(variety[k] for k in ("external", "materials", "amends", "no signer")), variety

@@ -47,7 +47,7 @@ def test_standard_certificate_expired_when_used(world) -> None:
         valid_until=dt.date(2027, 4, 30),
         conclusion="pass",
     )
-    cert.standards_used.set([world.f1])
+    cert.use_standards(world.f1)
     result = traceability.trace_up(world.scale, ON)
     assert "certificate_expired" in codes(result)
     assert not result.valid
@@ -187,7 +187,7 @@ def test_links_older_than_any_ratio_rule_are_traced_without_it(world) -> None:
         valid_until=dt.date(2000, 5, 31),
         conclusion="pass",
     )
-    old.standards_used.set([world.f1])
+    old.use_standards(world.f1)
     result = traceability.trace_up(world.scale, dt.date(1999, 7, 1))
     assert "uncertainty_ratio" not in codes(result)
     assert "missing_link" in codes(result)  # the F1 weight had no certificate yet in 1999

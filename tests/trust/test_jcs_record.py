@@ -140,3 +140,44 @@ def test_member_order_is_utf16_code_unit_order(keys: list[str]) -> None:
     value = dict.fromkeys(keys, 0)
     order = list(json.loads(canonical_json(value).decode("utf-8")))
     assert order == sorted(set(keys), key=lambda k: list(k.encode("utf-16-be")))
+
+
+_ascii_keyed = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.text(st.characters(exclude_categories=("Cs",))),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.text(st.characters(max_codepoint=127), max_size=5), children, max_size=4
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_ascii_keyed)
+def test_fast_path_equals_the_explicit_encoder(value: object) -> None:
+    """canonical_json hands plain values to json.dumps; its bytes must be the encoder's."""
+    from jiliang.trust._jcs import _encode
+
+    out: list[str] = []
+    _encode(value, "$", 0, out)
+    assert canonical_json(value) == "".join(out).encode("utf-8")
+
+
+def test_fast_path_still_refuses_what_the_subset_refuses() -> None:
+    with pytest.raises(RecordError, match="lone surrogate"):
+        canonical_json({"a": ["ok", "\ud800"]})
+    with pytest.raises(RecordError, match="float"):
+        canonical_json({"a": [1, 2.5]})
+    with pytest.raises(RecordError, match="outside"):
+        canonical_json({"a": 2**53})
+    with pytest.raises(RecordError, match="not a string"):
+        canonical_json({1: "x"})
+    # control characters are escaped the ECMAScript way on both paths
+    assert (
+        canonical_json({"k": "\x00\x1f\u007f\u2028"}) == b'{"k":"\\u0000\\u001f\x7f\xe2\x80\xa8"}'
+    )

@@ -371,7 +371,7 @@ def test_chain_before_any_rule_was_in_force_is_traced_not_a_500(world, client_as
         issued_on=dt.date(1999, 6, 1),
         valid_until=dt.date(2099, 6, 1),
         conclusion="pass",
-    ).standards_used.set([world.f1])
+    ).use_standards(world.f1)
     response = client_as("taxi").get(f"/instruments/{world.taxi_meter.pk}/trace-up/")
     assert response.status_code == 200
     page = response.content.decode()

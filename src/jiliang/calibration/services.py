@@ -1020,7 +1020,7 @@ def _issue(job: Job, on_numbered: Callable[[str], None] | None) -> Certificate:
         checker=people.get(SignatureEvent.Step.CHECK),
         approver=people.get(SignatureEvent.Step.APPROVE),
     )
-    certificate.standards_used.set(job.standards.all())
+    certificate.use_standards(*job.standards.all())
     job.certificate = certificate
     job.save(update_fields=["certificate"])
     documents.issue_documents(job, certificate)

@@ -177,12 +177,13 @@ def register(app: typer.Typer) -> None:
         if direction is TraceDirection.down:
             standard = _find_standard(ref, acting)
             down = traceability.trace_down(standard, acting)
+            certificate_count, instrument_count = down.counts()
             data = {
                 "standard": standard.code,
                 "standards": down.standards,
                 "levels": down.levels,
-                "certificate_count": down.certificate_ids.count(),
-                "instrument_count": down.instrument_ids.count(),
+                "certificate_count": certificate_count,
+                "instrument_count": instrument_count,
             }
             if format is Format.json:
                 print(json.dumps(data, ensure_ascii=False, indent=2))

@@ -64,8 +64,8 @@ def standards_changed(sender: Any, instance: Any, action: str, reverse: bool, **
 
 
 @receiver(certificates_imported)
-def certificates_were_imported(sender: Any, certificates: list[Any], **kw: Any) -> None:
-    records.log_certificates([c.pk for c in certificates])
+def certificates_were_imported(sender: Any, certificate_ids: list[int], **kw: Any) -> None:
+    records.log_certificates(certificate_ids)
 
 
 @receiver(standards_imported)

@@ -12,6 +12,7 @@ from jiliang.registry.models import (
     Authorisation,
     CatalogueItem,
     Certificate,
+    CertificateStandard,
     ExaminationCertificate,
     Institution,
     Instrument,
@@ -110,6 +111,24 @@ class CertificateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("kind", "conclusion")
     search_fields = ("number", "regulation", "instrument__serial_number")
     date_hierarchy = "calibration_date"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CertificateStandard)
+class CertificateStandardAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The standards used for certificates; view only, like the certificates themselves."""
+
+    list_display = ("certificate", "measurementstandard", "instrument")
+    raw_id_fields = ("certificate", "measurementstandard", "instrument")
+    search_fields = ("certificate__number", "measurementstandard__code")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -115,11 +115,12 @@ def standard_trace_up(request: HttpRequest, pk: int, on: dt.date | None = None) 
 def standard_trace_down(request: HttpRequest, pk: int, limit: int = 100) -> dict[str, Any]:
     down = traceability.trace_down(_standard(request, pk), _user(request))
     limit = max(0, min(limit, 10_000))
+    certificate_count, instrument_count = down.counts()
     return {
         "standards": down.standards,
         "levels": down.levels,
-        "certificate_count": down.certificate_ids.count(),
-        "instrument_count": down.instrument_ids.count(),
+        "certificate_count": certificate_count,
+        "instrument_count": instrument_count,
         "certificates": list(down.certificate_ids.values_list("number", flat=True)[:limit]),
         "instruments": list(down.instrument_ids.values_list("id", flat=True)[:limit]),
     }

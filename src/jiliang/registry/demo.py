@@ -559,7 +559,9 @@ class _Builder:
             for code in plan.standards:
                 links.append(
                     standards_through(
-                        certificate_id=cert.pk, measurementstandard_id=self.standards[code].pk
+                        certificate_id=cert.pk,
+                        measurementstandard_id=self.standards[code].pk,
+                        instrument_id=cert.instrument_id,
                     )
                 )
             for number in plan.materials:

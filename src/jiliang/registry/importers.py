@@ -17,12 +17,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 
-from jiliang.accounts.audit import snapshot
+from jiliang.accounts.audit import snapshot, snapshot_maker
 from jiliang.accounts.middleware import current_user
 from jiliang.accounts.models import ChangeRecord
 from jiliang.codes import CodeError, check_division_code
-from jiliang.dbutil import insert_objects, insert_rows
+from jiliang.dbutil import insert_dicts, insert_objects, insert_rows
 from jiliang.registry import rules, signals
 from jiliang.registry.models import (
     CatalogueItem,
@@ -264,7 +265,7 @@ def _row_no(row: dict[str, str], index: int) -> int:
 
 def _build_instruments(
     rows: list[dict[str, str]], user: Any, c: _Checker
-) -> tuple[list[Instrument], Any]:
+) -> tuple[list[dict[str, Any]], Any]:
     owners = _own_institutions(user, rows, c, "owner_uscc")
     categories = {x.number: x for x in CatalogueItem.objects.all()}
     quantities = {q.code: q for q in Quantity.objects.all()}
@@ -316,25 +317,25 @@ def _build_instruments(
         if owner is None:
             continue
         objects.append(
-            Instrument(
-                owner=owner,
-                name=row.get("name", ""),
-                category=category,
-                quantity=quantity,
-                use_area=use_area,
-                location=row.get("location", ""),
-                division_code=row.get("division_code", ""),
-                serial_number=row.get("serial_number", ""),
-                maker=row.get("maker", ""),
-                model=row.get("model", ""),
-                cpa_mark=row.get("cpa_mark", ""),
-                range_min=range_min,
-                range_max=range_max,
-                unit=row.get("unit", ""),
-                accuracy_class=row.get("accuracy_class", ""),
-                mpe=c.number(row, "mpe"),
-                part_of_standard_id=part_of,
-            )
+            {
+                "owner_id": owner.pk,
+                "name": row.get("name", ""),
+                "category_id": category.pk if category is not None else None,
+                "quantity_id": quantity.pk if quantity is not None else None,
+                "use_area": use_area,
+                "location": row.get("location", ""),
+                "division_code": row.get("division_code", ""),
+                "serial_number": row.get("serial_number", ""),
+                "maker": row.get("maker", ""),
+                "model": row.get("model", ""),
+                "cpa_mark": row.get("cpa_mark", ""),
+                "range_min": range_min,
+                "range_max": range_max,
+                "unit": row.get("unit", ""),
+                "accuracy_class": row.get("accuracy_class", ""),
+                "mpe": c.number(row, "mpe"),
+                "part_of_standard_id": part_of,
+            }
         )
     return objects, None
 
@@ -400,7 +401,7 @@ def _build_standards(
 
 def _build_certificates(
     rows: list[dict[str, str]], user: Any, c: _Checker
-) -> tuple[list[Certificate], Any]:
+) -> tuple[list[dict[str, Any]], Any]:
     owner_uscc = {r.get("instrument_owner_uscc", "") for r in rows}
     issuers_uscc = {r.get("issuer_uscc", "") for r in rows if r.get("issuer_uscc")}
     institutions = {
@@ -495,21 +496,21 @@ def _build_certificates(
                     c.fail(role, f"no registered metrologist {reg!r}")
                 signers[f"{role}_id"] = people.get(reg)
         objects.append(
-            Certificate(
-                number=number,
-                kind=kind,
-                issuer=issuer,
-                external_issuer=row.get("external_issuer", ""),
-                cmc_reference=row.get("cmc_reference", ""),
-                instrument_id=instrument,
-                regulation=row.get("regulation", ""),
-                calibration_date=calibrated,
-                issued_on=issued,
-                valid_until=valid_until,
-                conclusion=conclusion,
-                accuracy_class=row.get("accuracy_class", ""),
+            {
+                "number": number,
+                "kind": kind,
+                "issuer_id": issuer.pk if issuer is not None else None,
+                "external_issuer": row.get("external_issuer", ""),
+                "cmc_reference": row.get("cmc_reference", ""),
+                "instrument_id": instrument,
+                "regulation": row.get("regulation", ""),
+                "calibration_date": calibrated,
+                "issued_on": issued,
+                "valid_until": valid_until,
+                "conclusion": conclusion,
+                "accuracy_class": row.get("accuracy_class", ""),
                 **signers,
-            )
+            }
         )
         links.append((used_standards, used_materials))
     return objects, links
@@ -520,63 +521,94 @@ def _write(
     kind: str, objects: list[Any], extra: Any, user: Any, progress: Progress | None
 ) -> ImportResult:
     """Write validated rows with raw multi-row inserts (executemany / COPY), one transaction."""
-    model = type(objects[0])
-    created: list[Any] = []
+    if kind == "standards":
+        return _write_standards(objects, extra, user, progress)
+    model: type[Model] = Instrument if kind == "instruments" else Certificate
+    ids: list[int] = []
     for start in range(0, len(objects), BATCH):
         chunk = objects[start : start + BATCH]
-        insert_objects(chunk)
-        created.extend(chunk)
+        ids += insert_dicts(model, chunk)
         if progress:
             progress(len(chunk))
-    if kind == "standards":
-        exams = [
-            ExaminationCertificate(
-                standard=created[index],
-                number=number,
-                issued_on=issued,
-                valid_until=rules.examination_valid_until(issued),
-            )
-            for index, number, issued in extra
-        ]
-        insert_objects(exams)
-        transaction.on_commit(
-            lambda: signals.standards_imported.send(
-                sender=MeasurementStandard, standards=created, examination_certificates=exams
-            )
-        )
     if kind == "certificates":
         s_through = Certificate.standards_used.through
         m_through = Certificate.materials_used.through
         s_rows, m_rows = [], []
-        for cert, (stds, mats) in zip(created, extra, strict=True):
-            s_rows += [(cert.pk, s) for s in stds]
-            m_rows += [(cert.pk, m) for m in mats]
-        insert_rows(s_through._meta.db_table, ["certificate_id", "measurementstandard_id"], s_rows)
-        insert_rows(m_through._meta.db_table, ["certificate_id", "referencematerial_id"], m_rows)
-        refresh_due_dates({cert.instrument_id for cert in created})
-        transaction.on_commit(
-            lambda: signals.certificates_imported.send(sender=Certificate, certificates=created)
+        for row, (stds, mats) in zip(objects, extra, strict=True):
+            s_rows += [(row["id"], s, row["instrument_id"]) for s in stds]
+            m_rows += [(row["id"], m) for m in mats]
+        insert_rows(
+            s_through._meta.db_table,
+            ["certificate_id", "measurementstandard_id", "instrument_id"],
+            s_rows,
         )
+        insert_rows(m_through._meta.db_table, ["certificate_id", "referencematerial_id"], m_rows)
+        refresh_due_dates({row["instrument_id"] for row in objects})
+        transaction.on_commit(
+            lambda: signals.certificates_imported.send(sender=Certificate, certificate_ids=ids)
+        )
+        describe: Callable[[dict[str, Any]], str] = lambda row: row["number"]  # noqa: E731
+    else:
+        describe = lambda row: f"{row['name']} {row['serial_number']}"  # noqa: E731
+    plain = snapshot_maker(model)
+    _record_created(user, model, [(row["id"], describe(row), plain(row)) for row in objects])
+    return ImportResult(kind, len(ids), ids)
+
+
+def _write_standards(
+    objects: list[MeasurementStandard], exams_wanted: Any, user: Any, progress: Progress | None
+) -> ImportResult:
+    """Standards are few and need their model's checks: written as instances."""
+    insert_objects(objects)
+    if progress:
+        progress(len(objects))
+    exams = [
+        ExaminationCertificate(
+            standard=objects[index],
+            number=number,
+            issued_on=issued,
+            valid_until=rules.examination_valid_until(issued),
+        )
+        for index, number, issued in exams_wanted
+    ]
+    insert_objects(exams)
+    transaction.on_commit(
+        lambda: signals.standards_imported.send(
+            sender=MeasurementStandard, standards=objects, examination_certificates=exams
+        )
+    )
+    _record_created(
+        user,
+        MeasurementStandard,
+        [(o.pk, str(o), snapshot(o)) for o in objects],
+    )
+    return ImportResult("standards", len(objects), [o.pk for o in objects])
+
+
+def _record_created(
+    user: Any, model: type[Model], created: list[tuple[int, str, dict[str, Any]]]
+) -> None:
+    """One change record per created row (id, text, snapshot), as the audit signals write."""
     who = (
         user
         if user is not None and getattr(user, "is_authenticated", False)
         else current_user.get()
     )
+    who_id = who.pk if who is not None else None
     label = model._meta.label_lower
-    # One change record per created object, as the audit signals would write one by one.
     for start in range(0, len(created), BATCH):
-        insert_objects(
+        insert_dicts(
+            ChangeRecord,
             [
-                ChangeRecord(
-                    user=who,
-                    model=label,
-                    object_id=str(o.pk),
-                    object_repr=str(o)[:200],
-                    action=ChangeRecord.Action.CREATE,
-                    before=None,
-                    after=snapshot(o),
-                )
-                for o in created[start : start + BATCH]
-            ]
+                {
+                    "user_id": who_id,
+                    "model": label,
+                    "object_id": str(pk),
+                    "object_repr": text[:200],
+                    "action": ChangeRecord.Action.CREATE.value,
+                    "before": None,
+                    "after": values,
+                }
+                for pk, text, values in created[start : start + BATCH]
+            ],
         )
-    return ImportResult(kind, len(created), [o.pk for o in created])

@@ -484,7 +484,10 @@ class Certificate(models.Model):
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     standards_used = models.ManyToManyField(
-        MeasurementStandard, blank=True, related_name="certificates_issued_with"
+        MeasurementStandard,
+        through="CertificateStandard",
+        blank=True,
+        related_name="certificates_issued_with",
     )
     materials_used = models.ManyToManyField(
         ReferenceMaterial, blank=True, related_name="certificates"
@@ -522,8 +525,51 @@ class Certificate(models.Model):
     def is_passing(self) -> bool:
         return self.conclusion in (self.Conclusion.PASS, self.Conclusion.CALIBRATED)
 
+    def use_standards(self, *standards: MeasurementStandard) -> None:
+        """Record standards used for this certificate (the link carries its instrument)."""
+        self.standards_used.add(*standards, through_defaults={"instrument_id": self.instrument_id})
+
     def __str__(self) -> str:
         return self.number
+
+
+class CertificateStandard(models.Model):
+    """A standard used for a certificate: the edge of the traceability graph.
+
+    The certificate's instrument is copied onto the link so that trace down counts the
+    instruments depending on a standard from one index over the links, instead of joining
+    ~10^6 certificates. Certificates are immutable, so the copy never goes stale; every write
+    path sets it (Certificate.use_standards, the importer, the demo), and NOT NULL makes a
+    path that forgets fail loudly.
+    """
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE)
+    measurementstandard = models.ForeignKey(MeasurementStandard, on_delete=models.CASCADE)
+    # Instruments with certificates cannot be deleted (Certificate.instrument is PROTECT),
+    # so no delete ever reaches a link through this column: no index, no collector check.
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.DO_NOTHING, db_index=False, related_name="+"
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+    scope_field = "instrument__owner"
+
+    class Meta:
+        db_table = "registry_certificate_standards_used"
+        # as the auto-created link table had it, so the existing unique index stays
+        unique_together = [("certificate", "measurementstandard")]
+        indexes = [
+            models.Index(
+                fields=["measurementstandard", "certificate", "instrument"],
+                name="link_standard_certificate",
+            ),
+            models.Index(
+                fields=["measurementstandard", "instrument"], name="link_standard_instrument"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} → {self.measurementstandard_id}"
 
 
 class VerificationScheme(models.Model):

@@ -2,7 +2,8 @@
 
 from django.dispatch import Signal
 
-# Sent after a bulk import of certificates commits: kwargs `certificates` (list of Certificate).
+# Sent after a bulk import of certificates commits: kwargs `certificate_ids` (list of ids;
+# no instances, which would cost more than the import at 10^5 rows).
 certificates_imported = Signal()
 
 # Sent after a bulk import of standards commits: kwargs `standards` and

@@ -11,10 +11,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from jiliang.registry import rules, services
-from jiliang.registry.models import Certificate, Instrument, MeasurementStandard
+from jiliang.registry.models import (
+    Certificate,
+    CertificateStandard,
+    Instrument,
+    MeasurementStandard,
+)
 from jiliang.registry.querysets import is_admin
 
 
@@ -257,6 +262,25 @@ class TraceDown:
     certificate_ids: QuerySet[Certificate]
     instrument_ids: QuerySet[Instrument]
     levels: list[dict[str, int]]
+    restricted: bool = True
+
+    def counts(self) -> tuple[int, int]:
+        """(certificates, instruments) that depend on the standards.
+
+        Unrestricted (an administrator, or the CLI's whole-registry view): both distinct
+        counts come from one index over the links, which carry the instrument, so no
+        certificate row is read (under a second at 2x10^6 certificates). Restricted users
+        count their visible rows.
+        """
+        if self.restricted:
+            return self.certificate_ids.count(), self.instrument_ids.count()
+        found = CertificateStandard.objects.filter(
+            measurementstandard_id__in=self.standards
+        ).aggregate(
+            certificates=Count("certificate_id", distinct=True),
+            instruments=Count("instrument_id", distinct=True),
+        )
+        return found["certificates"], found["instruments"]
 
 
 def trace_down(standard: MeasurementStandard, user: Any = None, restrict: bool = True) -> TraceDown:
@@ -265,16 +289,14 @@ def trace_down(standard: MeasurementStandard, user: Any = None, restrict: bool =
     One query per level of the chain: the frontier of standards, the certificates made with
     them, and the standards whose equipment those certificates calibrated.
     """
-    through = Certificate.standards_used.through
+    links = CertificateStandard.objects
     seen = {standard.pk}
     frontier = [standard.pk]
     levels = []
     while frontier:
         # Walk from the few instruments that are standard equipment, not from every
         # certificate made with the frontier (10^6 rows at national scale).
-        used = through.objects.filter(
-            measurementstandard_id__in=frontier, certificate__instrument_id=OuterRef("pk")
-        )
+        used = links.filter(measurementstandard_id__in=frontier, instrument_id=OuterRef("pk"))
         next_standards = (
             set(
                 Instrument.objects.filter(part_of_standard__isnull=False)
@@ -288,17 +310,16 @@ def trace_down(standard: MeasurementStandard, user: Any = None, restrict: bool =
         levels.append({"standards": len(frontier), "next": len(next_standards)})
         seen |= next_standards
         frontier = sorted(next_standards)
-    # Semi-joins (id IN subquery): no duplicate rows, so no DISTINCT over whole rows and no
-    # sort when counting; the link subquery is served by the (standard, certificate) index.
-    link_ids = through.objects.filter(measurementstandard_id__in=seen).values("certificate_id")
-    certificates = Certificate.objects.filter(pk__in=link_ids)
-    instruments = Instrument.objects.filter(
-        pk__in=Certificate.objects.filter(pk__in=link_ids).order_by().values("instrument_id")
-    )
-    if restrict and not is_admin(user):  # an admin sees everything: no extra subquery
+    # Semi-joins (id IN subquery): no duplicate rows, so no DISTINCT over whole rows; both
+    # subqueries are index-only scans of the links (which carry the instrument).
+    edges = links.filter(measurementstandard_id__in=seen)
+    certificates = Certificate.objects.filter(pk__in=edges.values("certificate_id"))
+    instruments = Instrument.objects.filter(pk__in=edges.values("instrument_id"))
+    restricted = restrict and not is_admin(user)
+    if restricted:  # an admin sees everything: no extra subquery
         certificates = certificates.filter(pk__in=Certificate.objects.visible_to(user).values("pk"))
         instruments = instruments.filter(pk__in=Instrument.objects.visible_to(user).values("pk"))
-    return TraceDown(sorted(seen), certificates, instruments, levels)
+    return TraceDown(sorted(seen), certificates, instruments, levels, restricted)
 
 
 @dataclass(frozen=True)
