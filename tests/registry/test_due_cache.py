@@ -55,6 +55,16 @@ def test_an_accepted_interval_moves_the_due_date(world) -> None:
     assert stored(world.scale) == dt.date(2026, 8, 31)
 
 
+def test_a_certificate_for_an_instrument_with_an_interval_uses_the_interval(world) -> None:
+    """Interval instruments are recomputed in Python; the cache must still follow rule 4."""
+    world.scale.interval_days = 180
+    world.scale.save(update_fields=["interval_days"])
+    certify(world, "ZB-2026-0103", dt.date(2026, 3, 2), dt.date(2027, 3, 1), "pass")
+    assert stored(world.scale) == dt.date(2026, 3, 2) + dt.timedelta(days=180)
+    assert services.refresh_due_dates([world.scale.pk, world.scale.pk]) == 0
+    assert services.refresh_due_dates([]) == 0
+
+
 def test_saving_a_stale_instance_keeps_the_right_due_date(world) -> None:
     stale = Instrument.objects.get(pk=world.scale.pk)
     certify(world, "ZB-2026-0102", dt.date(2026, 3, 2), dt.date(2027, 3, 1), "pass")

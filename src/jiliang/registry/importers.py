@@ -23,7 +23,7 @@ from jiliang.accounts.audit import snapshot, snapshot_maker
 from jiliang.accounts.middleware import current_user
 from jiliang.accounts.models import ChangeRecord
 from jiliang.codes import CodeError, check_division_code
-from jiliang.dbutil import insert_dicts, insert_objects, insert_rows
+from jiliang.dbutil import in_values, insert_dicts, insert_objects, insert_rows
 from jiliang.registry import rules, signals
 from jiliang.registry.models import (
     CatalogueItem,
@@ -418,13 +418,11 @@ def _build_certificates(
     people = {p.registration_number: p.pk for p in Person.objects.only("id", "registration_number")}
     # Only this file's numbers: the database may hold millions of certificates.
     numbers = sorted({r.get("number", "") for r in rows} - {""})
-    existing: set[str] = set()
-    for start in range(0, len(numbers), BATCH):
-        existing.update(
-            Certificate.objects.filter(number__in=numbers[start : start + BATCH]).values_list(
-                "number", flat=True
-            )
+    existing = set(
+        Certificate.objects.filter(number__in=in_values(numbers, "text")).values_list(
+            "number", flat=True
         )
+    )
     kinds = [k.value for k in Certificate.Kind]
     conclusions = [k.value for k in Certificate.Conclusion]
     seen: dict[str, int] = {}

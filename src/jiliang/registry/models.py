@@ -376,7 +376,12 @@ class Instrument(models.Model):
         OUT_OF_SERVICE = "out_of_service", "Out of service 停用"
         SCRAPPED = "scrapped", "Scrapped 报废"
 
-    owner = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="instruments")
+    # No single-column indexes where a composite one starts with the column (owner: the
+    # unique serial and due-date indexes; division: the regional due-date index): each
+    # index is written on every one of 10^6 imported rows.
+    owner = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="instruments", db_index=False
+    )
     name = models.CharField(max_length=120)
     category = models.ForeignKey(
         CatalogueItem, null=True, blank=True, on_delete=models.PROTECT, related_name="instruments"
@@ -384,7 +389,7 @@ class Instrument(models.Model):
     quantity = models.ForeignKey(Quantity, null=True, blank=True, on_delete=models.PROTECT)
     use_area = models.CharField(max_length=12, choices=UseArea.choices, default=UseArea.OTHER)
     location = models.CharField(max_length=160, blank=True)
-    division_code = models.CharField(max_length=6, validators=[validate_division], db_index=True)
+    division_code = models.CharField(max_length=6, validators=[validate_division])
     serial_number = models.CharField(max_length=60)
     maker = models.CharField(max_length=120, blank=True)
     model = models.CharField(max_length=80, blank=True)
@@ -460,13 +465,19 @@ class Certificate(models.Model):
 
     number = models.CharField(max_length=60, unique=True)
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    # issuer and instrument are indexed by the composite indexes in Meta, which start with them
     issuer = models.ForeignKey(
-        Institution, null=True, blank=True, on_delete=models.PROTECT, related_name="issued"
+        Institution,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="issued",
+        db_index=False,
     )
     external_issuer = models.CharField(max_length=160, blank=True)
     cmc_reference = models.CharField(max_length=80, blank=True)
     instrument = models.ForeignKey(
-        Instrument, on_delete=models.PROTECT, related_name="certificates"
+        Instrument, on_delete=models.PROTECT, related_name="certificates", db_index=False
     )
     regulation = models.CharField(max_length=40, help_text="JJG/JJF number")
     calibration_date = models.DateField()
@@ -543,8 +554,11 @@ class CertificateStandard(models.Model):
     path that forgets fail loudly.
     """
 
-    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE)
-    measurementstandard = models.ForeignKey(MeasurementStandard, on_delete=models.CASCADE)
+    # both indexed as the leading column of the unique pair and of link_standard_certificate
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, db_index=False)
+    measurementstandard = models.ForeignKey(
+        MeasurementStandard, on_delete=models.CASCADE, db_index=False
+    )
     # Instruments with certificates cannot be deleted (Certificate.instrument is PROTECT),
     # so no delete ever reaches a link through this column: no index, no collector check.
     instrument = models.ForeignKey(

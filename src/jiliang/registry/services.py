@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
+from jiliang.dbutil import in_values, value_rows
 from jiliang.registry import rules
 from jiliang.registry.models import (
     CatalogueItem,
@@ -126,37 +127,63 @@ def recompute_due_dates(
 
     Instruments without an accepted interval (nearly all) take the `valid_until` of their last
     passing certificate in one set-based UPDATE; the few with an interval go through Python
-    (`_certificate_due`), since date arithmetic is not portable SQL.
+    (`_certificate_due`), since date arithmetic is not portable SQL. A list of ids travels as
+    one parameter (a PostgreSQL array, a JSON array in SQLite), so 10^5 ids cost one
+    statement, and each instrument's last certificate is looked up once.
     """
     ids = None if instrument_ids is None else sorted(set(instrument_ids))
+    if ids is not None and not ids:
+        return 0
     quote = connection.ops.quote_name
     inst = quote(instrument_model._meta.db_table)
     cert = quote(certificate_model._meta.db_table)
-    latest = (
-        f"(SELECT c.valid_until FROM {cert} c WHERE c.instrument_id = {inst}.id"  # noqa: S608
-        " AND c.conclusion IN (%s, %s) ORDER BY c.calibration_date DESC, c.id DESC LIMIT 1)"
-    )
-    # Only quoted table names are interpolated; every value is a parameter.
     no_interval = "(interval_days IS NULL OR interval_days = 0)"
-    plain = f"UPDATE {inst} SET due_date = {latest} WHERE {no_interval}"  # noqa: S608
-    plain += f" AND due_date IS DISTINCT FROM {latest}"
     changed = 0
     with connection.cursor() as cursor:
         if ids is None:
-            cursor.execute(plain, [*PASSING, *PASSING])
+            latest = (
+                f"(SELECT c.valid_until FROM {cert} c WHERE c.instrument_id = {inst}.id"  # noqa: S608
+                " AND c.conclusion IN (%s, %s) ORDER BY c.calibration_date DESC, c.id DESC"
+                " LIMIT 1)"
+            )
+            # Only quoted table names are interpolated; every value is a parameter.
+            cursor.execute(
+                f"UPDATE {inst} SET due_date = {latest} WHERE {no_interval}"  # noqa: S608
+                f" AND due_date IS DISTINCT FROM {latest}",
+                [*PASSING, *PASSING],
+            )
             changed += max(cursor.rowcount, 0)
-        for start in range(0, len(ids or ()), _REFRESH_CHUNK):
-            chunk = ids[start : start + _REFRESH_CHUNK]  # type: ignore[index]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"{plain} AND id IN ({marks})", [*PASSING, *PASSING, *chunk])
+        else:
+            id_rows, id_param = value_rows(ids, "bigint")
+            latest = (
+                f"(SELECT c.valid_until FROM {cert} c WHERE c.instrument_id = x.value"  # noqa: S608
+                " AND c.conclusion IN (%s, %s) ORDER BY c.calibration_date DESC, c.id DESC"
+                " LIMIT 1)"
+            )
+            cursor.execute(
+                f"UPDATE {inst} SET due_date = s.due FROM"  # noqa: S608
+                f" (SELECT x.value AS id, {latest} AS due FROM ({id_rows}) AS x) AS s"
+                f" WHERE {inst}.id = s.id AND {no_interval}"
+                f" AND {inst}.due_date IS DISTINCT FROM s.due",
+                [*PASSING, id_param],
+            )
             changed += max(cursor.rowcount, 0)
+    return changed + _recompute_with_interval(instrument_model, certificate_model, ids)
+
+
+def _recompute_with_interval(
+    instrument_model: Any, certificate_model: Any, ids: list[int] | None
+) -> int:
+    """Instruments with an accepted interval: their due date is computed in Python."""
     with_interval = instrument_model.objects.exclude(interval_days__isnull=True).exclude(
         interval_days=0
     )
     if ids is not None:
-        with_interval = with_interval.filter(pk__in=ids)
+        with_interval = with_interval.filter(pk__in=in_values(ids, "bigint"))
     rows = list(with_interval.values_list("id", "interval_days", "due_date"))
+    inst = connection.ops.quote_name(instrument_model._meta.db_table)
     sql = f"UPDATE {inst} SET due_date = %s WHERE id = %s"  # noqa: S608 (table name only)
+    changed = 0
     for start in range(0, len(rows), _REFRESH_CHUNK):
         chunk_rows = rows[start : start + _REFRESH_CHUNK]
         last: dict[int, tuple[dt.date, dt.date | None]] = {}
