@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,12 +187,11 @@ class _Checker:
             return None
 
     def choice(
-        self, row: dict[str, str], name: str, choices: Iterable[str], default: str = ""
+        self, row: dict[str, str], name: str, choices: Sequence[str], default: str = ""
     ) -> str:
         text = row.get(name, "") or default
-        allowed = list(choices)
-        if text not in allowed:
-            self.fail(name, f"{text!r} is not one of {', '.join(allowed)}")
+        if text not in choices:
+            self.fail(name, f"{text!r} is not one of {', '.join(choices)}")
         return text
 
 
@@ -270,12 +269,14 @@ def _build_instruments(
     categories = {x.number: x for x in CatalogueItem.objects.all()}
     quantities = {q.code: q for q in Quantity.objects.all()}
     standards = {s.code: s.pk for s in MeasurementStandard.objects.only("id", "code")}
-    existing = set(
-        Instrument.objects.filter(owner__in=owners.values()).values_list(
-            "owner_id", "serial_number"
-        )
+    serials = sorted({r.get("serial_number", "") for r in rows})
+    existing = set(  # only this file's serials: an owner may hold 10^5 instruments
+        Instrument.objects.filter(
+            owner__in=owners.values(), serial_number__in=in_values(serials, "text")
+        ).values_list("owner_id", "serial_number")
     )
     use_areas = [u.value for u in UseArea]
+    divisions: dict[str, str] = {}  # code -> error message ("" when valid)
     seen: dict[tuple[int, str], int] = {}
     objects = []
     for index, row in enumerate(rows):
@@ -284,10 +285,15 @@ def _build_instruments(
         for name in ("name", "serial_number"):
             if not row.get(name):
                 c.fail(name, "is required")
-        try:
-            check_division_code(row.get("division_code", ""), allow_unlisted=True)
-        except CodeError as exc:
-            c.fail("division_code", str(exc))
+        division = row.get("division_code", "")
+        if division not in divisions:  # a file names few divisions: check each once
+            try:
+                check_division_code(division, allow_unlisted=True)
+                divisions[division] = ""
+            except CodeError as exc:
+                divisions[division] = str(exc)
+        if divisions[division]:
+            c.fail("division_code", divisions[division])
         category = None
         if row.get("category"):
             category = categories.get(row["category"])
@@ -407,11 +413,12 @@ def _build_certificates(
     institutions = {
         i.uscc: i for i in Institution.objects.filter(uscc__in=owner_uscc | issuers_uscc)
     }
-    instruments = {
+    serials = sorted({r.get("instrument_serial", "") for r in rows})
+    instruments = {  # only this file's serials: an owner may hold 10^5 instruments
         (o, s): pk
-        for pk, o, s in Instrument.objects.filter(owner__uscc__in=owner_uscc).values_list(
-            "id", "owner__uscc", "serial_number"
-        )
+        for pk, o, s in Instrument.objects.filter(
+            owner__uscc__in=owner_uscc, serial_number__in=in_values(serials, "text")
+        ).values_list("id", "owner__uscc", "serial_number")
     }
     standards = {s.code: s.pk for s in MeasurementStandard.objects.only("id", "code")}
     materials = {m.gbw_number: m.pk for m in ReferenceMaterial.objects.only("id", "gbw_number")}
