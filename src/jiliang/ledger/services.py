@@ -15,6 +15,7 @@ from typing import Any
 from django.db import connections, transaction
 from django.utils import timezone
 
+from jiliang.dbutil import insert_rows
 from jiliang.ledger import keys
 from jiliang.ledger.models import (
     Cosignature,
@@ -145,10 +146,8 @@ def append(items: Sequence[Item], using: str = "default") -> list[int | None]:
                     now,
                 )
             )
-        table = _q(connection, LogEntry._meta.db_table)
         insert_rows(
-            connection,
-            table,
+            LogEntry._meta.db_table,
             (
                 "leaf_index",
                 "record_type",
@@ -162,26 +161,9 @@ def append(items: Sequence[Item], using: str = "default") -> list[int | None]:
                 "created",
             ),
             rows,
+            using,
         )
     return result
-
-
-def insert_rows(
-    connection: Any, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
-) -> None:
-    """Insert many rows: executemany on SQLite (fast in-process); COPY on PostgreSQL (one
-    stream instead of a statement per row — the append path's main cost there)."""
-    if not rows:
-        return
-    names = ", ".join(_q(connection, c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
-            return
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
 
 
 # -- keys and checkpoints -------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connections
 
+from jiliang.dbutil import insert_rows
 from jiliang.ledger.models import LedgerHead, TreeNode, node_id
 from jiliang.trust import NodeKey, StoreError
 
@@ -75,15 +76,12 @@ class DbNodeStore:
 
     def append_nodes(self, nodes: Sequence[tuple[NodeKey, bytes]], new_size: int) -> None:
         connection = connections[self._using]
-        table = _q(connection, TreeNode._meta.db_table)
         head = _q(connection, LedgerHead._meta.db_table)
-        from jiliang.ledger.services import insert_rows
-
         insert_rows(
-            connection,
-            table,
+            TreeNode._meta.db_table,
             ("id", "hash"),
             [(node_id(level, index), digest) for (level, index), digest in nodes],
+            self._using,
         )
         with connection.cursor() as cursor:
             cursor.execute(
