@@ -7,7 +7,7 @@ in ninja's own module, where a string such as "Id | None" cannot be resolved.
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 
 from jiliang.accounts.models import ChangeRecord
 from jiliang.bounds import Id, Pagination
-from jiliang.registry import importers, rules, services, traceability
+from jiliang.registry import amendments, importers, rules, services, traceability
 from jiliang.registry.models import (
     CatalogueItem,
     Certificate,
@@ -29,6 +29,7 @@ from jiliang.registry.models import (
     VerificationScheme,
 )
 from jiliang.registry.schemas import (
+    AmendmentIn,
     CatalogueOut,
     CertificateOut,
     ChangeOut,
@@ -227,6 +228,50 @@ def list_certificates(request: HttpRequest, q: str = "") -> list[dict[str, Any]]
 @router.get("/certificates/{pk}", response=CertificateOut, tags=["registry"])
 def get_certificate(request: HttpRequest, pk: int) -> Certificate:
     return get_object_or_404(Certificate.objects.visible_to(_user(request)), pk=pk)
+
+
+@router.post(
+    "/certificates/{pk}/amendments",
+    response={201: CertificateOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["registry"],
+)
+def amend_certificate(request: HttpRequest, pk: Id, payload: AmendmentIn) -> Status[Any]:
+    """Issue a certificate that amends (更正) or substitutes (替代) this one.
+
+    404 when the certificate is not visible, 403 when the user may not amend it, 400 naming
+    the field for bad input (nothing is written then).
+    """
+    user = _user(request)
+    if not getattr(user, "is_authenticated", False):
+        raise HttpError(401, "sign in or send a bearer token")
+    original = get_object_or_404(
+        Certificate.objects.visible_to(user).select_related(
+            "instrument", "verifier", "checker", "approver"
+        ),
+        pk=pk,
+    )
+    given = payload.dict(include=payload.model_fields_set)
+    changes = {k: given[k] for k in amendments.CORRECTABLE if k in given}
+    if "accuracy_class" in changes and changes["accuracy_class"] is None:
+        changes["accuracy_class"] = ""
+    people = Person.objects.visible_to(user)
+    signatories = {
+        role: amendments.resolve_signatory(original, role, given[role], people)
+        for role in amendments.SIGNATORY_ROLES
+        if role in given
+    }
+    try:
+        new = amendments.issue_amendment(
+            original,
+            user,
+            number=payload.number,
+            amendment=payload.amendment,
+            changes=changes,
+            signatories=signatories,
+        )
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc) or "not allowed") from None
+    return Status(201, new)
 
 
 @router.get("/due", response=list[DueOut], tags=["traceability"])

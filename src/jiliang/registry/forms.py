@@ -7,9 +7,11 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from jiliang.bounds import MAX_ID
+from jiliang.registry.amendments import resolve_signatory
 from jiliang.registry.models import (
     CatalogueItem,
     Certificate,
@@ -244,3 +246,100 @@ class DueFilter(forms.Form):
         if not region:
             return None
         return region if len(region) == 6 else region.ljust(6, "0")
+
+
+# An <input type="date"> takes ISO 8601 whatever the page's language.
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class AmendForm(forms.Form):
+    """An amendment 更正/替代 of an issued certificate, prefilled from the original.
+
+    Only the fields an amendment may correct are here (amendments.CORRECTABLE and the three
+    signatories); the rest is copied from the original by amendments.issue_amendment.
+    """
+
+    number = forms.CharField(max_length=60, label="新证书编号 New certificate number")
+    amendment = forms.ChoiceField(
+        label="更正/替代 Amends or substitutes",
+        choices=[
+            (Certificate.Amendment.AMENDS.value, Certificate.Amendment.AMENDS.label),
+            (Certificate.Amendment.SUBSTITUTES.value, Certificate.Amendment.SUBSTITUTES.label),
+        ],
+    )
+    kind = forms.ChoiceField(label="类型 Kind", choices=Certificate.Kind.choices)
+    regulation = forms.CharField(max_length=40, label="规程 Regulation")
+    calibration_date = forms.DateField(label="检定/校准日期 Calibration date", widget=_DATE)
+    issued_on = forms.DateField(label="签发日期 Issued on", widget=_DATE)
+    valid_until = forms.DateField(
+        required=False,
+        label="有效期至 Valid until",
+        widget=_DATE,
+    )
+    conclusion = forms.ChoiceField(label="结论 Conclusion", choices=Certificate.Conclusion.choices)
+    accuracy_class = forms.CharField(
+        required=False, max_length=20, label="准确度等级 Accuracy class"
+    )
+    verifier = forms.CharField(
+        required=False, max_length=40, label="检定员注册号 Verifier (registration number)"
+    )
+    checker = forms.CharField(
+        required=False, max_length=40, label="核验员注册号 Checker (registration number)"
+    )
+    approver = forms.CharField(
+        required=False, max_length=40, label="批准人注册号 Approver (registration number)"
+    )
+
+    ROLES = ("verifier", "checker", "approver")
+
+    def __init__(
+        self, *args: Any, original: Certificate, people: QuerySet[Person], **kwargs: Any
+    ) -> None:
+        initial = {
+            "amendment": Certificate.Amendment.AMENDS.value,
+            "kind": original.kind,
+            "regulation": original.regulation,
+            "calibration_date": original.calibration_date,
+            "issued_on": max(original.issued_on, dt.date.today()),
+            "valid_until": original.valid_until,
+            "conclusion": original.conclusion,
+            "accuracy_class": original.accuracy_class,
+        }
+        for role in self.ROLES:
+            person = getattr(original, role)
+            initial[role] = person.registration_number if person is not None else ""
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        self.original = original
+        self.people = people
+
+    def _person(self, role: str) -> Person | None:
+        try:
+            return resolve_signatory(self.original, role, self.cleaned_data.get(role), self.people)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict[role]) from None
+
+    def clean_verifier(self) -> Person | None:
+        return self._person("verifier")
+
+    def clean_checker(self) -> Person | None:
+        return self._person("checker")
+
+    def clean_approver(self) -> Person | None:
+        return self._person("approver")
+
+    def changes(self) -> dict[str, Any]:
+        """The correctable fields as submitted (unchanged ones are harmless to pass)."""
+        names = (
+            "kind",
+            "regulation",
+            "calibration_date",
+            "issued_on",
+            "valid_until",
+            "conclusion",
+            "accuracy_class",
+        )
+        return {name: self.cleaned_data[name] for name in names}
+
+    def signatories(self) -> dict[str, Person | None]:
+        return {role: self.cleaned_data[role] for role in self.ROLES}

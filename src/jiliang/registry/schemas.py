@@ -286,3 +286,21 @@ class ChangeOut(Schema):
     action: str
     before: dict[str, object] | None
     after: dict[str, object] | None
+
+
+class AmendmentIn(Schema):
+    """An amendment 更正/替代 of a certificate. Fields left out are copied from the original;
+    a signatory is a registration number (null or "" removes that signature)."""
+
+    number: str = Field(max_length=60)
+    amendment: str = "amends"
+    kind: str | None = None
+    regulation: str | None = Field(None, max_length=40)
+    calibration_date: dt.date | None = None
+    issued_on: dt.date | None = None
+    valid_until: dt.date | None = None
+    conclusion: str | None = None
+    accuracy_class: str | None = Field(None, max_length=20)
+    verifier: str | None = Field(None, max_length=40)
+    checker: str | None = Field(None, max_length=40)
+    approver: str | None = Field(None, max_length=40)

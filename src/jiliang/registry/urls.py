@@ -24,6 +24,7 @@ urlpatterns = [
     path("instruments/<int:pk>/trace-up/", views.instrument_trace_up, name="instrument_trace_up"),
     path("certificates/", views.certificate_list, name="certificates"),
     path("certificates/<int:pk>/", views.certificate_detail, name="certificate"),
+    path("certificates/<int:pk>/amend/", views.certificate_amend, name="certificate_amend"),
     path("catalogue/", views.catalogue_list, name="catalogue"),
     path("catalogue/<int:pk>/", views.catalogue_detail, name="catalogue_item"),
     path("schemes/", views.scheme_list, name="schemes"),

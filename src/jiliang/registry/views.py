@@ -9,14 +9,15 @@ from collections import Counter
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from jiliang.accounts.models import ChangeRecord
-from jiliang.registry import exports, forms, rules, services, traceability
+from jiliang.registry import amendments, exports, forms, rules, services, traceability
 from jiliang.registry.models import (
     Authorisation,
     CatalogueItem,
@@ -350,9 +351,63 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "instrument_visible": Instrument.objects.visible_to(user)
         .filter(pk=cert.instrument_id)
         .exists(),
+        "may_amend": amendments.amend_refusal(cert, user) is None,
         "audit_label": "registry.certificate",
     }
     return render(request, "registry/certificate_detail.html", context)
+
+
+@login_required
+def certificate_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue an amendment 更正/替代: a form prefilled from the original; errors re-render it
+    with the field's message (400); success shows the new certificate."""
+    user = request.user
+    original = get_object_or_404(
+        Certificate.objects.visible_to(user).select_related(
+            "issuer", "instrument__owner", "verifier", "checker", "approver"
+        ),
+        pk=pk,
+    )
+    refusal = amendments.amend_refusal(original, user)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
+    people = Person.objects.visible_to(user)
+    latest = None
+    if Certificate.objects.filter(amends=original).exists():
+        latest = amendments.latest_in_chain(original)
+    if request.method != "POST":
+        form = forms.AmendForm(original=original, people=people)
+        context = {"obj": original, "form": form, "latest": latest}
+        return render(request, "registry/certificate_amend.html", context)
+    form = forms.AmendForm(request.POST, original=original, people=people)
+    if form.is_valid():
+        try:
+            new = amendments.issue_amendment(
+                original,
+                user,
+                number=form.cleaned_data["number"],
+                amendment=form.cleaned_data["amendment"],
+                changes=form.changes(),
+                signatories=form.signatories(),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect("registry:certificate", new.pk)
+    context = {"obj": original, "form": form, "latest": latest}
+    return render(request, "registry/certificate_amend.html", context, status=400)
+
+
+def _form_errors(form: forms.AmendForm, exc: ValidationError) -> None:
+    """A service's ValidationError onto the form: under its field, or above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, messages in exc.message_dict.items():
+        if field in form.fields:
+            form.add_error(field, messages)
+        else:
+            form.add_error(None, [f"{field}: {m}" for m in messages])
 
 
 # --- catalogue, schemes ----------------------------------------------------------------------
