@@ -216,6 +216,28 @@ def timed_import(out: dict[str, Any], kind: str, rows: list[dict[str, str]], use
     return result
 
 
+def trace_down_pages(standard: Any) -> dict[str, Any]:
+    """What a user waits for: the trace-down page (counts + first pages) and the API, as admin."""
+    from django.conf import settings
+    from django.test import Client
+
+    from jiliang.accounts.models import User
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    client.force_login(User.objects.get(username="admin"))
+    out: dict[str, Any] = {}
+    for key, path in (
+        ("page", f"/standards/{standard.pk}/trace-down/"),
+        ("page_deep", f"/standards/{standard.pk}/trace-down/?page=500&ipage=300"),
+        ("api", f"/api/standards/{standard.pk}/trace-down?limit=100"),
+    ):
+        first, median, response = timed(lambda path=path: client.get(path))
+        assert response.status_code == 200, (path, response.status_code)
+        out[f"trace_down_{key}_first_s"], out[f"trace_down_{key}_s"] = first, median
+    return out
+
+
 def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     info = setup_backend(backend, args)
     import _registry_bulk as bulk
@@ -301,6 +323,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             trace_down_certificates=counts[1],
             trace_down_instruments=counts[2],
         )
+        res.update(trace_down_pages(kilogram))
         down = traceability.trace_down(kilogram, restrict=False)
         start = time.perf_counter()
         ids = list(down.certificate_ids.values_list("id", flat=True))
@@ -388,6 +411,10 @@ ROWS = [
     ("  dependent certificates", "trace_down_certificates", "{:,}"),
     ("  dependent instruments", "trace_down_instruments", "{:,}"),
     ("  materialise certificate ids (s)", "trace_down_ids_s", "{:.3f}"),
+    ("trace-down page as admin, median (s)", "trace_down_page_s", "{:.3f}"),
+    ("  first request of the process (Django warm-up) (s)", "trace_down_page_first_s", "{:.3f}"),
+    ("  page 500 of certificates, 300 of instruments (s)", "trace_down_page_deep_s", "{:.3f}"),
+    ("trace-down API (limit 100), median (s)", "trace_down_api_s", "{:.3f}"),
     ("due list, big owner, median (s, <0.1)", "due_big_s", "{:.4f}"),
     ("  big owner, CPU of this process (s)", "due_big_cpu_s", "{:.4f}"),
     ("  big owner: instruments / entries", "due_big_summary", "{}"),

@@ -122,8 +122,10 @@ def standard_trace_down(request: HttpRequest, pk: int, limit: int = 100) -> dict
         "levels": down.levels,
         "certificate_count": certificate_count,
         "instrument_count": instrument_count,
-        "certificates": list(down.certificate_ids.values_list("number", flat=True)[:limit]),
-        "instruments": list(down.instrument_ids.values_list("id", flat=True)[:limit]),
+        "certificates": list(
+            down.certificates_newest_first().values_list("number", flat=True)[:limit]
+        ),
+        "instruments": list(down.instruments_in_order().values_list("id", flat=True)[:limit]),
     }
 
 

@@ -257,8 +257,11 @@ class TraceDownOut(Schema):
     levels: list[dict[str, int]]
     certificate_count: int
     instrument_count: int
-    certificates: list[str]
-    instruments: list[int]
+    certificates: list[str] = Field(
+        description="numbers of the first `limit` dependent certificates, most recently "
+        "registered first"
+    )
+    instruments: list[int] = Field(description="ids of the first `limit` dependent instruments")
 
 
 class ImpactRowOut(Schema):

@@ -263,6 +263,31 @@ class TraceDown:
     instrument_ids: QuerySet[Instrument]
     levels: list[dict[str, int]]
     restricted: bool = True
+    user: Any = None
+
+    def _edges(self) -> QuerySet[CertificateStandard]:
+        return CertificateStandard.objects.filter(measurementstandard_id__in=self.standards)
+
+    def certificates_newest_first(self) -> QuerySet[Certificate]:
+        """The dependent certificates, most recently registered first, for paging.
+
+        Why not `certificate_ids` ordered by date: with ~10^6 dependants the database must
+        sort them all for one page; walking the primary key backwards and probing the links
+        (EXISTS) stops after a page (1 ms instead of 0.5 s at 2x10^6 certificates).
+        """
+        edges = self._edges().filter(certificate_id=OuterRef("pk"))
+        found = Certificate.objects.filter(Exists(edges))
+        if self.restricted:
+            found = found.filter(pk__in=Certificate.objects.visible_to(self.user).values("pk"))
+        return found.order_by("-id")
+
+    def instruments_in_order(self) -> QuerySet[Instrument]:
+        """The dependent instruments by id, for paging (EXISTS probes, as above)."""
+        edges = self._edges().filter(instrument_id=OuterRef("pk"))
+        found = Instrument.objects.filter(Exists(edges))
+        if self.restricted:
+            found = found.filter(pk__in=Instrument.objects.visible_to(self.user).values("pk"))
+        return found.order_by("id")
 
     def counts(self) -> tuple[int, int]:
         """(certificates, instruments) that depend on the standards.
@@ -319,7 +344,7 @@ def trace_down(standard: MeasurementStandard, user: Any = None, restrict: bool =
     if restricted:  # an admin sees everything: no extra subquery
         certificates = certificates.filter(pk__in=Certificate.objects.visible_to(user).values("pk"))
         instruments = instruments.filter(pk__in=Instrument.objects.visible_to(user).values("pk"))
-    return TraceDown(sorted(seen), certificates, instruments, levels, restricted)
+    return TraceDown(sorted(seen), certificates, instruments, levels, restricted, user)
 
 
 @dataclass(frozen=True)

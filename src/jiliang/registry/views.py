@@ -554,10 +554,8 @@ def standard_trace_down(request: HttpRequest, pk: int) -> HttpResponse:
         MeasurementStandard.objects.visible_to(user).select_related("institution"), pk=pk
     )
     down = traceability.trace_down(standard, user)
-    certificates = down.certificate_ids.select_related("issuer", "instrument__owner").order_by(
-        "-calibration_date", "-id"
-    )
-    instruments = down.instrument_ids.select_related("owner").order_by("id")
+    certificates = down.certificates_newest_first().select_related("issuer", "instrument__owner")
+    instruments = down.instruments_in_order().select_related("owner")
     standards = MeasurementStandard.objects.visible_to(user).filter(pk__in=down.standards)
     certificate_count, instrument_count = down.counts()
     context = {
