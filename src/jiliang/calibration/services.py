@@ -44,6 +44,7 @@ from jiliang.registry.models import (
     Quantity,
 )
 from jiliang.registry.querysets import is_admin
+from jiliang.registry.signatories import registration_problems
 
 # Unit factors used to compare a procedure's values (e.g. g) with a standard's range (e.g. kg).
 # These are SI prefixes, not rules of the measurement system.
@@ -799,16 +800,7 @@ def signer_problems(job: Job, user: Any, step: str, on: dt.date | None = None) -
     person = Person.objects.filter(user=user).first()
     if person is None:
         return [f"{user.username} is not a registered metrologist (注册计量师): no registration"]
-    problems = []
-    if person.institution_id != job.lab_id:
-        problems.append(f"{person.name} is registered with another institution")
-    if not person.valid_from <= day <= person.valid_until:
-        problems.append(
-            f"registration {person.registration_number} of {person.name} is not valid on {day} "
-            f"(valid {person.valid_from} to {person.valid_until})"
-        )
     instrument = job.instrument
-    covered = {str(s) for s in person.registration_scope}
     wanted = []
     if instrument.quantity is not None:
         wanted.append(instrument.quantity.code)
@@ -816,14 +808,10 @@ def signer_problems(job: Job, user: Any, step: str, on: dt.date | None = None) -
         wanted.append(instrument.category.number)
     if not wanted:
         wanted.append(parsed(job.procedure).quantity)
-    if not covered & set(wanted):
-        problems.append(
-            f"registration scope of {person.name} ({', '.join(sorted(covered)) or 'empty'}) does "
-            f"not cover {' / '.join(wanted)}"
-        )
     role = STEP_ROLE[SignatureEvent.Step(step)]
-    if role not in person.roles:
-        problems.append(f"{person.name} is not registered for the role {role}")
+    problems = registration_problems(
+        person, role, institution_id=job.lab_id, day=day, wanted=wanted
+    )
     round_ = current_round(job)
     earlier = job.signatures.filter(
         round=round_, action=SignatureEvent.Action.SIGN, person=person

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 
 from jiliang.registry.models import Certificate, Person
 from jiliang.registry.querysets import is_admin
+from jiliang.registry.signatories import registration_problems
 
 # Fields an amendment may correct; everything else is copied from the original.
 CORRECTABLE = (
@@ -100,35 +101,17 @@ def resolve_signatory(
 
 
 def signatory_problems(person: Person, role: str, certificate: Certificate) -> list[str]:
-    """Why `person` may not sign `certificate` as `role` (empty: may sign).
-
-    A registered metrologist of the issuing institution, registered on the issue date, for
-    the role, with a scope covering the instrument's quantity or catalogue item.
-    """
-    problems = []
-    if certificate.issuer_id is not None and person.institution_id != certificate.issuer_id:
-        problems.append(f"{person.name} is not registered with the issuing institution")
-    day = certificate.issued_on
-    if not person.valid_from <= day <= person.valid_until:
-        problems.append(
-            f"registration {person.registration_number} of {person.name} is not valid on {day} "
-            f"(valid {person.valid_from} to {person.valid_until})"
-        )
+    """Why `person` may not sign `certificate` as `role` (empty: may sign): the registry's
+    registered-metrologist rule on the issue date, for the instrument's quantity or item."""
     instrument = certificate.instrument
-    covered = {str(s) for s in person.registration_scope}
     wanted = []
     if instrument.quantity_id is not None:
         wanted.append(instrument.quantity.code)
     if instrument.category_id is not None:
         wanted.append(instrument.category.number)
-    if wanted and not covered & set(wanted):
-        problems.append(
-            f"registration scope of {person.name} ({', '.join(sorted(covered)) or 'empty'}) does "
-            f"not cover {' / '.join(wanted)}"
-        )
-    if role not in person.roles:
-        problems.append(f"{person.name} is not registered for the role {role}")
-    return problems
+    return registration_problems(
+        person, role, institution_id=certificate.issuer_id, day=certificate.issued_on, wanted=wanted
+    )
 
 
 def issue_amendment(
