@@ -9,6 +9,7 @@ inside a transaction (an import is all-or-nothing); nothing here commits.
 
 from __future__ import annotations
 
+import json
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -192,7 +193,8 @@ def value_rows(values: Sequence[Any], pg_type: str, using: str = "default") -> t
     """
     if connections[using].vendor == "postgresql":
         return f"SELECT unnest(%s::{pg_type}[]) AS value", list(values)
-    return "SELECT value FROM json_each(%s)", orjson.dumps(list(values)).decode()
+    # json.dumps, not orjson: it also writes strings orjson refuses (lone surrogates)
+    return "SELECT value FROM json_each(%s)", json.dumps(list(values))
 
 
 def in_values(values: Sequence[Any], pg_type: str, using: str = "default") -> RawSQL:
