@@ -258,8 +258,7 @@ class TraceDownOut(Schema):
     certificate_count: int
     instrument_count: int
     certificates: list[str] = Field(
-        description="numbers of the first `limit` dependent certificates, most recently "
-        "registered first"
+        description="numbers of the first `limit` dependent certificates, latest calibration first"
     )
     instruments: list[int] = Field(description="ids of the first `limit` dependent instruments")
 

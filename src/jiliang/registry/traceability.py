@@ -269,17 +269,17 @@ class TraceDown:
         return CertificateStandard.objects.filter(measurementstandard_id__in=self.standards)
 
     def certificates_newest_first(self) -> QuerySet[Certificate]:
-        """The dependent certificates, most recently registered first, for paging.
+        """The dependent certificates, latest calibration first, for paging.
 
-        Why not `certificate_ids` ordered by date: with ~10^6 dependants the database must
-        sort them all for one page; walking the primary key backwards and probing the links
-        (EXISTS) stops after a page (1 ms instead of 0.5 s at 2x10^6 certificates).
+        Why not `certificate_ids` (id IN subquery): with ~10^6 dependants the database builds
+        and sorts them all for one page; walking the (calibration_date, id) index backwards and
+        probing the links (EXISTS) stops after a page (1 ms instead of 0.5 s at 2x10^6).
         """
         edges = self._edges().filter(certificate_id=OuterRef("pk"))
         found = Certificate.objects.filter(Exists(edges))
         if self.restricted:
             found = found.filter(pk__in=Certificate.objects.visible_to(self.user).values("pk"))
-        return found.order_by("-id")
+        return found.order_by("-calibration_date", "-id")
 
     def instruments_in_order(self) -> QuerySet[Instrument]:
         """The dependent instruments by id, for paging (EXISTS probes, as above)."""
