@@ -130,3 +130,38 @@ def test_due_list_reads_the_cache(world) -> None:
     assert [(e.instrument_id, e.due, e.state) for e in entries] == [
         (world.scale.pk, dt.date(2026, 8, 31), "due")
     ]
+
+
+def _derived_customers() -> set[tuple[int, int]]:
+    return set(
+        Certificate.objects.filter(issuer__isnull=False)
+        .values_list("issuer_id", "instrument__owner_id")
+        .distinct()
+    )
+
+
+def _stored_customers() -> set[tuple[int, int]]:
+    from jiliang.registry.models import LabCustomer
+
+    return set(LabCustomer.objects.values_list("lab_id", "owner_id"))
+
+
+def test_lab_customers_cache_follows_certificates_and_owner_changes(world) -> None:
+    """A laboratory sees its customers' instruments: the cache must equal the derivation."""
+    assert _stored_customers() == _derived_customers() != set()
+    # a certificate for an instrument of a new owner makes that owner a customer
+    world.taxi_meter.owner = world.market
+    world.taxi_meter.save()
+    assert _stored_customers() == _derived_customers()
+    certify(world, "ZB-2026-0200", dt.date(2026, 3, 1), dt.date(2027, 2, 28), "pass")
+    assert (world.city.pk, world.market.pk) in _stored_customers()
+    # the scale moves to another owner: the city lab's customers are rebuilt
+    before = _stored_customers()
+    Instrument.objects.filter(pk=world.scale.pk).update(owner=world.taxi)  # behind its back
+    assert _stored_customers() == before != _derived_customers()
+    assert services.refresh_customers(None) == len(_derived_customers())
+    assert _stored_customers() == _derived_customers()
+    scale = Instrument.objects.get(pk=world.scale.pk)
+    scale.owner = world.market
+    scale.save()
+    assert _stored_customers() == _derived_customers()

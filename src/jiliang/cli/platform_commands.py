@@ -275,12 +275,15 @@ def register(app: typer.Typer) -> None:
 
     @app.command("refresh-due")
     def refresh_due() -> None:
-        """Recompute every instrument's cached due date from its certificates (admin repair)."""
+        """Recompute the registry's caches from the certificates (admin repair): every
+        instrument's due date and every laboratory's customers."""
         setup_django()
         from jiliang.registry import services
 
         changed = services.refresh_due_dates(None)
         print(f"{changed} instrument due date(s) changed")
+        pairs = services.refresh_customers(None)
+        print(f"{pairs} laboratory–customer pair(s) stored")
 
     @app.command()
     def token(

@@ -16,6 +16,7 @@ from jiliang.registry.models import (
     ExaminationCertificate,
     Institution,
     Instrument,
+    LabCustomer,
     MeasurementStandard,
     Person,
     Quantity,
@@ -111,6 +112,23 @@ class CertificateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("kind", "conclusion")
     search_fields = ("number", "regulation", "instrument__serial_number")
     date_hierarchy = "calibration_date"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LabCustomer)
+class LabCustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Derived from certificates (services.refresh_customers); view only."""
+
+    list_display = ("lab", "owner")
+    raw_id_fields = ("lab", "owner")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -572,9 +572,11 @@ class _Builder:
                 )
         standards_through.objects.bulk_create(links, batch_size=1000)
         materials_through.objects.bulk_create(material_links, batch_size=1000)
-        from jiliang.registry.services import refresh_due_dates
+        from jiliang.registry.services import note_customers, refresh_due_dates
 
         refresh_due_dates({cert.instrument_id for cert in created})
+        owner_of = {plan.instrument.pk: plan.instrument.owner_id for plan in plans}
+        note_customers({(c.issuer_id, owner_of[c.instrument_id]) for c in created})
 
     # --- logins ------------------------------------------------------------------------------
 

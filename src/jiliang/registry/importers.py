@@ -38,7 +38,7 @@ from jiliang.registry.models import (
     UseArea,
 )
 from jiliang.registry.querysets import is_admin
-from jiliang.registry.services import refresh_due_dates
+from jiliang.registry.services import note_customers, refresh_due_dates
 
 KINDS = ("instruments", "standards", "certificates")
 BATCH = 5000
@@ -549,6 +549,12 @@ def _write(
         )
         insert_rows(m_through._meta.db_table, ["certificate_id", "referencematerial_id"], m_rows)
         refresh_due_dates({row["instrument_id"] for row in objects})
+        owner_of = dict(
+            Instrument.objects.filter(
+                pk__in=in_values(sorted({row["instrument_id"] for row in objects}), "bigint")
+            ).values_list("id", "owner_id")
+        )
+        note_customers({(row["issuer_id"], owner_of[row["instrument_id"]]) for row in objects})
         transaction.on_commit(
             lambda: signals.certificates_imported.send(sender=Certificate, certificate_ids=ids)
         )

@@ -431,7 +431,8 @@ class Instrument(models.Model):
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         """Re-derive the cached due date before writing, so a stale instance in memory (or a
-        changed interval) never stores a wrong one, and the change log sees no false diff."""
+        changed interval) never stores a wrong one, and the change log sees no false diff.
+        A new owner changes whose customer the instrument is: that cache is rebuilt too."""
         fields = kwargs.get("update_fields")
         if self.pk is not None and (fields is None or "interval_days" in fields):
             from jiliang.registry.services import due_date
@@ -439,7 +440,17 @@ class Instrument(models.Model):
             self.due_date = due_date(self)
             if fields is not None:
                 kwargs["update_fields"] = [*fields, "due_date"]
+        moved = (
+            self.pk is not None
+            and (fields is None or "owner" in fields or "owner_id" in fields)
+            and Instrument.objects.filter(pk=self.pk).exclude(owner_id=self.owner_id).exists()
+        )
         super().save(*args, **kwargs)
+        if moved:
+            from jiliang.registry.services import refresh_customers
+
+            labs = Certificate.objects.filter(instrument_id=self.pk, issuer__isnull=False)
+            refresh_customers(set(labs.values_list("issuer_id", flat=True)))
 
     def __str__(self) -> str:
         return f"{self.name} {self.serial_number}"
@@ -525,11 +536,15 @@ class Certificate(models.Model):
         if self.pk is not None and not kwargs.pop("_allow_update", False):
             raise ValidationError("issued certificates are immutable; issue an amendment instead")
         super().save(*args, **kwargs)
-        # Every certificate saved one by one moves its instrument's cached due date; bulk
-        # paths (importer, demo) call refresh_due_dates once for all their instruments.
-        from jiliang.registry.services import refresh_due_dates
+        # Every certificate saved one by one moves its instrument's cached due date and may
+        # make the owner a customer of the issuer; bulk paths (importer, demo) do both once
+        # for all their rows.
+        from jiliang.registry.services import note_customers, refresh_due_dates
 
         refresh_due_dates([self.instrument_id])
+        if self.issuer_id is not None:
+            owner = Instrument.objects.values_list("owner_id", flat=True).get(pk=self.instrument_id)
+            note_customers([(self.issuer_id, owner)])
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise ValidationError("issued certificates are never deleted")
@@ -544,6 +559,30 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class LabCustomer(models.Model):
+    """A laboratory's customer: the owner of an instrument the laboratory has certified.
+
+    A cache of a derived relation (ARCHITECTURE rule 4), kept by `services.note_customers`
+    (every certificate written) and `services.refresh_customers` (an instrument changing
+    owner, `jiliang refresh-due`). Why: a laboratory sees its customers' instruments, and
+    deriving them from ~10^6 certificates on every page took 20 s at national scale.
+    """
+
+    lab = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+    scope_field = "lab"
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lab", "owner"], name="lab_customer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.lab_id} → {self.owner_id}"
 
 
 class CertificateStandard(models.Model):

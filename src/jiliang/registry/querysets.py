@@ -59,9 +59,9 @@ def _lab_extra(model: type[models.Model], lab_id: int) -> Q:
     """A laboratory also sees its customers' instruments and the certificates it issued."""
     name = model._meta.model_name
     if name == "instrument":
-        from jiliang.registry.models import Certificate
+        from jiliang.registry.models import LabCustomer
 
-        customers = Certificate.objects.filter(issuer_id=lab_id).values("instrument__owner_id")
+        customers = LabCustomer.objects.filter(lab_id=lab_id).values("owner_id")
         return Q(owner_id__in=customers)
     if name == "certificate":
         return Q(issuer_id=lab_id)

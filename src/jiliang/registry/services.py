@@ -17,6 +17,7 @@ from jiliang.registry.models import (
     Certificate,
     ExaminationCertificate,
     Instrument,
+    LabCustomer,
     MeasurementStandard,
     Quantity,
     SchemeLevel,
@@ -118,6 +119,34 @@ def refresh_due_dates(instrument_ids: Iterable[int] | None = None) -> int:
     accepted, `jiliang refresh-due`); None means every instrument. Returns rows changed.
     """
     return recompute_due_dates(Instrument, Certificate, instrument_ids)
+
+
+def note_customers(pairs: Iterable[tuple[int, int]]) -> None:
+    """Record (laboratory, owner) pairs: the owner's instrument was certified by the lab."""
+    wanted = {(lab, owner) for lab, owner in pairs if lab is not None and owner is not None}
+    LabCustomer.objects.bulk_create(
+        [LabCustomer(lab_id=lab, owner_id=owner) for lab, owner in sorted(wanted)],
+        ignore_conflicts=True,
+    )
+
+
+def refresh_customers(lab_ids: Iterable[int] | None = None) -> int:
+    """Rebuild the customers of these laboratories (None: of all) from their certificates.
+
+    The repair for the cache, and what an instrument changing owner calls; returns the
+    number of pairs now stored for them.
+    """
+    labs = None if lab_ids is None else sorted(set(lab_ids))
+    certified = Certificate.objects.filter(issuer__isnull=False)
+    stored = LabCustomer.objects.all()
+    if labs is not None:
+        certified = certified.filter(issuer_id__in=labs)
+        stored = stored.filter(lab_id__in=labs)
+    pairs = set(certified.values_list("issuer_id", "instrument__owner_id").distinct())
+    with transaction.atomic():
+        stored.delete()
+        note_customers(pairs)
+    return len(pairs)
 
 
 def recompute_due_dates(
