@@ -107,8 +107,12 @@ def test_imported_certificates_move_the_due_date(world, tmp_path: Path) -> None:
                 "ZB-F1-001",
             ]
         )
+    from jiliang.registry.models import LabCustomer
+
+    LabCustomer.objects.all().delete()  # the import must note its (issuer, owner) pair itself
     importers.import_file(path, "certificates", world.users["zibo_lab"])
     assert stored(world.scale) == dt.date(2027, 1, 4) == services.due_date(world.scale)
+    assert (world.city.pk, world.market.pk) in _stored_customers()
 
 
 def test_refresh_due_rebuilds_a_damaged_cache(world) -> None:

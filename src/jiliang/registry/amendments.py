@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 
 from jiliang.registry.models import Certificate, Person
 from jiliang.registry.querysets import is_admin
+from jiliang.registry.services import certificate_problems
 from jiliang.registry.signatories import registration_problems
 
 # Fields an amendment may correct; everything else is copied from the original.
@@ -222,18 +223,16 @@ def issue_amendment(
 def _check_consistency(
     original: Certificate, values: dict[str, Any], fail: Callable[[str, str], None]
 ) -> None:
-    """The importer's row checks, plus: an amendment is not issued before the original."""
-    calibrated: dt.date = values["calibration_date"]
+    """The certificate rule every writer applies, plus: not issued before the original."""
     issued: dt.date = values["issued_on"]
-    valid_until: dt.date | None = values["valid_until"]
-    kind, conclusion = values["kind"], values["conclusion"]
     if issued < original.issued_on:
         fail("issued_on", f"is before the original's issue date {original.issued_on}")
-    if issued < calibrated:
-        fail("issued_on", "is before calibration_date")
-    if valid_until is not None and valid_until < calibrated:
-        fail("valid_until", "is before calibration_date")
-    if kind == Certificate.Kind.NOTICE and conclusion != Certificate.Conclusion.FAIL:
-        fail("conclusion", "a verification result notice records a failure")
-    if kind == Certificate.Kind.VERIFICATION and conclusion != Certificate.Conclusion.PASS:
-        fail("conclusion", "a verification certificate records a pass")
+    problems = certificate_problems(
+        values["kind"],
+        values["conclusion"],
+        values["calibration_date"],
+        issued,
+        values["valid_until"],
+    )
+    for name, reason in problems:
+        fail(name, reason)

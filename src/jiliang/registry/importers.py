@@ -38,7 +38,7 @@ from jiliang.registry.models import (
     UseArea,
 )
 from jiliang.registry.querysets import is_admin
-from jiliang.registry.services import note_customers, refresh_due_dates
+from jiliang.registry.services import certificate_problems, note_customers, refresh_due_dates
 
 KINDS = ("instruments", "standards", "certificates")
 BATCH = 5000
@@ -473,14 +473,8 @@ def _build_certificates(
         calibrated = c.date(row, "calibration_date", True)
         issued = c.date(row, "issued_on", True)
         valid_until = c.date(row, "valid_until")
-        if calibrated and issued and issued < calibrated:
-            c.fail("issued_on", "is before calibration_date")
-        if calibrated and valid_until and valid_until < calibrated:
-            c.fail("valid_until", "is before calibration_date")
-        if kind == Certificate.Kind.NOTICE and conclusion != Certificate.Conclusion.FAIL:
-            c.fail("conclusion", "a verification result notice records a failure")
-        if kind == Certificate.Kind.VERIFICATION and conclusion != Certificate.Conclusion.PASS:
-            c.fail("conclusion", "a verification certificate records a pass")
+        for name, reason in certificate_problems(kind, conclusion, calibrated, issued, valid_until):
+            c.fail(name, reason)
         used_standards = []
         for code in filter(None, (x.strip() for x in row.get("standards", "").split(";"))):
             if code not in standards:
@@ -517,7 +511,8 @@ def _build_certificates(
                 **signers,
             }
         )
-        links.append((used_standards, used_materials))
+        owner = institutions.get(row.get("instrument_owner_uscc", ""))
+        links.append((used_standards, used_materials, owner.pk if owner is not None else None))
     return objects, links
 
 
@@ -539,9 +534,11 @@ def _write(
         s_through = Certificate.standards_used.through
         m_through = Certificate.materials_used.through
         s_rows, m_rows = [], []
-        for row, (stds, mats) in zip(objects, extra, strict=True):
+        customers = set()
+        for row, (stds, mats, owner) in zip(objects, extra, strict=True):
             s_rows += [(row["id"], s, row["instrument_id"]) for s in stds]
             m_rows += [(row["id"], m) for m in mats]
+            customers.add((row["issuer_id"], owner))
         insert_rows(
             s_through._meta.db_table,
             ["certificate_id", "measurementstandard_id", "instrument_id"],
@@ -549,12 +546,7 @@ def _write(
         )
         insert_rows(m_through._meta.db_table, ["certificate_id", "referencematerial_id"], m_rows)
         refresh_due_dates({row["instrument_id"] for row in objects})
-        owner_of = dict(
-            Instrument.objects.filter(
-                pk__in=in_values(sorted({row["instrument_id"] for row in objects}), "bigint")
-            ).values_list("id", "owner_id")
-        )
-        note_customers({(row["issuer_id"], owner_of[row["instrument_id"]]) for row in objects})
+        note_customers(customers)
         transaction.on_commit(
             lambda: signals.certificates_imported.send(sender=Certificate, certificate_ids=ids)
         )

@@ -121,6 +121,30 @@ def refresh_due_dates(instrument_ids: Iterable[int] | None = None) -> int:
     return recompute_due_dates(Instrument, Certificate, instrument_ids)
 
 
+def certificate_problems(
+    kind: str,
+    conclusion: str,
+    calibrated: dt.date | None,
+    issued: dt.date | None,
+    valid_until: dt.date | None,
+) -> list[tuple[str, str]]:
+    """(field, reason) for a certificate whose dates or conclusion contradict each other.
+
+    One rule for every path that writes certificates from user input (the importer,
+    amendments); unknown dates (None) are reported elsewhere and skipped here.
+    """
+    problems = []
+    if calibrated and issued and issued < calibrated:
+        problems.append(("issued_on", "is before calibration_date"))
+    if calibrated and valid_until and valid_until < calibrated:
+        problems.append(("valid_until", "is before calibration_date"))
+    if kind == Certificate.Kind.NOTICE and conclusion != Certificate.Conclusion.FAIL:
+        problems.append(("conclusion", "a verification result notice records a failure"))
+    if kind == Certificate.Kind.VERIFICATION and conclusion != Certificate.Conclusion.PASS:
+        problems.append(("conclusion", "a verification certificate records a pass"))
+    return problems
+
+
 def note_customers(pairs: Iterable[tuple[int, int]]) -> None:
     """Record (laboratory, owner) pairs: the owner's instrument was certified by the lab."""
     wanted = {(lab, owner) for lab, owner in pairs if lab is not None and owner is not None}

@@ -299,9 +299,7 @@ class TraceDown:
         """
         if self.restricted:
             return self.certificate_ids.count(), self.instrument_ids.count()
-        found = CertificateStandard.objects.filter(
-            measurementstandard_id__in=self.standards
-        ).aggregate(
+        found = self._edges().aggregate(
             certificates=Count("certificate_id", distinct=True),
             instruments=Count("instrument_id", distinct=True),
         )
