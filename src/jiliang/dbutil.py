@@ -21,6 +21,7 @@ from django.db.models.expressions import RawSQL
 
 __all__ = [
     "allocate_ids",
+    "any_of",
     "in_values",
     "insert_dicts",
     "insert_objects",
@@ -201,3 +202,18 @@ def in_values(values: Sequence[Any], pg_type: str, using: str = "default") -> Ra
     """The right-hand side of `field__in=` for a long list, bound as one parameter."""
     sql, param = value_rows(values, pg_type, using)
     return RawSQL(sql, [param])  # noqa: S611 (fixed SQL; the values are a bound parameter)
+
+
+def any_of(
+    column: str, values: Sequence[Any], pg_type: str, using: str = "default"
+) -> tuple[str, Any]:
+    """A condition `column is one of values` with the list bound as ONE parameter, and it.
+
+    Why not `value_rows`: PostgreSQL plans `id IN (SELECT unnest(…))` of 2×10^4 ids as a hash
+    join over a full scan of a 10^6-row table (0.4 s); `id = ANY(array)` probes the index.
+    `column` and `pg_type` are SQL written by the caller, never from input.
+    """
+    if connections[using].vendor == "postgresql":
+        return f"{column} = ANY(%s::{pg_type}[])", list(values)
+    sql, param = value_rows(values, pg_type, using)
+    return f"{column} IN ({sql})", param

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from jiliang.accounts.models import ChangeRecord
+from jiliang.accounts.audit import history
+from jiliang.accounts.models import BulkCreation, ChangeRecord
 from jiliang.registry import importers
 from jiliang.registry.models import (
     Certificate,
@@ -66,12 +67,31 @@ def test_good_csv_imports_with_change_records(world, tmp_path) -> None:
     )
     assert result.created == 25 and sum(calls) == 25
     assert Instrument.objects.filter(owner=world.market).count() == 26
-    assert (
-        ChangeRecord.objects.filter(
-            model="registry.instrument", action="create", user=world.users["market"]
-        ).count()
-        == 25
+    # One bulk creation records the import (who, when, which file), not 25 change records...
+    creation = BulkCreation.objects.get()
+    assert (creation.user, creation.model, creation.source, creation.count) == (
+        world.users["market"],
+        "registry.instrument",
+        "scales.csv",
+        25,
     )
+    imported = [str(pk) for pk in result.ids]
+    assert not ChangeRecord.objects.filter(
+        model="registry.instrument", object_id__in=imported
+    ).exists()
+    # ...and every imported instrument's change log still shows its creation, with its values
+    # and the file row it came from (the header is row 1).
+    for serial_index in (0, 13, 24):
+        made = Instrument.objects.get(owner=world.market, serial_number=f"S-{serial_index:04d}")
+        [created] = history("registry.instrument", made.pk)
+        assert (created.action, created.user, created.before) == (
+            "create",
+            world.users["market"],
+            None,
+        )
+        assert created.after["serial_number"] == made.serial_number
+        assert created.after["id"] == made.pk and created.after["range_max"] == 15.0
+        assert created.source == f"scales.csv, row {serial_index + 2}"
 
 
 def test_one_bad_row_imports_nothing_and_names_every_error(world, tmp_path) -> None:
@@ -92,6 +112,7 @@ def test_one_bad_row_imports_nothing_and_names_every_error(world, tmp_path) -> N
         "bad.csv, row 11, field 'category': 'C99' is not a catalogue item number",
     ]
     assert Instrument.objects.count() == before
+    assert not BulkCreation.objects.exists()  # nor is the import recorded
 
 
 def test_missing_column_and_empty_file(world, tmp_path) -> None:
@@ -266,9 +287,10 @@ def test_raw_write_path_stores_what_the_orm_reads_back(world, tmp_path) -> None:
     )
     assert (first.range_min, first.range_max, first.unit, first.mpe) == (0.04, 15.0, "kg", 0.01)
     assert first.due_date is None  # no certificate yet
-    record = ChangeRecord.objects.get(model="registry.instrument", object_id=str(first.pk))
+    [record] = history("registry.instrument", first.pk)
     assert record.after["serial_number"] == "S-0000" and record.after["id"] == first.pk
     assert record.user == world.users["market"] and record.before is None
+    assert record.after["due_date"] is None and record.after["quantity_id"] is None
     # A later ORM insert gets a fresh id above the imported ones (sequence kept in step).
     later = Instrument.objects.create(
         owner=world.market, name="秤", serial_number="S-LATER", division_code="370303"

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
-from jiliang.accounts.models import ApiToken, ChangeRecord, User
+from jiliang.accounts.models import ApiToken, BulkCreatedRows, BulkCreation, ChangeRecord, User
 
 
 @admin.register(User)
@@ -34,12 +34,8 @@ class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
-@admin.register(ChangeRecord)
-class ChangeRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("time", "user", "model", "object_id", "object_repr", "action")
-    list_filter = ("action", "model")
-    search_fields = ("object_repr", "object_id")
-    date_hierarchy = "time"
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The change log is append-only: browsable, never added to, edited or deleted here."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -49,3 +45,25 @@ class ChangeRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(ReadOnlyAdmin):
+    list_display = ("time", "user", "model", "object_id", "object_repr", "action")
+    list_filter = ("action", "model")
+    search_fields = ("object_repr", "object_id")
+    date_hierarchy = "time"
+
+
+@admin.register(BulkCreation)
+class BulkCreationAdmin(ReadOnlyAdmin):
+    list_display = ("time", "user", "model", "source", "count")
+    list_filter = ("model",)
+    search_fields = ("source",)
+    date_hierarchy = "time"
+
+
+@admin.register(BulkCreatedRows)
+class BulkCreatedRowsAdmin(ReadOnlyAdmin):
+    list_display = ("creation", "model", "first_id", "last_id")
+    list_filter = ("model",)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 
@@ -67,6 +70,114 @@ def snapshot_maker(model: type[models.Model]) -> Any:
         return data
 
     return make
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of an object's change log: a ChangeRecord, or its row of a bulk creation."""
+
+    time: dt.datetime
+    user: Any
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    source: str = ""
+
+
+def acting_user(user: Any) -> Any:
+    """The user to record: the one given if signed in, else the request's (or None)."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        return user
+    return current_user.get()
+
+
+BULK_CHUNK = 500  # rows per BulkCreatedRows: one object's log reads one chunk
+
+
+def record_bulk_creation(
+    user: Any,
+    model: type[models.Model],
+    created: Sequence[tuple[int, dict[str, Any]]],
+    *,
+    source: str = "",
+    source_rows: Sequence[int] | None = None,
+) -> Any:
+    """Record rows created in bulk, (id, snapshot) each, as one BulkCreation.
+
+    The rows are stored in chunks of consecutive ids, so `history` finds an object's row with
+    one index probe. Every snapshot has the same fields, in the same order (the model's). `source_rows` gives the file row of each created row, if any.
+    """
+    from jiliang.accounts.models import BulkCreatedRows, BulkCreation
+    from jiliang.dbutil import insert_dicts
+
+    label = model._meta.label_lower
+    creation = BulkCreation.objects.create(
+        user=acting_user(user), model=label, source=source[:200], count=len(created)
+    )
+    order = sorted(range(len(created)), key=lambda i: created[i][0])
+    chunks: list[dict[str, Any]] = []
+    start = 0
+    while start < len(order):
+        end = start + 1
+        while (
+            end < len(order)
+            and end - start < BULK_CHUNK
+            and created[order[end]][0] == created[order[end - 1]][0] + 1
+        ):
+            end += 1
+        picked = order[start:end]
+        chunks.append(
+            {
+                "creation_id": creation.pk,
+                "model": label,
+                "first_id": created[picked[0]][0],
+                "last_id": created[picked[-1]][0],
+                "fields": list(created[picked[0]][1]),
+                "rows": orjson.dumps([list(created[i][1].values()) for i in picked]).decode(),
+                "source_rows": [source_rows[i] for i in picked] if source_rows else [],
+            }
+        )
+        start = end
+    insert_dicts(BulkCreatedRows, chunks)
+    return creation
+
+
+def history(label: str, object_id: Any) -> list[Change]:
+    """An object's change log, newest first: its ChangeRecords, then its bulk creation."""
+    from jiliang.accounts.models import BulkCreatedRows, ChangeRecord
+
+    changes = [
+        Change(r.time, r.user, r.action, r.before, r.after)
+        for r in ChangeRecord.objects.filter(model=label, object_id=str(object_id)).select_related(
+            "user"
+        )
+    ]
+    text = str(object_id)
+    if text.isdigit():
+        pk = int(text)
+        chunk = (
+            BulkCreatedRows.objects.filter(model=label, first_id__lte=pk)
+            .order_by("-first_id")
+            .select_related("creation__user")
+            .first()
+        )
+        if chunk is not None and pk <= chunk.last_id:
+            position = pk - chunk.first_id
+            creation = chunk.creation
+            source = creation.source
+            if chunk.source_rows:
+                source = f"{source}, row {chunk.source_rows[position]}"
+            changes.append(
+                Change(
+                    creation.time,
+                    creation.user,
+                    ChangeRecord.Action.CREATE.value,
+                    None,
+                    dict(zip(chunk.fields, orjson.loads(chunk.rows)[position], strict=True)),
+                    source or f"bulk creation #{creation.pk}",
+                )
+            )
+    return changes
 
 
 def _audited(sender: type[models.Model]) -> bool:

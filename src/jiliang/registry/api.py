@@ -15,7 +15,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from jiliang.accounts.models import ChangeRecord
+from jiliang.accounts.audit import history
 from jiliang.bounds import Id, Pagination
 from jiliang.registry import amendments, importers, rules, services, traceability
 from jiliang.registry.models import (
@@ -297,15 +297,14 @@ def changes(request: HttpRequest, model: str, object_id: str) -> list[dict[str, 
     get_object_or_404(model_class.objects.visible_to(_user(request)), pk=object_id)
     return [
         {
-            "time": r.time,
-            "user": r.user.username if r.user else None,
-            "action": r.action,
-            "before": r.before,
-            "after": r.after,
+            "time": change.time,
+            "user": change.user.username if change.user else None,
+            "action": change.action,
+            "before": change.before,
+            "after": change.after,
+            "source": change.source,
         }
-        for r in ChangeRecord.objects.filter(
-            model=model_class._meta.label_lower, object_id=object_id
-        ).select_related("user")
+        for change in history(model_class._meta.label_lower, object_id)
     ]
 
 

@@ -19,9 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 
-from jiliang.accounts.audit import snapshot, snapshot_maker
-from jiliang.accounts.middleware import current_user
-from jiliang.accounts.models import ChangeRecord
+from jiliang.accounts.audit import record_bulk_creation, snapshot, snapshot_maker
 from jiliang.codes import CodeError, check_division_code
 from jiliang.dbutil import in_values, insert_dicts, insert_objects, insert_rows
 from jiliang.registry import rules, signals
@@ -63,6 +61,14 @@ class ImportRejected(Exception):
         shown = "\n".join(str(e) for e in errors[:50])
         more = f"\n… and {len(errors) - 50} more" if len(errors) > 50 else ""
         super().__init__(f"{len(errors)} error(s); nothing was imported:\n{shown}{more}")
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where the rows came from, for the change log: the file and each row's number."""
+
+    file: str
+    rows: list[int]
 
 
 @dataclass
@@ -241,7 +247,8 @@ def import_rows(
     objects, extra = builder(materialised, user, checker)
     if checker.errors:
         raise ImportRejected(checker.errors)
-    return _write(kind, objects, extra, user, progress)
+    source = _Source(file, [_row_no(row, index) for index, row in enumerate(materialised)])
+    return _write(kind, objects, extra, user, progress, source)
 
 
 def import_file(
@@ -518,11 +525,16 @@ def _build_certificates(
 
 @transaction.atomic
 def _write(
-    kind: str, objects: list[Any], extra: Any, user: Any, progress: Progress | None
+    kind: str,
+    objects: list[Any],
+    extra: Any,
+    user: Any,
+    progress: Progress | None,
+    source: _Source,
 ) -> ImportResult:
     """Write validated rows with raw multi-row inserts (executemany / COPY), one transaction."""
     if kind == "standards":
-        return _write_standards(objects, extra, user, progress)
+        return _write_standards(objects, extra, user, progress, source)
     model: type[Model] = Instrument if kind == "instruments" else Certificate
     ids: list[int] = []
     for start in range(0, len(objects), BATCH):
@@ -550,16 +562,17 @@ def _write(
         transaction.on_commit(
             lambda: signals.certificates_imported.send(sender=Certificate, certificate_ids=ids)
         )
-        describe: Callable[[dict[str, Any]], str] = lambda row: row["number"]  # noqa: E731
-    else:
-        describe = lambda row: f"{row['name']} {row['serial_number']}"  # noqa: E731
     plain = snapshot_maker(model)
-    _record_created(user, model, [(row["id"], describe(row), plain(row)) for row in objects])
+    _record_created(user, model, [(row["id"], plain(row)) for row in objects], source)
     return ImportResult(kind, len(ids), ids)
 
 
 def _write_standards(
-    objects: list[MeasurementStandard], exams_wanted: Any, user: Any, progress: Progress | None
+    objects: list[MeasurementStandard],
+    exams_wanted: Any,
+    user: Any,
+    progress: Progress | None,
+    source: _Source,
 ) -> ImportResult:
     """Standards are few and need their model's checks: written as instances."""
     insert_objects(objects)
@@ -580,38 +593,12 @@ def _write_standards(
             sender=MeasurementStandard, standards=objects, examination_certificates=exams
         )
     )
-    _record_created(
-        user,
-        MeasurementStandard,
-        [(o.pk, str(o), snapshot(o)) for o in objects],
-    )
+    _record_created(user, MeasurementStandard, [(o.pk, snapshot(o)) for o in objects], source)
     return ImportResult("standards", len(objects), [o.pk for o in objects])
 
 
 def _record_created(
-    user: Any, model: type[Model], created: list[tuple[int, str, dict[str, Any]]]
+    user: Any, model: type[Model], created: list[tuple[int, dict[str, Any]]], source: _Source
 ) -> None:
-    """One change record per created row (id, text, snapshot), as the audit signals write."""
-    who = (
-        user
-        if user is not None and getattr(user, "is_authenticated", False)
-        else current_user.get()
-    )
-    who_id = who.pk if who is not None else None
-    label = model._meta.label_lower
-    for start in range(0, len(created), BATCH):
-        insert_dicts(
-            ChangeRecord,
-            [
-                {
-                    "user_id": who_id,
-                    "model": label,
-                    "object_id": str(pk),
-                    "object_repr": text[:200],
-                    "action": ChangeRecord.Action.CREATE.value,
-                    "before": None,
-                    "after": values,
-                }
-                for pk, text, values in created[start : start + BATCH]
-            ],
-        )
+    """The change log of an import: one bulk creation with every row's values and file row."""
+    record_bulk_creation(user, model, created, source=source.file, source_rows=source.rows)

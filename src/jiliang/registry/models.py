@@ -386,7 +386,10 @@ class Instrument(models.Model):
     category = models.ForeignKey(
         CatalogueItem, null=True, blank=True, on_delete=models.PROTECT, related_name="instruments"
     )
-    quantity = models.ForeignKey(Quantity, null=True, blank=True, on_delete=models.PROTECT)
+    # Not indexed: nothing lists instruments by quantity, and every imported row would pay it.
+    quantity = models.ForeignKey(
+        Quantity, null=True, blank=True, on_delete=models.PROTECT, db_index=False
+    )
     use_area = models.CharField(max_length=12, choices=UseArea.choices, default=UseArea.OTHER)
     location = models.CharField(max_length=160, blank=True)
     division_code = models.CharField(max_length=6, validators=[validate_division])
@@ -406,6 +409,7 @@ class Instrument(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="equipment",
+        db_index=False,  # a partial index in Meta: few instruments are part of a standard
     )
     interval_days = models.IntegerField(
         null=True, blank=True, help_text="accepted calibration interval (overrides the regulation)"
@@ -427,6 +431,11 @@ class Instrument(models.Model):
         indexes = [
             models.Index(fields=["owner", "due_date"], name="instrument_owner_due"),
             models.Index(fields=["division_code", "due_date"], name="instrument_division_due"),
+            models.Index(
+                fields=["part_of_standard"],
+                name="instrument_equipment",
+                condition=models.Q(part_of_standard__isnull=False),
+            ),
         ]
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -474,7 +483,9 @@ class Certificate(models.Model):
         AMENDS = "amends", "Amends 更正"
         SUBSTITUTES = "substitutes", "Substitutes 替代"
 
-    number = models.CharField(max_length=60, unique=True)
+    # Unique by a constraint in Meta, not `unique=True`, which on PostgreSQL also builds a
+    # second (LIKE) index that nothing uses and every imported certificate would pay for.
+    number = models.CharField(max_length=60)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     # issuer and instrument are indexed by the composite indexes in Meta, which start with them
     issuer = models.ForeignKey(
@@ -496,14 +507,14 @@ class Certificate(models.Model):
     valid_until = models.DateField(null=True, blank=True)
     conclusion = models.CharField(max_length=12, choices=Conclusion.choices)
     accuracy_class = models.CharField(max_length=20, blank=True)
-    verifier = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    verifier = models.ForeignKey(  # not indexed: nothing looks certificates up by signer
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    checker = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    checker = models.ForeignKey(  # not indexed: nothing looks certificates up by signer
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    approver = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    approver = models.ForeignKey(  # not indexed: nothing looks certificates up by signer
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     standards_used = models.ManyToManyField(
         MeasurementStandard,
@@ -515,7 +526,12 @@ class Certificate(models.Model):
         ReferenceMaterial, blank=True, related_name="certificates"
     )
     amends = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="amended_by"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="amended_by",
+        db_index=False,  # a partial index in Meta: few certificates amend another
     )
     amendment = models.CharField(max_length=12, choices=Amendment.choices, blank=True, default="")
     external_document_sha256 = models.CharField(max_length=64, blank=True)
@@ -530,7 +546,13 @@ class Certificate(models.Model):
             models.Index(fields=["issuer", "calibration_date"]),
             # the default order, so a page of 2x10^6 certificates is read, not sorted
             models.Index(fields=["calibration_date", "id"], name="certificate_by_date"),
+            models.Index(
+                fields=["amends"],
+                name="certificate_amends",
+                condition=models.Q(amends__isnull=False),
+            ),
         ]
+        constraints = [models.UniqueConstraint(fields=["number"], name="certificate_number")]
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.pk is not None and not kwargs.pop("_allow_update", False):

@@ -288,6 +288,7 @@ class ChangeOut(Schema):
     action: str
     before: dict[str, object] | None
     after: dict[str, object] | None
+    source: str = ""  # for a row created by an import: the file and its row
 
 
 class AmendmentIn(Schema):

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from jiliang.dbutil import in_values, value_rows
+from jiliang.dbutil import any_of, in_values
 from jiliang.registry import rules
 from jiliang.registry.models import (
     CatalogueItem,
@@ -182,7 +182,7 @@ def recompute_due_dates(
     passing certificate in one set-based UPDATE; the few with an interval go through Python
     (`_certificate_due`), since date arithmetic is not portable SQL. A list of ids travels as
     one parameter (a PostgreSQL array, a JSON array in SQLite), so 10^5 ids cost one
-    statement, and each instrument's last certificate is looked up once.
+    statement that probes the instrument and certificate indexes row by row.
     """
     ids = None if instrument_ids is None else sorted(set(instrument_ids))
     if ids is not None and not ids:
@@ -191,36 +191,23 @@ def recompute_due_dates(
     inst = quote(instrument_model._meta.db_table)
     cert = quote(certificate_model._meta.db_table)
     no_interval = "(interval_days IS NULL OR interval_days = 0)"
-    changed = 0
+    # The last passing certificate of the row's instrument, probed by index per row. Only
+    # quoted table names are interpolated; every value is a parameter.
+    latest = (
+        f"(SELECT c.valid_until FROM {cert} c WHERE c.instrument_id = {inst}.id"  # noqa: S608
+        " AND c.conclusion IN (%s, %s) ORDER BY c.calibration_date DESC, c.id DESC LIMIT 1)"
+    )
+    listed, params = "1 = 1", []
+    if ids is not None:
+        listed, id_param = any_of(f"{inst}.id", ids, "bigint")
+        params = [id_param]
     with connection.cursor() as cursor:
-        if ids is None:
-            latest = (
-                f"(SELECT c.valid_until FROM {cert} c WHERE c.instrument_id = {inst}.id"  # noqa: S608
-                " AND c.conclusion IN (%s, %s) ORDER BY c.calibration_date DESC, c.id DESC"
-                " LIMIT 1)"
-            )
-            # Only quoted table names are interpolated; every value is a parameter.
-            cursor.execute(
-                f"UPDATE {inst} SET due_date = {latest} WHERE {no_interval}"  # noqa: S608
-                f" AND due_date IS DISTINCT FROM {latest}",
-                [*PASSING, *PASSING],
-            )
-            changed += max(cursor.rowcount, 0)
-        else:
-            id_rows, id_param = value_rows(ids, "bigint")
-            latest = (
-                f"(SELECT c.valid_until FROM {cert} c WHERE c.instrument_id = x.value"  # noqa: S608
-                " AND c.conclusion IN (%s, %s) ORDER BY c.calibration_date DESC, c.id DESC"
-                " LIMIT 1)"
-            )
-            cursor.execute(
-                f"UPDATE {inst} SET due_date = s.due FROM"  # noqa: S608
-                f" (SELECT x.value AS id, {latest} AS due FROM ({id_rows}) AS x) AS s"
-                f" WHERE {inst}.id = s.id AND {no_interval}"
-                f" AND {inst}.due_date IS DISTINCT FROM s.due",
-                [*PASSING, id_param],
-            )
-            changed += max(cursor.rowcount, 0)
+        cursor.execute(
+            f"UPDATE {inst} SET due_date = {latest} WHERE {listed}"  # noqa: S608
+            f" AND {no_interval} AND due_date IS DISTINCT FROM {latest}",
+            [*PASSING, *params, *PASSING],
+        )
+        changed = max(cursor.rowcount, 0)
     return changed + _recompute_with_interval(instrument_model, certificate_model, ids)
 
 

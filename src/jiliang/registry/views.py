@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from jiliang.accounts.models import ChangeRecord
+from jiliang.accounts.audit import history
 from jiliang.registry import amendments, exports, forms, rules, services, traceability
 from jiliang.registry.models import (
     Authorisation,
@@ -679,8 +679,7 @@ def change_log(request: HttpRequest, label: str, pk: int) -> HttpResponse:
     model, url_name = AUDITED[label]
     manager: Any = model._default_manager
     obj = get_object_or_404(manager.visible_to(request.user), pk=pk)
-    records = ChangeRecord.objects.filter(model=label, object_id=str(pk)).select_related("user")
-    page = _page(request, records)
+    page = _page(request, history(label, pk))
     rows = [{"record": r, "diff": _diff(r.before, r.after)} for r in page.object_list]
     context = {
         "obj": obj,
