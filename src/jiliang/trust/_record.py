@@ -21,6 +21,8 @@ __all__ = ["LogRecord"]
 
 _TYPE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 _FIELDS = frozenset({"body", "record_type", "schema_version"})
+_VALID_TYPES: set[str] = set()
+"""record_type values already matched by _TYPE_RE (a handful; bounded)."""
 
 
 @dataclass(frozen=True)
@@ -37,22 +39,26 @@ class LogRecord:
     body: Mapping[str, Any]
 
     def __post_init__(self) -> None:
-        if not isinstance(self.record_type, str) or not _TYPE_RE.match(self.record_type):
-            raise RecordError(
-                f"record_type {self.record_type!r} must be dotted lower-case words, "
-                "e.g. 'certificate.issued'"
-            )
-        if (
-            isinstance(self.schema_version, bool)
-            or not isinstance(self.schema_version, int)
-            or self.schema_version < 1
-        ):
-            raise RecordError(f"schema_version {self.schema_version!r} must be an integer >= 1")
+        record_type = self.record_type
+        if type(record_type) is not str or record_type not in _VALID_TYPES:
+            if not isinstance(record_type, str) or not _TYPE_RE.match(record_type):
+                raise RecordError(
+                    f"record_type {record_type!r} must be dotted lower-case words, "
+                    "e.g. 'certificate.issued'"
+                )
+            if type(record_type) is str and len(_VALID_TYPES) < 1000:
+                _VALID_TYPES.add(record_type)
+        version = self.schema_version
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise RecordError(f"schema_version {version!r} must be an integer >= 1")
         if not isinstance(self.body, Mapping):
             raise RecordError(f"body must be a JSON object, got {type(self.body).__name__}")
-        object.__setattr__(self, "body", MappingProxyType(dict(self.body)))
+        body = dict(self.body)
+        object.__setattr__(self, "body", MappingProxyType(body))
         # Serialise once: validates the subset now (not at hashing time) and caches the bytes.
-        object.__setattr__(self, "_canonical", canonical_json(self.to_json_value()))
+        # The envelope of to_json_value(), built from the private copy (no second copy).
+        envelope = {"body": body, "record_type": record_type, "schema_version": version}
+        object.__setattr__(self, "_canonical", canonical_json(envelope))
 
     def to_json_value(self) -> dict[str, Any]:
         """The envelope as a plain dict."""
