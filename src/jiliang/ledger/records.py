@@ -13,7 +13,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connections
+from django.db.models import TextField
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 
 from jiliang.ledger.services import Item, any_of, append
 from jiliang.trust import LogRecord
@@ -48,6 +50,9 @@ _CERTIFICATE_COLUMNS = (
 )
 
 
+_DATE_COLUMNS = ("calibration_date", "issued_on", "valid_until")
+
+
 def _id_in(model: Any, column: str, ids: Sequence[int]) -> RawSQL:
     return any_of(model, column, ids, "bigint", model.objects.db)
 
@@ -63,21 +68,28 @@ def _lookup(model: Any, ids: set[Any], *columns: str) -> dict[Any, Any]:
     return {row[0]: row[1:] for row in rows}
 
 
-def _day_text() -> Any:
-    """ISO date text from a date (PostgreSQL) or the stored text (SQLite), memoised."""
-    memo: dict[Any, str | None] = {None: None}
+def _raw_rows(queryset: Any) -> list[tuple[Any, ...]]:
+    """The rows of a values_list queryset as the driver returns them (no per-row converters
+    or iterator in Python: columns here are ids, text, and dates handled by the caller)."""
+    connection = connections[queryset.db]
+    sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
 
-    def day(value: Any) -> str | None:
-        text = memo.get(value, _MISSING)
-        if text is _MISSING:
+
+class _Days(dict[Any, str | None]):
+    """ISO date text from a date (PostgreSQL) or the stored text (SQLite), once per value:
+    `days[value]` is a plain dict hit for every value already seen."""
+
+    def __missing__(self, value: Any) -> str | None:
+        if value is None:
+            text = None
+        else:
             date = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-            text = memo[value] = date.isoformat()
-        return text  # type: ignore[return-value]
-
-    return day
-
-
-_MISSING = object()
+            text = date.isoformat()
+        self[value] = text
+        return text
 
 
 def certificate_items(pks: Sequence[int]) -> list[Item]:
@@ -98,26 +110,27 @@ def certificate_items(pks: Sequence[int]) -> list[Item]:
     through_s = Certificate.standards_used.through
     through_m = Certificate.materials_used.through
     standards: dict[int, list[str]] = {}
-    for cid, code in through_s.objects.filter(_id_in(through_s, "certificate_id", ids)).values_list(
-        "certificate_id", "measurementstandard__code"
+    for cid, code in _raw_rows(
+        through_s.objects.filter(_id_in(through_s, "certificate_id", ids)).values_list(
+            "certificate_id", "measurementstandard__code"
+        )
     ):
         standards.setdefault(cid, []).append(code)
     materials: dict[int, list[str]] = {}
-    for cid, gbw in through_m.objects.filter(_id_in(through_m, "certificate_id", ids)).values_list(
-        "certificate_id", "referencematerial__gbw_number"
+    for cid, gbw in _raw_rows(
+        through_m.objects.filter(_id_in(through_m, "certificate_id", ids)).values_list(
+            "certificate_id", "referencematerial__gbw_number"
+        )
     ):
         materials.setdefault(cid, []).append(gbw)
-    query = (
-        Certificate.objects.filter(_id_in(Certificate, "id", ids))
-        .order_by("pk")
-        .values_list(*_CERTIFICATE_COLUMNS)
-        .query
-    )
     connection = connections[Certificate.objects.db]
-    sql, params = query.get_compiler(connection=connection).as_sql()
-    with connection.cursor() as cursor:  # raw rows: dates converted below, once per value
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    certificates = Certificate.objects.filter(_id_in(Certificate, "id", ids)).order_by("pk")
+    columns = list(_CERTIFICATE_COLUMNS)
+    if connection.vendor == "sqlite":  # the stored ISO text, not a date parsed per value
+        dates = {f"{name}_text": Cast(name, TextField()) for name in _DATE_COLUMNS}
+        certificates = certificates.annotate(**dates)
+        columns = [f"{c}_text" if c in _DATE_COLUMNS else c for c in columns]
+    rows = _raw_rows(certificates.values_list(*columns))  # dates converted once per value
     institutions = _lookup(
         Institution, {r[3] for r in rows} | {r[8] for r in rows}, "uscc", "name_zh"
     )
@@ -126,7 +139,7 @@ def certificate_items(pks: Sequence[int]) -> list[Item]:
     )
     categories = _lookup(CatalogueItem, {r[9] for r in rows}, "number")
     amended = _lookup(Certificate, {r[19] for r in rows}, "number")
-    day = _day_text()
+    days = _Days()
     items = []
     for row in rows:
         (pk, number, kind, issuer_id, external, cmc, serial, name, owner_id, category_id,
@@ -146,16 +159,16 @@ def certificate_items(pks: Sequence[int]) -> list[Item]:
                 "catalogue_item": categories.get(category_id),
             },
             "regulation": regulation,
-            "calibration_date": day(calibrated),
-            "issued_on": day(issued),
-            "valid_until": day(valid),
+            "calibration_date": days[calibrated],
+            "issued_on": days[issued],
+            "valid_until": days[valid],
             "conclusion": conclusion,
             "accuracy_class": accuracy,
             "verifier": people.get(verifier_id),
             "checker": people.get(checker_id),
             "approver": people.get(approver_id),
-            "standards_used": sorted(standards.get(pk, ())),
-            "materials_used": sorted(materials.get(pk, ())),
+            "standards_used": sorted(standards[pk]) if pk in standards else [],
+            "materials_used": sorted(materials[pk]) if pk in materials else [],
             "amends": amended.get(amends_id),
             "amendment": amendment,
             "external_document_sha256": sha,

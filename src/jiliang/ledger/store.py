@@ -12,7 +12,7 @@ from typing import Any
 from django.db import connections
 
 from jiliang.dbutil import insert_rows
-from jiliang.ledger.models import LedgerHead, TreeNode, node_id
+from jiliang.ledger.models import NODE_LEVEL_SHIFT, LedgerHead, TreeNode, node_id
 from jiliang.trust import NodeKey, StoreError
 
 _CHUNK = 500
@@ -80,7 +80,8 @@ class DbNodeStore:
         insert_rows(
             TreeNode._meta.db_table,
             ("id", "hash"),
-            [(node_id(level, index), digest) for (level, index), digest in nodes],
+            # node_id inlined: one tuple per node, 2×10^4 nodes for a bulk import
+            [((level << NODE_LEVEL_SHIFT) | index, digest) for (level, index), digest in nodes],
             self._using,
         )
         with connection.cursor() as cursor:

@@ -49,16 +49,19 @@ class LogRecord:
             if type(record_type) is str and len(_VALID_TYPES) < 1000:
                 _VALID_TYPES.add(record_type)
         version = self.schema_version
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        if type(version) is not int and (isinstance(version, bool) or not isinstance(version, int)):
             raise RecordError(f"schema_version {version!r} must be an integer >= 1")
-        if not isinstance(self.body, Mapping):
+        if version < 1:
+            raise RecordError(f"schema_version {version!r} must be an integer >= 1")
+        if type(self.body) is not dict and not isinstance(self.body, Mapping):
             raise RecordError(f"body must be a JSON object, got {type(self.body).__name__}")
         body = dict(self.body)
-        object.__setattr__(self, "body", MappingProxyType(body))
         # Serialise once: validates the subset now (not at hashing time) and caches the bytes.
         # The envelope of to_json_value(), built from the private copy (no second copy).
         envelope = {"body": body, "record_type": record_type, "schema_version": version}
-        object.__setattr__(self, "_canonical", canonical_json(envelope))
+        fields = self.__dict__  # frozen: set once here, as object.__setattr__ would
+        fields["body"] = MappingProxyType(body)
+        fields["_canonical"] = canonical_json(envelope)
 
     def to_json_value(self) -> dict[str, Any]:
         """The envelope as a plain dict."""
