@@ -91,8 +91,11 @@ def _database() -> dict[str, object]:
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
+            # A 64 MiB page cache (the default is 2 MiB) and memory-mapped reads: at 10^6 rows
+            # every insert walks several B-trees whose inner pages then stay cached.
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                " PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;"
             ),
         },
     }

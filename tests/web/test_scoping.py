@@ -13,6 +13,9 @@ import csv
 import io
 from typing import Any
 
+from jiliang.registry import traceability
+from jiliang.registry.traceability import Tally
+
 INSTRUMENTS = {
     "nim_lab": {"E2-1KG-01"},
     "sd_lab": {"E2-1KG-01", "F1-1KG-01"},
@@ -90,7 +93,7 @@ def test_trace_down_lists_only_visible_dependants(world, client_as) -> None:
         page = client_as(role).get(f"/standards/{world.primary.pk}/trace-down/")
         assert page.status_code == 200
         assert shown(page.content, ALL_NUMBERS) == CERTIFICATES[role], role
-        assert page.context["certificate_count"] == len(CERTIFICATES[role])
+        assert page.context["certificate_count"] == Tally(len(CERTIFICATES[role]))
 
 
 def test_impact_page_and_exports_are_scoped(world, client_as) -> None:
@@ -194,3 +197,54 @@ def test_trace_up_links_only_what_the_user_may_open(world, client_as) -> None:
     assert f'href="/certificates/{world.cert_e2.pk}/"' not in text
     assert f'href="/instruments/{world.e2_weight.pk}/"' not in text
     assert f'href="/certificates/{world.cert_scale.pk}/"' in text
+
+
+def _trace_down_view(world: Any, role: str) -> tuple[list[str], list[str], Tally, Tally]:
+    down = traceability.trace_down(world.primary, world.users[role])
+    numbers = list(down.certificates_newest_first().values_list("number", flat=True))
+    serials = list(down.instruments_in_order().values_list("serial_number", flat=True))
+    return (numbers, serials, *down.page_counts())
+
+
+def test_large_scope_strategy_finds_the_same_dependants(world, monkeypatch) -> None:
+    """A user who sees many rows gets each dependant checked against the scope as it is read
+    (EXISTS) instead of `id IN (scope)`: the answers must not change, only the plan."""
+    small = {role: _trace_down_view(world, role) for role in ROLES}
+    monkeypatch.setattr(traceability, "LARGE_SCOPE", 1)  # every non-empty scope is "large"
+    for role in ROLES:
+        large = _trace_down_view(world, role)
+        assert large == small[role], role
+        assert set(large[0]) == CERTIFICATES[role]
+        assert large[2] == Tally(len(CERTIFICATES[role]))
+
+
+def test_restricted_counts_stop_at_the_cap(world, client_as, monkeypatch) -> None:
+    down = traceability.trace_down(world.primary, world.users["zibo_lab"])
+    assert down.page_counts(cap=1) == (Tally(1, more=True), Tally(1, more=True))
+    assert down.page_counts(cap=2) == (Tally(2), Tally(2))
+    admin = traceability.trace_down(world.primary, world.users["admin"])
+    assert admin.page_counts(cap=1) == (Tally(3), Tally(3))  # exact: from the links' index
+    assert str(Tally(10_000, more=True)) == "10,000+"
+    monkeypatch.setattr(traceability, "COUNT_CAP", 1)
+    page = client_as("zibo_lab").get(f"/standards/{world.primary.pk}/trace-down/")
+    assert page.context["certificate_count"] == Tally(1, more=True)
+    assert '<strong id="certificate-count">1+</strong>' in page.content.decode()
+    # the pages still reach every visible dependant up to the cap, newest first
+    assert len(page.context["certificates"].object_list) == 1
+    listing = client_as("zibo_lab").get("/certificates/")
+    assert listing.context["page"].paginator.more is True
+    assert "(1+)" in listing.content.decode() or "共 1+ 条" in listing.content.decode()
+    api = client_as("zibo_lab").get(f"/api/standards/{world.primary.pk}/trace-down?limit=10")
+    body = api.json()
+    assert (body["certificate_count"], body["certificate_count_more"]) == (1, True)
+    assert set(body["certificates"]) == CERTIFICATES["zibo_lab"]  # lists are not capped
+
+
+def test_few_matches_are_paged_by_id_in_the_same_order(world, client_as, monkeypatch) -> None:
+    """`bounded` reads few matches by id; the page must be the one the plain query gives."""
+    for role in ("zibo_lab", "reg_zibo", "admin"):
+        by_id = client_as(role).get("/certificates/").context["page"].object_list
+        monkeypatch.setattr(traceability, "FEW", 0)  # never narrow to the ids
+        plain = client_as(role).get("/certificates/").context["page"].object_list
+        monkeypatch.undo()
+        assert [c.number for c in by_id] == [c.number for c in plain], role

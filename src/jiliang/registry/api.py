@@ -116,12 +116,14 @@ def standard_trace_up(request: HttpRequest, pk: int, on: dt.date | None = None) 
 def standard_trace_down(request: HttpRequest, pk: int, limit: int = 100) -> dict[str, Any]:
     down = traceability.trace_down(_standard(request, pk), _user(request))
     limit = max(0, min(limit, 10_000))
-    certificate_count, instrument_count = down.counts()
+    certificate_count, instrument_count = down.page_counts()
     return {
         "standards": down.standards,
         "levels": down.levels,
-        "certificate_count": certificate_count,
-        "instrument_count": instrument_count,
+        "certificate_count": certificate_count.value,
+        "instrument_count": instrument_count.value,
+        "certificate_count_more": certificate_count.more,
+        "instrument_count_more": instrument_count.more,
         "certificates": list(
             down.certificates_newest_first().values_list("number", flat=True)[:limit]
         ),

@@ -6,7 +6,40 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Lookup, Q
+from django.db.models.sql.query import Query
+
+
+class InArray(Lookup):  # type: ignore[type-arg]
+    """`field__in_array=subquery`: `IN (subquery)`, but `= ANY(ARRAY(subquery))` on PostgreSQL.
+
+    Why: OR-ed with another condition (`issuer = 3 OR instrument IN (…)`), PostgreSQL runs an
+    IN-subquery as a filter over every row (0.4 s at 2x10^6); an array lets it combine two
+    index scans (BitmapOr, 0.3 ms). The scopes' subqueries return few rows.
+    """
+
+    lookup_name = "in_array"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> object:
+        rhs = super().get_prep_lookup()
+        if isinstance(rhs, Query):
+            rhs.clear_ordering(clear_default=True)
+        return rhs
+
+    def as_sql(self, compiler: object, connection: object) -> tuple[str, list[object]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} IN {rhs}", [*lhs_params, *rhs_params]
+
+    def as_postgresql(self, compiler: object, connection: object) -> tuple[str, list[object]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
+
+
+models.Field.register_lookup(InArray)
+models.ForeignObject.register_lookup(InArray)  # relations keep their own lookups
 
 
 def region_prefix(division_code: str) -> str:
@@ -40,10 +73,25 @@ class RestrictedQuerySet(models.QuerySet):  # type: ignore[type-arg]
             prefix = region_prefix(institution.division_code)
             region_field = _region_field(model, scope)
             return self.filter(**{f"{region_field}__startswith": prefix})
-        condition = Q(**{scope: institution.pk})
+        condition = _belongs_to(model, scope, institution.pk)
         if institution.is_lab:
             condition |= _lab_extra(model, institution.pk)
         return self.filter(condition)
+
+
+def _belongs_to(model: type[models.Model], scope: str, institution_id: int) -> Q:
+    """`scope = institution` as a semi-join on the row's own foreign key.
+
+    Why not the plain join (`instrument__owner = 3`): OR-ed with a laboratory's own
+    condition (`issuer = 3`) it spans two tables, and SQLite then reads all 2x10^6
+    certificates (7 s); `instrument_id IN (that owner's instruments)` can use the index.
+    """
+    if "__" not in scope:
+        return Q(**{scope: institution_id})
+    head, rest = scope.split("__", 1)
+    related = model._meta.get_field(head).related_model
+    inner = _belongs_to(related, rest, institution_id)  # type: ignore[arg-type]
+    return Q(**{f"{head}__in_array": related._default_manager.filter(inner).values("pk")})  # type: ignore[union-attr]
 
 
 def _region_field(model: type[models.Model], scope: str) -> str:
@@ -62,7 +110,7 @@ def _lab_extra(model: type[models.Model], lab_id: int) -> Q:
         from jiliang.registry.models import LabCustomer
 
         customers = LabCustomer.objects.filter(lab_id=lab_id).values("owner_id")
-        return Q(owner_id__in=customers)
+        return Q(owner_id__in_array=customers)
     if name == "certificate":
         return Q(issuer_id=lab_id)
     return Q(pk__in=[])

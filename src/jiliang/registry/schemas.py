@@ -257,6 +257,12 @@ class TraceDownOut(Schema):
     levels: list[dict[str, int]]
     certificate_count: int
     instrument_count: int
+    certificate_count_more: bool = Field(
+        False,
+        description="true: more than certificate_count are visible to you (a restricted "
+        "user's count stops at 10,000; an administrator's is exact)",
+    )
+    instrument_count_more: bool = Field(False, description="as certificate_count_more")
     certificates: list[str] = Field(
         description="numbers of the first `limit` dependent certificates, latest calibration first"
     )

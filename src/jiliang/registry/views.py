@@ -50,16 +50,34 @@ AUDITED: dict[str, tuple[type[Model], str]] = {
 
 
 def _page(
-    request: HttpRequest, items: Any, param: str = "page", count: int | None = None
+    request: HttpRequest,
+    items: Any,
+    param: str = "page",
+    count: int | traceability.Tally | None = None,
+    cap: int | None = None,
 ) -> Page[Any]:
     """The requested page; a bad or out-of-range number gives the nearest page, not a 500.
 
-    `count`, when the caller already knows it, saves the paginator a COUNT over the items.
+    `count`, when the caller already knows it, saves the paginator a COUNT over the items;
+    `cap` counts only that far (the page says "10,000+"): exact counts of ~10^6 rows a
+    restricted user may see take seconds. `paginator.more` tells the template.
     """
+    if count is None and cap is not None:
+        items, count = traceability.bounded(items, cap)
     paginator = Paginator(items, PAGE_SIZE)
+    more = False
+    if isinstance(count, traceability.Tally):
+        count, more = count.value, count.more
     if count is not None:
         paginator.__dict__["count"] = count  # Paginator.count is a cached_property
+    paginator.more = more  # type: ignore[attr-defined]
     return paginator.get_page(request.GET.get(param))
+
+
+def _count_cap(request: HttpRequest) -> int | None:
+    """Lists count exactly for an administrator (fast: whole tables); restricted users' counts
+    stop at COUNT_CAP, since counting ~10^6 visible rows takes seconds."""
+    return None if is_admin(request.user) else traceability.COUNT_CAP
 
 
 def _query_without(request: HttpRequest, param: str = "page") -> str:
@@ -86,7 +104,9 @@ def _list(
         queryset = queryset.none()
     context = {
         "form": form,
-        "page": _page(request, queryset),
+        "page": _page(
+            request, queryset, cap=None if is_admin(request.user) else traceability.COUNT_CAP
+        ),
         "query": _query_without(request),
         **(extra or {}),
     }
@@ -256,7 +276,7 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
     else:
         status = 400
         qs = qs.none()
-    page = _page(request, services.with_due_dates(qs))
+    page = _page(request, services.with_due_dates(qs), cap=_count_cap(request))
     rows = [
         {
             "obj": i,
@@ -557,15 +577,27 @@ def standard_trace_down(request: HttpRequest, pk: int) -> HttpResponse:
     certificates = down.certificates_newest_first().select_related("issuer", "instrument__owner")
     instruments = down.instruments_in_order().select_related("owner")
     standards = MeasurementStandard.objects.visible_to(user).filter(pk__in=down.standards)
-    certificate_count, instrument_count = down.counts()
+    # Restricted users with ~10^6 dependants see "10,000+" and the pages up to there; an
+    # administrator's exact counts come from the links' index.
+    if down.restricted:
+        certificate_page = _page(request, certificates, "page", cap=traceability.COUNT_CAP)
+        instrument_page = _page(request, instruments, "ipage", cap=traceability.COUNT_CAP)
+    else:
+        certificate_total, instrument_total = down.page_counts()
+        certificate_page = _page(request, certificates, "page", certificate_total)
+        instrument_page = _page(request, instruments, "ipage", instrument_total)
+    certificate_count, instrument_count = (
+        traceability.Tally(page.paginator.count, page.paginator.more)  # type: ignore[attr-defined]
+        for page in (certificate_page, instrument_page)
+    )
     context = {
         "obj": standard,
         "levels": down.levels,
         "standards": standards.select_related("institution").order_by("id"),
         "certificate_count": certificate_count,
         "instrument_count": instrument_count,
-        "certificates": _page(request, certificates, "page", certificate_count),
-        "instruments": _page(request, instruments, "ipage", instrument_count),
+        "certificates": certificate_page,
+        "instruments": instrument_page,
         "query": _query_without(request, "page"),
         "iquery": _query_without(request, "ipage"),
     }
