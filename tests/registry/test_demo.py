@@ -303,3 +303,24 @@ def _documented_body(cert: Certificate) -> dict[str, Any]:
         "amendment": cert.amendment,
         "external_document_sha256": cert.external_document_sha256,
     }
+
+
+def test_due_pages_are_the_due_list_in_page_order(demo: Demo, db: Any) -> None:
+    """The due page counts and slices in SQL; it must show what the whole list says, in the
+    page's order (overdue, then due, then never verified), wherever a page boundary falls."""
+    from jiliang.accounts.models import User
+
+    order = {"overdue": 0, "due": 1, "never": 2}
+    for username in ("admin", "zibo_lab", "market"):
+        instruments = Instrument.objects.visible_to(User.objects.get(username=username))
+        whole = sorted(services.due_list(instruments, today=DAY), key=lambda e: order[e.state])
+        pages = services.DuePages(instruments, today=DAY)
+        assert len(pages) == len(whole)
+        assert pages.counts == {s: sum(e.state == s for e in whole) for s in order}
+        assert list(pages[0 : len(pages)]) == whole
+        for size in (7, 25):
+            assert [e for k in range(0, len(pages), size) for e in pages[k : k + size]] == whole
+        if username == "admin":  # the demo has every state to show
+            assert all(pages.counts[s] > 0 for s in order), pages.counts
+        if whole:
+            assert pages[len(whole) - 1] == whole[-1] and pages[0] == whole[0]
