@@ -22,10 +22,12 @@ from django.db.models.expressions import RawSQL
 __all__ = [
     "allocate_ids",
     "any_of",
+    "any_of_filter",
     "in_values",
     "insert_dicts",
     "insert_objects",
     "insert_rows",
+    "pg_array",
     "value_rows",
 ]
 
@@ -204,6 +206,17 @@ def in_values(values: Sequence[Any], pg_type: str, using: str = "default") -> Ra
     return RawSQL(sql, [param])  # noqa: S611 (fixed SQL; the values are a bound parameter)
 
 
+def pg_array(values: Sequence[Any], pg_type: str) -> Any:
+    """An array parameter as its text literal for bigint and text (one string: psycopg's
+    per-element list dumping costs 4 µs a value), else the list."""
+    if pg_type == "bigint":
+        return "{" + ",".join(map(str, map(int, values))) + "}"
+    if pg_type == "text":
+        quoted = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in values)
+        return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
+    return list(values)
+
+
 def any_of(
     column: str, values: Sequence[Any], pg_type: str, using: str = "default"
 ) -> tuple[str, Any]:
@@ -214,6 +227,15 @@ def any_of(
     `column` and `pg_type` are SQL written by the caller, never from input.
     """
     if connections[using].vendor == "postgresql":
-        return f"{column} = ANY(%s::{pg_type}[])", list(values)
+        return f"{column} = ANY(%s::{pg_type}[])", pg_array(values, pg_type)
     sql, param = value_rows(values, pg_type, using)
     return f"{column} IN ({sql})", param
+
+
+def any_of_filter(
+    model: type[Model], column: str, values: Sequence[Any], pg_type: str, using: str = "default"
+) -> RawSQL:
+    """`any_of` on a model's column, as an expression for `QuerySet.filter(…)`."""
+    quote = connections[using].ops.quote_name
+    sql, param = any_of(f"{quote(model._meta.db_table)}.{quote(column)}", values, pg_type, using)
+    return RawSQL(sql, [param], output_field=models.BooleanField())  # noqa: S611 (bound values)

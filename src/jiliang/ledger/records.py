@@ -17,7 +17,8 @@ from django.db.models import TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
-from jiliang.ledger.services import Item, any_of, append
+from jiliang.dbutil import any_of_filter
+from jiliang.ledger.services import Item, append
 from jiliang.trust import LogRecord
 
 CERTIFICATE_ISSUED = "certificate.issued"
@@ -54,7 +55,7 @@ _DATE_COLUMNS = ("calibration_date", "issued_on", "valid_until")
 
 
 def _id_in(model: Any, column: str, ids: Sequence[int]) -> RawSQL:
-    return any_of(model, column, ids, "bigint", model.objects.db)
+    return any_of_filter(model, column, ids, "bigint", model.objects.db)
 
 
 def _lookup(model: Any, ids: set[Any], *columns: str) -> dict[Any, Any]:
@@ -97,7 +98,7 @@ def certificate_items(pks: Sequence[int]) -> list[Item]:
 
     Why: at 10^5 imported certificates, model instances with select/prefetch cost more than
     the import itself, and so do a nine-table join and Django's per-row converters. The ids go
-    in as one parameter (services.any_of); the certificate query joins only the instrument,
+    in as one parameter (dbutil.any_of_filter); the certificate query joins only the instrument,
     and the few institutions, people, catalogue items and amended certificates they name are
     read once into dicts. The body layout is documented in docs/ledger.md; a test rebuilds it
     from the ORM objects of every demo certificate and compares.

@@ -13,11 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from jiliang.dbutil import insert_rows, value_rows
+from jiliang.dbutil import any_of_filter, insert_rows
 from jiliang.ledger import keys
 from jiliang.ledger.models import (
     Cosignature,
@@ -73,36 +71,6 @@ def _q(connection: Any, name: str) -> str:
     return str(connection.ops.quote_name(name))
 
 
-def any_of(model: Any, column: str, values: Sequence[Any], pg_type: str, using: str) -> RawSQL:
-    """Filter condition `model.column is one of values`, the list bound as ONE parameter.
-
-    Why: `__in=[…]` with 10^4 values costs more to build and bind (Django's per-value
-    preparation, psycopg's query splitting) than to run. PostgreSQL gets `= ANY(array)`, which
-    probes the column's index (an `IN (SELECT unnest(…))` may be planned as a hash join over
-    the whole table); SQLite a json_each subquery (dbutil.value_rows). `column` and `pg_type`
-    are written by the caller, never taken from input.
-    """
-    connection = connections[using]
-    name = f"{_q(connection, model._meta.db_table)}.{_q(connection, column)}"
-    if connection.vendor == "postgresql":
-        sql, param = f"{name} = ANY(%s::{pg_type}[])", _pg_array(values, pg_type)
-    else:
-        rows, param = value_rows(values, pg_type, using)
-        sql = f"{name} IN ({rows})"
-    return RawSQL(sql, [param], output_field=BooleanField())  # noqa: S611 (values are bound)
-
-
-def _pg_array(values: Sequence[Any], pg_type: str) -> Any:
-    """An array parameter as its text literal for bigint and text (one string: psycopg's
-    per-element list dumping costs 4 µs a value), else the list."""
-    if pg_type == "bigint":
-        return "{" + ",".join(map(str, map(int, values))) + "}"
-    if pg_type == "text":
-        quoted = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in values)
-        return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
-    return list(values)
-
-
 def _lock_head(using: str) -> int:
     connection = connections[using]
     head = _q(connection, LedgerHead._meta.db_table)
@@ -143,7 +111,7 @@ def append(items: Sequence[Item], using: str = "default") -> list[int | None]:
         if keys_wanted:
             seen.update(
                 LogEntry.objects.using(using)
-                .filter(any_of(LogEntry, "dedupe_key", keys_wanted, "text", using))
+                .filter(any_of_filter(LogEntry, "dedupe_key", keys_wanted, "text", using))
                 .values_list("dedupe_key", flat=True)
             )
         # One pass: dedupe, leaf data and hash, and the entry row (its leaf index is the
