@@ -160,6 +160,7 @@ class _Checker:
         self.file = file
         self.errors: list[RowError] = []
         self.row = 0
+        self._dates: dict[str, dt.date] = {}  # a file repeats few dates 10^4 times
 
     def fail(self, field_name: str, reason: str) -> None:
         self.errors.append(RowError(self.file, self.row, field_name, reason))
@@ -186,8 +187,12 @@ class _Checker:
             if required:
                 self.fail(name, "is required")
             return None
+        known = self._dates.get(text)
+        if known is not None:
+            return known
         try:
-            return dt.date.fromisoformat(text)
+            self._dates[text] = dt.date.fromisoformat(text)
+            return self._dates[text]
         except ValueError:
             self.fail(name, f"{text!r} is not a date (YYYY-MM-DD)")
             return None
@@ -439,6 +444,7 @@ def _build_certificates(
     )
     kinds = [k.value for k in Certificate.Kind]
     conclusions = [k.value for k in Certificate.Conclusion]
+    admin = is_admin(user)
     seen: dict[str, int] = {}
     objects, links = [], []
     for index, row in enumerate(rows):
@@ -458,11 +464,11 @@ def _build_certificates(
             issuer = institutions.get(row["issuer_uscc"])
             if issuer is None:
                 c.fail("issuer_uscc", f"no institution with code {row['issuer_uscc']!r}")
-            elif not is_admin(user) and (user is None or user.institution_id != issuer.pk):
+            elif not admin and (user is None or user.institution_id != issuer.pk):
                 c.fail("issuer_uscc", "you may only import certificates your institution issued")
         elif not row.get("external_issuer"):
             c.fail("issuer_uscc", "give issuer_uscc or external_issuer")
-        elif not is_admin(user):
+        elif not admin:
             owner = institutions.get(row.get("instrument_owner_uscc", ""))
             if owner is None or user is None or owner.pk != user.institution_id:
                 c.fail(
