@@ -248,3 +248,22 @@ def test_few_matches_are_paged_by_id_in_the_same_order(world, client_as, monkeyp
         plain = client_as(role).get("/certificates/").context["page"].object_list
         monkeypatch.undo()
         assert [c.number for c in by_id] == [c.number for c in plain], role
+
+
+def test_many_matches_are_paged_by_probing_in_the_same_order(world, client_as, monkeypatch) -> None:
+    """Past the cap, list pages walk their order and probe each row (`ProbedPages`); the page
+    must hold what the plain ordered query gives, with its annotations."""
+    from jiliang.registry.models import Certificate, Instrument
+
+    monkeypatch.setattr(traceability, "COUNT_CAP", 1)
+    for role in ("zibo_lab", "reg_zibo", "sd_lab"):
+        user = world.users[role]
+        page = client_as(role).get("/certificates/").context["page"]
+        assert page.paginator.more is True
+        plain = Certificate.objects.visible_to(user).order_by("-calibration_date", "-id")
+        # the pages reach as far as the cap: one row here, the first in the list's order
+        assert [c.number for c in page.object_list] == [plain[0].number], role
+        rows = client_as(role).get("/instruments/").context["rows"]
+        instruments = Instrument.objects.visible_to(user).order_by("id")
+        assert [r["obj"].pk for r in rows] == [instruments[0].pk], role
+        assert all(hasattr(r["obj"], "last_calibrated") for r in rows)

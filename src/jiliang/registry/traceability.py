@@ -8,8 +8,9 @@ materials); a standard is made of equipment (instruments) that carry their own c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
@@ -280,20 +281,56 @@ def count_up_to(queryset: QuerySet[Any], cap: int) -> Tally:
 FEW = 1000  # found ids up to which a page is read by id
 
 
-def bounded(queryset: QuerySet[Any], cap: int) -> tuple[QuerySet[Any], Tally]:
-    """The queryset's size up to `cap`, and the queryset to page through.
+def bounded(
+    queryset: QuerySet[Any], cap: int, *, probe: bool = True
+) -> tuple[Sequence[Any], Tally]:
+    """The queryset's size up to `cap`, and what to page through (sliceable, in its order).
 
-    Why the ids: a page wants the rows in an order (latest first), and a database that sees
-    `ORDER BY date LIMIT 25` walks the date index and tests each row: fast when matches are
-    dense, seconds when a user sees 29 of 2x10^6 certificates. Read without the order the
-    matches come from their own indexes; when they are few, the page reads them by id.
+    Why: a page wants the rows in an order (latest first, by id). Read without the order, the
+    matches come from their own indexes; when they are few, the page reads them by id, where
+    `ORDER BY date LIMIT 25` would walk the date index past 2x10^6 certificates to find a
+    user's 29. When they are more than `cap`, the page walks the order and probes each row
+    (`ProbedPages`), where SQLite would otherwise gather and sort ~10^6 matches; `probe`
+    False for a queryset that already does so (`TraceDown`'s lists).
     """
     ids = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
     if len(ids) > cap:
-        return queryset, Tally(cap, True)
+        return (ProbedPages(queryset, cap) if probe else queryset), Tally(cap, True)
     if len(ids) <= FEW:
         queryset = queryset.filter(pk__in=ids)
     return queryset, Tally(len(ids))
+
+
+class ProbedPages(Sequence[Any]):
+    """A queryset with many matches, paged by walking its order and probing each row.
+
+    A page's ids come from `model WHERE EXISTS (queryset row with this id) ORDER BY …`, which
+    reads the order's index and stops after the page; the page's rows then come from the
+    queryset itself (its joins, annotations and order) for those ids only.
+    """
+
+    def __init__(self, queryset: QuerySet[Any], cap: int) -> None:
+        self.queryset = queryset
+        self.cap = cap
+        model = queryset.model
+        order = list(queryset.query.order_by or model._meta.ordering or ["pk"])
+        probe = queryset.order_by().filter(pk=OuterRef("pk"))
+        self._ids = model._default_manager.filter(Exists(probe)).order_by(*order)
+
+    def __len__(self) -> int:  # only the pages up to the cap are offered
+        return self.cap
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        ids = list(self._ids.values_list("pk", flat=True)[index])
+        return list(self.queryset.filter(pk__in=ids))
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ def _page(
     param: str = "page",
     count: int | traceability.Tally | None = None,
     cap: int | None = None,
+    probe: bool = True,
 ) -> Page[Any]:
     """The requested page; a bad or out-of-range number gives the nearest page, not a 500.
 
@@ -62,7 +63,7 @@ def _page(
     restricted user may see take seconds. `paginator.more` tells the template.
     """
     if count is None and cap is not None:
-        items, count = traceability.bounded(items, cap)
+        items, count = traceability.bounded(items, cap, probe=probe)
     paginator = Paginator(items, PAGE_SIZE)
     more = False
     if isinstance(count, traceability.Tally):
@@ -571,8 +572,9 @@ def standard_trace_down(request: HttpRequest, pk: int) -> HttpResponse:
     # Restricted users with ~10^6 dependants see "10,000+" and the pages up to there; an
     # administrator's exact counts come from the links' index.
     if down.restricted:
-        certificate_page = _page(request, certificates, "page", cap=traceability.COUNT_CAP)
-        instrument_page = _page(request, instruments, "ipage", cap=traceability.COUNT_CAP)
+        cap = traceability.COUNT_CAP  # the lists probe each dependant already
+        certificate_page = _page(request, certificates, "page", cap=cap, probe=False)
+        instrument_page = _page(request, instruments, "ipage", cap=cap, probe=False)
     else:
         certificate_total, instrument_total = down.page_counts()
         certificate_page = _page(request, certificates, "page", certificate_total)
