@@ -22,6 +22,7 @@ from django.test import override_settings
 
 from jiliang.codes import check_uscc
 from jiliang.registry import rules, services, traceability
+from jiliang.registry.counting import Tally
 from jiliang.registry.demo import DEMO_PASSWORD, DemoSummary, build_demo, digest
 from jiliang.registry.models import (
     Authorisation,
@@ -316,11 +317,18 @@ def test_due_pages_are_the_due_list_in_page_order(demo: Demo, db: Any) -> None:
         whole = sorted(services.due_list(instruments, today=DAY), key=lambda e: order[e.state])
         pages = services.DuePages(instruments, today=DAY)
         assert len(pages) == len(whole)
-        assert pages.counts == {s: sum(e.state == s for e in whole) for s in order}
+        counted = {s: sum(e.state == s for e in whole) for s in order}
+        assert {s: tally.value for s, tally in pages.counts.items()} == counted
+        assert not any(tally.more for tally in pages.counts.values())
         assert list(pages[0 : len(pages)]) == whole
         for size in (7, 25):
             assert [e for k in range(0, len(pages), size) for e in pages[k : k + size]] == whole
         if username == "admin":  # the demo has every state to show
-            assert all(pages.counts[s] > 0 for s in order), pages.counts
+            assert all(pages.counts[s].value > 0 for s in order), pages.counts
+            # counted only up to a cap (restricted users): each state shows its first rows
+            capped = services.DuePages(instruments, today=DAY, cap=3)
+            assert all(capped.counts[s] == Tally(3, more=counted[s] > 3) for s in order)
+            by_state = {s: [e for e in whole if e.state == s][:3] for s in order}
+            assert capped[0 : len(capped)] == [e for s in order for e in by_state[s]]
         if whole:
             assert pages[len(whole) - 1] == whole[-1] and pages[0] == whole[0]

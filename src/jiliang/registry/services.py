@@ -12,6 +12,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from jiliang.dbutil import any_of, in_values
 from jiliang.registry import rules
+from jiliang.registry.counting import Tally, count_up_to
 from jiliang.registry.models import (
     CatalogueItem,
     Certificate,
@@ -372,20 +373,26 @@ class DuePages(Sequence[DueEntry]):
         today: dt.date | None = None,
         owner_id: int | None = None,
         region: str | None = None,
+        cap: int | None = None,
     ) -> None:
+        """`cap`: count each state only that far ("10,000+"), for restricted users."""
         window = _due_window(queryset, today, owner_id, region, None, None)
         filters = window.state_filters()
         self._segments = {
             state: window.instruments.filter(condition).order_by("due_date", "id")
             for state, condition in filters.items()
         }
-        counted = window.instruments.aggregate(
-            **{state: Count("id", filter=condition) for state, condition in filters.items()}
-        )
-        self.counts: dict[str, int] = {state: counted[state] or 0 for state in filters}
+        self.counts: dict[str, Tally]
+        if cap is None:  # exact, in one pass
+            counted = window.instruments.aggregate(
+                **{state: Count("id", filter=condition) for state, condition in filters.items()}
+            )
+            self.counts = {state: Tally(counted[state] or 0) for state in filters}
+        else:
+            self.counts = {state: count_up_to(rows, cap) for state, rows in self._segments.items()}
 
     def __len__(self) -> int:
-        return sum(self.counts.values())
+        return sum(tally.value for tally in self.counts.values())
 
     @overload
     def __getitem__(self, index: int) -> DueEntry: ...
@@ -403,7 +410,7 @@ class DuePages(Sequence[DueEntry]):
         entries: list[DueEntry] = []
         offset = 0  # where the segment begins in the whole list
         for state, rows in self._segments.items():
-            size = self.counts[state]
+            size = self.counts[state].value
             low, high = max(start - offset, 0), min(stop - offset, size)
             if low < high:
                 entries += [_due_entry(r, state) for r in rows.values(*_DUE_COLUMNS)[low:high]]

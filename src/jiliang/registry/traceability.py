@@ -15,6 +15,7 @@ from typing import Any, overload
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from jiliang.registry import rules, services
+from jiliang.registry.counting import COUNT_CAP, Tally, count_up_to
 from jiliang.registry.models import (
     Certificate,
     CertificateStandard,
@@ -258,26 +259,6 @@ def trace_up(obj: Instrument | MeasurementStandard, on: dt.date | None = None) -
 
 
 LARGE_SCOPE = 20_000  # visible rows above which dependants are checked against the scope
-COUNT_CAP = 10_000  # restricted counts stop here ("10,000+")
-
-
-@dataclass(frozen=True)
-class Tally:
-    """A count that may have stopped early: `more` means there are more than `value`."""
-
-    value: int
-    more: bool = False
-
-    def __str__(self) -> str:
-        return f"{self.value:,}+" if self.more else str(self.value)
-
-
-def count_up_to(queryset: QuerySet[Any], cap: int) -> Tally:
-    """The queryset's size, reading at most cap + 1 rows."""
-    found = queryset.order_by().values("pk")[: cap + 1].count()
-    return Tally(cap, True) if found > cap else Tally(found)
-
-
 FEW = 1000  # found ids up to which a page is read by id
 
 

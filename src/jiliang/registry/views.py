@@ -121,7 +121,9 @@ def _today() -> dt.date:
 def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"counts": services.summary_counts(request.user)}
     if request.user.is_authenticated:
-        due = services.DuePages(Instrument.objects.visible_to(request.user))
+        due = services.DuePages(
+            Instrument.objects.visible_to(request.user), cap=_count_cap(request)
+        )
         context["due"] = {**due.counts, "total": len(due)}
     return render(request, "registry/home.html", context)
 
@@ -679,11 +681,17 @@ def due(request: HttpRequest) -> HttpResponse:
         return _download(exports.due_xlsx(entries), f"{stem}.xlsx", XLSX)
     # Overdue first, then due within the recall window, then never verified; the page is
     # read from the database (a national list holds 10^5 entries).
-    pages = services.DuePages(instruments, owner_id=owner_id, region=region)
+    pages = services.DuePages(
+        instruments, owner_id=owner_id, region=region, cap=_count_cap(request)
+    )
     recall = rules.rule("recall", _today())
     context = {
         "form": form,
-        "page": _page(request, pages),
+        "page": _page(
+            request,
+            pages,
+            count=traceability.Tally(len(pages), any(t.more for t in pages.counts.values())),
+        ),
         "query": _query_without(request),
         "states": pages.counts,
         "total": len(pages),
