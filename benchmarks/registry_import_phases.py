@@ -16,17 +16,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _kept_db
 
 STEPS = {
     "_build_instruments": "validation",
@@ -41,34 +38,17 @@ STEPS = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sqlite-path", default="")
-    parser.add_argument("--pg-database", default="")
+    _kept_db.add_arguments(parser)
     parser.add_argument("--rows", type=int, default=20_000)
     args = parser.parse_args()
-    if bool(args.sqlite_path) == bool(args.pg_database):
-        parser.error("give one of --sqlite-path or --pg-database (a kept bench database)")
-    os.environ["JILIANG_DATA_DIR"] = tempfile.mkdtemp(prefix="jiliang-phases-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "jiliang.settings"
-    if args.sqlite_path:
-        os.environ.pop("JILIANG_DATABASE_URL", None)
-        os.environ["JILIANG_SQLITE_PATH"] = args.sqlite_path
-    else:
-        os.environ["JILIANG_DATABASE_URL"] = (
-            f"postgres://postgres@127.0.0.1:5432/{args.pg_database}"
-        )
-
-    import django
-
-    django.setup()
+    _kept_db.open_kept(parser, args)
     import _registry_bulk as bulk
     import registry_scale
-    from django.core.management import call_command
     from django.db.backends.base import base
 
     from jiliang.registry import importers
     from jiliang.registry.models import Institution
 
-    call_command("migrate", verbosity=0)
     spent: dict[str, float] = {}
 
     def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:

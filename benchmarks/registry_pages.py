@@ -15,42 +15,24 @@ Prints, per user and page, the median of --repeat requests after one warm-up req
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _kept_db
 
 USERS = ("admin", "regulator_sd", "zibo_lab", "nim_lab", "market")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sqlite-path", default="")
-    parser.add_argument("--pg-database", default="")
+    _kept_db.add_arguments(parser)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--users", default=",".join(USERS))
     args = parser.parse_args()
-    if bool(args.sqlite_path) == bool(args.pg_database):
-        parser.error("give one of --sqlite-path or --pg-database (a kept bench database)")
-    os.environ["JILIANG_DATA_DIR"] = tempfile.mkdtemp(prefix="jiliang-pages-")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "jiliang.settings"
-    if args.sqlite_path:
-        os.environ.pop("JILIANG_DATABASE_URL", None)
-        os.environ["JILIANG_SQLITE_PATH"] = args.sqlite_path
-    else:
-        os.environ["JILIANG_DATABASE_URL"] = (
-            f"postgres://postgres@127.0.0.1:5432/{args.pg_database}"
-        )
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    backend = _kept_db.open_kept(parser, args)
     from django.test import Client
     from django.test.utils import setup_test_environment
 
@@ -58,7 +40,6 @@ def main() -> None:
     from jiliang.registry.models import MeasurementStandard
 
     setup_test_environment()
-    call_command("migrate", verbosity=0)
     kilogram = MeasurementStandard.objects.get(code="GJJ(力)0101").pk
     pages = {
         "instrument list": "/instruments/",
@@ -81,7 +62,6 @@ def main() -> None:
                 assert response.status_code == 200, (username, path, response.status_code)
             results.setdefault(name, {})[username] = statistics.median(times[1:])
             print(f"[{username}] {name}: {results[name][username]:.3f} s", flush=True)
-    backend = "sqlite" if args.sqlite_path else "postgres"
     print(f"\nregistry pages at scale ({backend}), median of {args.repeat} (s)")
     print(f"{'page':28} " + " ".join(f"{u:>13}" for u in users))
     for name, row in results.items():

@@ -4,7 +4,6 @@ status event of a measurement standard. And `ledger prove` output that the offli
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -18,6 +17,7 @@ from jiliang.ledger.models import LogEntry
 from jiliang.registry import importers
 from jiliang.registry.models import Certificate, ExaminationCertificate
 from jiliang.trust import KeyRing, verify_record_offline
+from tests.csvfiles import CERTIFICATE_HEADER, write_csv
 
 runner = CliRunner()
 
@@ -79,19 +79,6 @@ def test_bulk_import_is_logged_through_certificates_imported(
 ) -> None:
     w = logged_world
     path = tmp_path / "certs.csv"
-    header = [
-        "number",
-        "kind",
-        "issuer_uscc",
-        "instrument_owner_uscc",
-        "instrument_serial",
-        "regulation",
-        "calibration_date",
-        "issued_on",
-        "valid_until",
-        "conclusion",
-        "standards",
-    ]
     rows = [
         [
             f"ZB-2026-{i:04d}",
@@ -108,10 +95,7 @@ def test_bulk_import_is_logged_through_certificates_imported(
         ]
         for i in range(1, 4)
     ]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
+    write_csv(path, CERTIFICATE_HEADER, rows)
     with django_capture_on_commit_callbacks(execute=True):
         importers.import_file(path, "certificates", w.users["zibo_lab"])
     logged = LogEntry.objects.filter(subject__startswith="ZB-2026-").order_by("leaf_index")

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 from django.test import Client
 
 from jiliang.accounts.audit import BULK_CHUNK, history, record_bulk_creation
 from jiliang.accounts.models import BulkCreatedRows, BulkCreation
 from jiliang.registry import importers
 from jiliang.registry.models import Certificate, Instrument
+from tests.csvfiles import CERTIFICATE_HEADER, write_csv
 
 HEADER = ["owner_uscc", "name", "serial_number", "division_code", "use_area", "unit"]
-
-
-def _csv(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        writer.writerows(rows)
-    return path
 
 
 def test_ids_are_chunked_at_gaps_and_at_the_chunk_size(world) -> None:
@@ -46,8 +36,9 @@ def test_ids_are_chunked_at_gaps_and_at_the_chunk_size(world) -> None:
 
 
 def test_an_imported_then_edited_instrument_shows_both_on_its_page_and_api(world, tmp_path) -> None:
-    path = _csv(
+    path = write_csv(
         tmp_path / "scales.csv",
+        HEADER,
         [[world.market.uscc, "秤", f"B-{i}", "370303", "trade", "kg"] for i in range(3)],
     )
     importers.import_file(path, "instruments", world.users["market"])
@@ -73,36 +64,20 @@ def test_an_imported_then_edited_instrument_shows_both_on_its_page_and_api(world
 
 
 def test_imported_certificates_and_standards_are_recorded(world, tmp_path) -> None:
-    header = [
-        "number",
-        "kind",
-        "issuer_uscc",
-        "instrument_owner_uscc",
-        "instrument_serial",
-        "regulation",
-        "calibration_date",
-        "issued_on",
-        "valid_until",
-        "conclusion",
+    row = [
+        "ZB-BULK-1",
+        "calibration",
+        world.city.uscc,
+        world.market.uscc,
+        world.scale.serial_number,
+        "JJF 1847-2020",
+        "2026-03-01",
+        "2026-03-02",
+        "",
+        "calibrated",
+        "",
     ]
-    path = tmp_path / "certs.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerow(
-            [
-                "ZB-BULK-1",
-                "calibration",
-                world.city.uscc,
-                world.market.uscc,
-                world.scale.serial_number,
-                "JJF 1847-2020",
-                "2026-03-01",
-                "2026-03-02",
-                "",
-                "calibrated",
-            ]
-        )
+    path = write_csv(tmp_path / "certs.csv", CERTIFICATE_HEADER, [row])
     importers.import_file(path, "certificates", world.users["zibo_lab"])
     cert = Certificate.objects.get(number="ZB-BULK-1")
     [entry] = history("registry.certificate", cert.pk)

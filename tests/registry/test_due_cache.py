@@ -5,7 +5,6 @@ trade scale was verified on 2025-09-01 for one year (valid until 2026-08-31)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from typer.testing import CliRunner
 from jiliang.cli.main import app
 from jiliang.registry import importers, services
 from jiliang.registry.models import Certificate, Instrument
+from tests.csvfiles import CERTIFICATE_HEADER, write_csv
 
 
 def stored(instrument: Instrument) -> dt.date | None:
@@ -74,39 +74,20 @@ def test_saving_a_stale_instance_keeps_the_right_due_date(world) -> None:
 
 
 def test_imported_certificates_move_the_due_date(world, tmp_path: Path) -> None:
-    path = tmp_path / "c.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow(
-            [
-                "number",
-                "kind",
-                "issuer_uscc",
-                "instrument_owner_uscc",
-                "instrument_serial",
-                "regulation",
-                "calibration_date",
-                "issued_on",
-                "valid_until",
-                "conclusion",
-                "standards",
-            ]
-        )
-        out.writerow(
-            [
-                "ZB-2026-0001",
-                "verification",
-                world.city.uscc,
-                world.market.uscc,
-                "SCALE-0001",
-                "JJG 539-2016",
-                "2026-01-05",
-                "2026-01-06",
-                "2027-01-04",
-                "pass",
-                "ZB-F1-001",
-            ]
-        )
+    row = [
+        "ZB-2026-0001",
+        "verification",
+        world.city.uscc,
+        world.market.uscc,
+        "SCALE-0001",
+        "JJG 539-2016",
+        "2026-01-05",
+        "2026-01-06",
+        "2027-01-04",
+        "pass",
+        "ZB-F1-001",
+    ]
+    path = write_csv(tmp_path / "c.csv", CERTIFICATE_HEADER, [row])
     from jiliang.registry.models import LabCustomer
 
     LabCustomer.objects.all().delete()  # the import must note its (issuer, owner) pair itself

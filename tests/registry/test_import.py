@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +16,7 @@ from jiliang.registry.models import (
     Instrument,
     MeasurementStandard,
 )
+from tests.csvfiles import CERTIFICATE_HEADER, write_csv
 
 INSTRUMENT_HEADER = [
     "owner_uscc",
@@ -31,14 +30,6 @@ INSTRUMENT_HEADER = [
     "unit",
     "mpe",
 ]
-
-
-def write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def scale_rows(world: Any, n: int) -> list[list[Any]]:
@@ -194,19 +185,7 @@ def test_standards_with_examination_certificate_validity_from_rule(world, tmp_pa
 
 
 def test_certificates_import_links_standards_and_rejects_inconsistency(world, tmp_path) -> None:
-    header = [
-        "number",
-        "kind",
-        "issuer_uscc",
-        "instrument_owner_uscc",
-        "instrument_serial",
-        "regulation",
-        "calibration_date",
-        "issued_on",
-        "valid_until",
-        "conclusion",
-        "standards",
-    ]
+    header = CERTIFICATE_HEADER
     ok = [
         [
             "ZB-2026-0001",

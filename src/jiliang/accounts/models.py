@@ -58,7 +58,19 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
-class ChangeRecord(models.Model):
+class AppendOnly(models.Model):
+    """A change-log row: written once, never updated (the admin shows it read-only)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("change records are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class ChangeRecord(AppendOnly):
     """Who changed what, when, with the object's state before and after (append-only)."""
 
     class Action(models.TextChoices):
@@ -81,13 +93,8 @@ class ChangeRecord(models.Model):
         indexes = [models.Index(fields=["model", "object_id", "time"])]
         ordering = ["-time", "-id"]
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise ValueError("change records are append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
-
-class BulkCreation(models.Model):
+class BulkCreation(AppendOnly):
     """Many rows of one model created at once (an import): who, when and from which file.
 
     Why not a ChangeRecord per row: at 2×10^4 rows a second the per-row records cost as much
@@ -106,16 +113,11 @@ class BulkCreation(models.Model):
     class Meta:
         ordering = ["-time", "-id"]
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise ValueError("change records are append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
-
     def __str__(self) -> str:
         return f"{self.count} × {self.model} ({self.source or 'bulk'})"
 
 
-class BulkCreatedRows(models.Model):
+class BulkCreatedRows(AppendOnly):
     """The values of a bulk creation's rows whose ids run from first_id to last_id, no gap."""
 
     creation = models.ForeignKey(BulkCreation, on_delete=models.CASCADE, related_name="chunks")
@@ -131,11 +133,6 @@ class BulkCreatedRows(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["model", "first_id"], name="bulk_rows_by_first_id")]
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise ValueError("change records are append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def __str__(self) -> str:
         return f"{self.model} {self.first_id}–{self.last_id}"

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 
+from jiliang.adminutil import ReadOnlyAdmin
 from jiliang.ledger.models import LogEntry, PublishedKey, SignedCheckpoint, WitnessedLog
 
 
-class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(LogEntry)
-class LogEntryAdmin(ReadOnly):
+class LogEntryAdmin(ReadOnlyAdmin):
     list_display = ["leaf_index", "record_type", "subject", "created"]
     list_filter = ["record_type"]
     search_fields = ["subject"]
 
 
 @admin.register(SignedCheckpoint)
-class SignedCheckpointAdmin(ReadOnly):
+class SignedCheckpointAdmin(ReadOnlyAdmin):
     list_display = ["id", "size", "created"]
 
 

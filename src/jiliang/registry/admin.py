@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from jiliang.adminutil import ReadOnlyAdmin
 from jiliang.registry.models import (
     Authorisation,
     CatalogueItem,
@@ -105,7 +103,7 @@ class InstrumentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CertificateAdmin(ReadOnlyAdmin):
     """View only: the model itself refuses updates and deletes."""
 
     list_display = ("number", "kind", "issuer", "instrument", "calibration_date", "conclusion")
@@ -113,49 +111,22 @@ class CertificateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("number", "regulation", "instrument__serial_number")
     date_hierarchy = "calibration_date"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(LabCustomer)
-class LabCustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class LabCustomerAdmin(ReadOnlyAdmin):
     """Derived from certificates (services.refresh_customers); view only."""
 
     list_display = ("lab", "owner")
     raw_id_fields = ("lab", "owner")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(CertificateStandard)
-class CertificateStandardAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CertificateStandardAdmin(ReadOnlyAdmin):
     """The standards used for certificates; view only, like the certificates themselves."""
 
     list_display = ("certificate", "measurementstandard", "instrument")
     raw_id_fields = ("certificate", "measurementstandard", "instrument")
     search_fields = ("certificate__number", "measurementstandard__code")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class SchemeLevelInline(admin.TabularInline):  # type: ignore[type-arg]

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 COUNT_CAP = 10_000  # restricted counts stop here ("10,000+")
+LARGE_SCOPE = 20_000  # visible rows from which a scope is read row by row, not built whole
 
 
 @dataclass(frozen=True)
@@ -31,3 +32,8 @@ def count_up_to(queryset: QuerySet[Any], cap: int | None) -> Tally:
         return Tally(queryset.order_by().count())
     found = queryset.order_by().values("pk")[: cap + 1].count()
     return Tally(cap, True) if found > cap else Tally(found)
+
+
+def has_at_least(queryset: QuerySet[Any], rows: int) -> bool:
+    """Whether the queryset holds `rows` rows or more, reading at most that many."""
+    return bool(queryset.order_by().values("pk")[:rows].count() >= rows)

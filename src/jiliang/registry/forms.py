@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from jiliang.bounds import MAX_ID
-from jiliang.registry.amendments import resolve_signatory
+from jiliang.registry.amendments import CORRECTABLE, resolve_signatory
 from jiliang.registry.models import (
     CatalogueItem,
     Certificate,
@@ -330,16 +330,7 @@ class AmendForm(forms.Form):
 
     def changes(self) -> dict[str, Any]:
         """The correctable fields as submitted (unchanged ones are harmless to pass)."""
-        names = (
-            "kind",
-            "regulation",
-            "calibration_date",
-            "issued_on",
-            "valid_until",
-            "conclusion",
-            "accuracy_class",
-        )
-        return {name: self.cleaned_data[name] for name in names}
+        return {name: self.cleaned_data[name] for name in CORRECTABLE}
 
     def signatories(self) -> dict[str, Person | None]:
         return {role: self.cleaned_data[role] for role in self.ROLES}

@@ -15,7 +15,7 @@ from typing import Any, overload
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from jiliang.registry import rules, services
-from jiliang.registry.counting import COUNT_CAP, Tally, count_up_to
+from jiliang.registry.counting import COUNT_CAP, LARGE_SCOPE, Tally, count_up_to, has_at_least
 from jiliang.registry.models import (
     Certificate,
     CertificateStandard,
@@ -258,7 +258,6 @@ def trace_up(obj: Instrument | MeasurementStandard, on: dt.date | None = None) -
     return TraceUp(_trace_instrument(obj, on, set(), 0))
 
 
-LARGE_SCOPE = 20_000  # visible rows above which dependants are checked against the scope
 FEW = 1000  # found ids up to which a page is read by id
 
 
@@ -337,8 +336,8 @@ class TraceDown:
         """
         label = model._meta.label
         if label not in self._scope_sizes:
-            visible = model.objects.visible_to(self.user).order_by().values("pk")
-            self._scope_sizes[label] = visible[:LARGE_SCOPE].count() >= LARGE_SCOPE
+            visible = model.objects.visible_to(self.user)
+            self._scope_sizes[label] = has_at_least(visible, LARGE_SCOPE)
         return self._scope_sizes[label]
 
     def _dependent(self, model: Any, link_column: str) -> QuerySet[Any]:

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -657,17 +657,7 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
 def due(request: HttpRequest) -> HttpResponse:
     user = request.user
     instruments = Instrument.objects.visible_to(user)
-    # Owners with an instrument in view, probed per institution (10^3). For a scope of ~10^6
-    # instruments the probe asks only "owns instruments" (the owner index answers at once):
-    # checking each owner's instruments against a region scans them all (1.4 s). Choosing an
-    # owner with none in view just lists nothing; institutions are a public register.
-    many = instruments.order_by().values("pk")[: traceability.LARGE_SCOPE].count()
-    owned = Instrument.objects.all() if many >= traceability.LARGE_SCOPE else instruments
-    owners = (
-        Institution.objects.visible_to(user)
-        .filter(Exists(owned.filter(owner_id=OuterRef("pk"))))
-        .order_by("name_zh")
-    )
+    owners = services.due_owners(user, instruments)
     form = forms.DueFilter(request.GET, owners=owners)
     export = request.GET.get("format", "")
     if export not in ("", "csv", "xlsx"):
