@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -275,3 +276,98 @@ def test_raw_write_path_stores_what_the_orm_reads_back(world, tmp_path) -> None:
         owner=world.market, name="秤", serial_number="S-LATER", division_code="370303"
     )
     assert later.pk > max(result.ids)
+
+
+def test_certificate_file_reports_each_problem_of_each_row_in_order(world, tmp_path) -> None:
+    """Every check of a certificate row, on a file where each row breaks a different rule;
+    problems come row by row, in column order within a row, with the file's row numbers."""
+    header = [*CERTIFICATE_HEADER, "external_issuer", "materials", "verifier", "checker"]
+    city, market = world.city.uscc, world.market.uscc
+
+    def row(number: str, **cells: str) -> list[str]:
+        values = {
+            "number": number,
+            "kind": "verification",
+            "issuer_uscc": city,
+            "instrument_owner_uscc": market,
+            "instrument_serial": "SCALE-0001",
+            "regulation": "JJG 539-2016",
+            "calibration_date": "2026-01-05",
+            "issued_on": "2026-01-06",
+            "valid_until": "2027-01-04",
+            "conclusion": "pass",
+            "standards": "ZB-F1-001",
+            "external_issuer": "",
+            "materials": "",
+            "verifier": "REG-C1",
+            "checker": "REG-C1",
+        }
+        values.update(cells)
+        return [values[name] for name in header]
+
+    rows = [
+        row("ZB-2026-0100"),  # row 2: good
+        row("ZB-2026-0100", kind="inspection"),  # row 3
+        row("", conclusion="fail"),  # row 4
+        row("ZB-2026-0101", issuer_uscc="", external_issuer=""),  # row 5
+        row("ZB-2026-0102", issuer_uscc="", external_issuer="PTB"),  # row 6: own instrument
+        row("ZB-2026-0103", instrument_serial="SCALE-4040", valid_until="2025-13-01"),  # 7
+        row("ZB-2026-0104", standards="ZB-F1-001; NOPE-1;NOPE-2", materials="GBW(E)000000"),
+        row("ZB-2026-0100", verifier="REG-NOBODY", checker="", calibration_date=""),  # row 9
+        row("ZB-2025-0001", issuer_uscc="91110000000000000X"),  # row 10: issued, unknown
+    ]
+    with pytest.raises(importers.ImportRejected) as caught:
+        importers.import_file(
+            write_csv(tmp_path / "certs.csv", header, rows), "certificates", world.users["zibo_lab"]
+        )
+    assert [str(e) for e in caught.value.errors] == [
+        "certs.csv, row 3, field 'number': 'ZB-2026-0100' repeats row 2",
+        "certs.csv, row 3, field 'kind': 'inspection' is not one of verification, notice,"
+        " calibration",
+        "certs.csv, row 4, field 'number': is required",
+        "certs.csv, row 4, field 'conclusion': a verification certificate records a pass",
+        "certs.csv, row 5, field 'issuer_uscc': give issuer_uscc or external_issuer",
+        "certs.csv, row 6, field 'external_issuer': external certificates may only be imported"
+        " for your own instruments",
+        "certs.csv, row 7, field 'instrument_serial': no instrument 'SCALE-4040' of owner"
+        f" {market!r}",
+        "certs.csv, row 7, field 'valid_until': '2025-13-01' is not a date (YYYY-MM-DD)",
+        "certs.csv, row 8, field 'standards': no standard with code 'NOPE-1'",
+        "certs.csv, row 8, field 'standards': no standard with code 'NOPE-2'",
+        "certs.csv, row 8, field 'materials': no reference material 'GBW(E)000000'",
+        "certs.csv, row 9, field 'number': 'ZB-2026-0100' repeats row 3",
+        "certs.csv, row 9, field 'calibration_date': is required",
+        "certs.csv, row 9, field 'verifier': no registered metrologist 'REG-NOBODY'",
+        "certs.csv, row 10, field 'number': certificate 'ZB-2025-0001' already exists"
+        " (certificates are immutable)",
+        "certs.csv, row 10, field 'issuer_uscc': no institution with code '91110000000000000X'",
+    ]
+    assert not Certificate.objects.filter(number__startswith="ZB-2026-01").exists()
+
+
+def test_certificate_rows_without_optional_columns_import(world) -> None:
+    """Rows given as dicts may leave out optional columns, each row its own."""
+    base = {
+        "kind": "verification",
+        "issuer_uscc": world.city.uscc,
+        "instrument_owner_uscc": world.market.uscc,
+        "instrument_serial": "SCALE-0001",
+        "regulation": "JJG 539-2016",
+        "calibration_date": "2026-01-05",
+        "issued_on": "2026-01-06",
+        "conclusion": "pass",
+    }
+    rows = [
+        {**base, "number": "ZB-2026-0200", "valid_until": "2027-01-04", "verifier": "REG-C1"},
+        {**base, "number": "ZB-2026-0201", "standards": "ZB-F1-001"},
+    ]
+    result = importers.import_rows("certificates", rows, world.users["zibo_lab"])
+    assert result.created == 2
+    first, second = Certificate.objects.filter(pk__in=result.ids).order_by("number")
+    assert (first.valid_until, first.verifier.registration_number) == (
+        dt.date(2027, 1, 4),
+        "REG-C1",
+    )
+    assert (second.valid_until, second.verifier) == (None, None)
+    assert list(second.standards_used.values_list("code", flat=True)) == ["ZB-F1-001"]
+    assert not first.standards_used.exists()

@@ -22,7 +22,7 @@ from django.db.models import Model
 from jiliang.accounts.audit import record_bulk_creation, snapshot, snapshot_maker
 from jiliang.codes import CodeError, check_division_code
 from jiliang.dbutil import in_values, insert_dicts, insert_objects, insert_rows
-from jiliang.registry import rules, signals
+from jiliang.registry import certificate_rows, rules, signals
 from jiliang.registry.models import (
     CatalogueItem,
     Certificate,
@@ -30,13 +30,11 @@ from jiliang.registry.models import (
     Institution,
     Instrument,
     MeasurementStandard,
-    Person,
     Quantity,
-    ReferenceMaterial,
     UseArea,
 )
 from jiliang.registry.querysets import is_admin
-from jiliang.registry.services import certificate_problems, note_customers, refresh_due_dates
+from jiliang.registry.services import note_customers, refresh_due_dates
 
 KINDS = ("instruments", "standards", "certificates")
 BATCH = 5000
@@ -420,130 +418,11 @@ def _build_standards(
 def _build_certificates(
     rows: list[dict[str, str]], user: Any, c: _Checker
 ) -> tuple[list[dict[str, Any]], Any]:
-    owner_uscc = {r.get("instrument_owner_uscc", "") for r in rows}
-    issuers_uscc = {r.get("issuer_uscc", "") for r in rows if r.get("issuer_uscc")}
-    institutions = {
-        i.uscc: i for i in Institution.objects.filter(uscc__in=owner_uscc | issuers_uscc)
-    }
-    serials = sorted({r.get("instrument_serial", "") for r in rows})
-    instruments = {  # only this file's serials: an owner may hold 10^5 instruments
-        (o, s): pk
-        for pk, o, s in Instrument.objects.filter(
-            owner__uscc__in=owner_uscc, serial_number__in=in_values(serials, "text")
-        ).values_list("id", "owner__uscc", "serial_number")
-    }
-    standards = {s.code: s.pk for s in MeasurementStandard.objects.only("id", "code")}
-    materials = {m.gbw_number: m.pk for m in ReferenceMaterial.objects.only("id", "gbw_number")}
-    people = {p.registration_number: p.pk for p in Person.objects.only("id", "registration_number")}
-    # Only this file's numbers: the database may hold millions of certificates.
-    numbers = sorted({r.get("number", "") for r in rows} - {""})
-    existing = set(
-        Certificate.objects.filter(number__in=in_values(numbers, "text")).values_list(
-            "number", flat=True
-        )
-    )
-    kinds = [k.value for k in Certificate.Kind]
-    conclusions = [k.value for k in Certificate.Conclusion]
-    admin = is_admin(user)
-    resolve_standards = _code_list(c, "standards", standards, "no standard with code")
-    resolve_materials = _code_list(c, "materials", materials, "no reference material")
-    seen: dict[str, int] = {}
-    objects, links = [], []
-    for index, row in enumerate(rows):
-        c.row = _row_no(row, index)
-        number = row.get("number", "")
-        if not number:
-            c.fail("number", "is required")
-        elif number in existing:
-            c.fail("number", f"certificate {number!r} already exists (certificates are immutable)")
-        elif number in seen:
-            c.fail("number", f"{number!r} repeats row {seen[number]}")
-        seen[number] = c.row
-        kind = c.choice(row, "kind", kinds)
-        conclusion = c.choice(row, "conclusion", conclusions)
-        issuer = None
-        if row.get("issuer_uscc"):
-            issuer = institutions.get(row["issuer_uscc"])
-            if issuer is None:
-                c.fail("issuer_uscc", f"no institution with code {row['issuer_uscc']!r}")
-            elif not admin and (user is None or user.institution_id != issuer.pk):
-                c.fail("issuer_uscc", "you may only import certificates your institution issued")
-        elif not row.get("external_issuer"):
-            c.fail("issuer_uscc", "give issuer_uscc or external_issuer")
-        elif not admin:
-            owner = institutions.get(row.get("instrument_owner_uscc", ""))
-            if owner is None or user is None or owner.pk != user.institution_id:
-                c.fail(
-                    "external_issuer",
-                    "external certificates may only be imported for your own instruments",
-                )
-        instrument = instruments.get(
-            (row.get("instrument_owner_uscc", ""), row.get("instrument_serial", ""))
-        )
-        if instrument is None:
-            c.fail(
-                "instrument_serial",
-                f"no instrument {row.get('instrument_serial')!r} of owner {row.get('instrument_owner_uscc')!r}",
-            )
-        calibrated = c.date(row, "calibration_date", True)
-        issued = c.date(row, "issued_on", True)
-        valid_until = c.date(row, "valid_until")
-        for name, reason in certificate_problems(kind, conclusion, calibrated, issued, valid_until):
-            c.fail(name, reason)
-        used_standards = resolve_standards(row.get("standards", ""))
-        used_materials = resolve_materials(row.get("materials", ""))
-        signers = {}
-        for role in ("verifier", "checker", "approver"):
-            reg = row.get(role, "")
-            if reg:
-                if reg not in people:
-                    c.fail(role, f"no registered metrologist {reg!r}")
-                signers[f"{role}_id"] = people.get(reg)
-        objects.append(
-            {
-                "number": number,
-                "kind": kind,
-                "issuer_id": issuer.pk if issuer is not None else None,
-                "external_issuer": row.get("external_issuer", ""),
-                "cmc_reference": row.get("cmc_reference", ""),
-                "instrument_id": instrument,
-                "regulation": row.get("regulation", ""),
-                "calibration_date": calibrated,
-                "issued_on": issued,
-                "valid_until": valid_until,
-                "conclusion": conclusion,
-                "accuracy_class": row.get("accuracy_class", ""),
-                **signers,
-            }
-        )
-        owner = institutions.get(row.get("instrument_owner_uscc", ""))
-        links.append((used_standards, used_materials, owner.pk if owner is not None else None))
+    """Certificates are checked column by column (certificate_rows: the hot path at 10^4)."""
+    numbers = [_row_no(row, index) for index, row in enumerate(rows)]
+    objects, links, problems = certificate_rows.check_certificates(rows, numbers, user)
+    c.errors += [RowError(c.file, numbers[index], name, reason) for index, name, reason in problems]
     return objects, links
-
-
-def _code_list(
-    c: _Checker, column: str, known: dict[str, int], missing: str
-) -> Callable[[str], list[int]]:
-    """Ids for a cell of codes separated by `;`, failing each unknown one on the current row.
-
-    Why a memo: a file names the same few standards on 10^4 rows; each distinct cell is split
-    and looked up once (its unknown codes are still reported on every row that names them).
-    """
-    memo: dict[str, tuple[list[int], list[str]]] = {}
-
-    def resolve(text: str) -> list[int]:
-        if text not in memo:
-            codes = [x.strip() for x in text.split(";") if x.strip()]
-            memo[text] = (
-                [known[x] for x in codes if x in known],
-                [x for x in codes if x not in known],
-            )
-        ids, unknown = memo[text]
-        for code in unknown:
-            c.fail(column, f"{missing} {code!r}")
-        return list(ids)
-
-    return resolve
 
 
 @transaction.atomic

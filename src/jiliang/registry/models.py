@@ -624,8 +624,15 @@ class CertificateStandard(models.Model):
     )
     # Instruments with certificates cannot be deleted (Certificate.instrument is PROTECT),
     # so no delete ever reaches a link through this column: no index, no collector check.
+    # No database constraint either: the value is a copy of the certificate's instrument,
+    # which its own foreign key already checks, and a constraint here could not tell a wrong
+    # copy from a right one; it cost PostgreSQL one more check per imported link at commit.
     instrument = models.ForeignKey(
-        Instrument, on_delete=models.DO_NOTHING, db_index=False, related_name="+"
+        Instrument,
+        on_delete=models.DO_NOTHING,
+        db_index=False,
+        db_constraint=False,
+        related_name="+",
     )
 
     objects = RestrictedQuerySet.as_manager()

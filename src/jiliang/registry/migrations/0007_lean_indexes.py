@@ -3,20 +3,12 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from jiliang.dbutil import reanalyze_sqlite
+
 
 def restore_sqlite_statistics(apps, schema_editor):
-    """SQLite rebuilds a table to alter a column and drops its planner statistics with it;
-    without them, a page over 2x10^6 certificates picks a full scan (0.02 s -> 6 s). Measure
-    the two rebuilt tables again if the database had statistics (about a second at 10^6)."""
-    connection = schema_editor.connection
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if cursor.fetchone() is None:
-            return
-        cursor.execute("ANALYZE registry_certificate")
-        cursor.execute("ANALYZE registry_instrument")
+    """SQLite rebuilds a table to alter a column and drops its planner statistics with it."""
+    reanalyze_sqlite(schema_editor, "registry_certificate", "registry_instrument")
 
 
 class Migration(migrations.Migration):
