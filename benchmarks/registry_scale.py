@@ -32,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _machine  # noqa: E402 (beside this script)
 
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 TARGETS = {"trace_down_s": 1.0, "due_list_s": 0.1, "import_rows_per_s": 20_000.0}
@@ -261,6 +262,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         "certificates_target": args.certificates,
         "migrate_s": info["migrate_s"],
         "load_start": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "python_loop_s": _machine.python_loop_seconds(),
     }
     try:
         import random
@@ -386,6 +388,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 ROWS = [
     ("load average at start (1/5/15 min)", "load_start", "{}"),
     ("load average at end", "load_end", "{}"),
+    ("machine: 10^7 Python loop additions, best of 3 (s)", "python_loop_s", "{:.2f}"),
     ("instruments in the database", "instruments_total", "{:,}"),
     ("certificates in the database", "certificates_total", "{:,}"),
     ("bulk write: instruments (rows/s)", "gen_instruments_rate", "{:,.0f}"),

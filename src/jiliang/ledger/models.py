@@ -31,7 +31,7 @@ class LogEntryQuerySet(models.QuerySet):  # type: ignore[type-arg]
         issuer), to regulators for institutions of their region, to centres and admins.
         """
         from jiliang.registry.models import Institution
-        from jiliang.registry.querysets import region_prefix
+        from jiliang.registry.querysets import in_region, region_prefix
 
         if user is None or not user.is_authenticated:
             return self.none()
@@ -42,7 +42,7 @@ class LogEntryQuerySet(models.QuerySet):  # type: ignore[type-arg]
             return self.none()
         if user.role == "regulator" or institution.kind == "regulator":
             region = Institution.objects.filter(
-                division_code__startswith=region_prefix(institution.division_code)
+                in_region("division_code", region_prefix(institution.division_code))
             ).values("pk")
             return self.filter(Q(owner_id__in=region) | Q(issuer_id__in=region))
         return self.filter(Q(owner_id=institution.pk) | Q(issuer_id=institution.pk))

@@ -176,9 +176,9 @@ def list_instruments(
     if owner is not None:
         qs = qs.filter(owner_id=owner)
     if region:
-        from jiliang.registry.querysets import region_prefix
+        from jiliang.registry.querysets import in_region, region_prefix
 
-        qs = qs.filter(division_code__startswith=region_prefix(region))
+        qs = qs.filter(in_region("division_code", region_prefix(region)))
     return _search(qs, q, "name", "serial_number", "maker", "model")
 
 

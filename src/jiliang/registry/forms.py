@@ -73,7 +73,9 @@ class InstitutionFilter(FilterForm):
         queryset = super().apply(queryset)
         division = self.cleaned_data.get("division")
         if division:
-            queryset = queryset.filter(division_code__startswith=_region_prefix(division))
+            from jiliang.registry.querysets import in_region
+
+            queryset = queryset.filter(in_region("division_code", _region_prefix(division)))
         return queryset
 
 

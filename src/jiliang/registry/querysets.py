@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Lookup, Q
 from django.db.models.sql.query import Query
 
@@ -50,6 +50,24 @@ def region_prefix(division_code: str) -> str:
     return code
 
 
+def in_region(field: str, prefix: str) -> Q:
+    """Rows whose division code (`field`) starts with a region's prefix.
+
+    On PostgreSQL also written as the range [prefix, next prefix) of equally long digit
+    strings, which every collation orders as the C locale does: PostgreSQL serves a LIKE
+    prefix from an index only under the C collation, so a province's due counts at 10^6
+    instruments read the whole index (0.18 s) instead of its range (0.03 s). The LIKE stays,
+    so the range only narrows the search. SQLite's planner does better without the range
+    (it would sort a province's range for the due page: 0.07 s -> 0.3 s).
+    """
+    condition = Q(**{f"{field}__startswith": prefix})
+    if prefix.isdigit() and connection.vendor == "postgresql":
+        condition &= Q(**{f"{field}__gte": prefix})
+        if prefix.strip("9"):  # '37' -> '38'; all nines have no next prefix of their length
+            condition &= Q(**{f"{field}__lt": str(int(prefix) + 1).zfill(len(prefix))})
+    return condition
+
+
 def is_admin(user: Any) -> bool:
     return bool(
         user is not None
@@ -72,7 +90,7 @@ class RestrictedQuerySet(models.QuerySet):  # type: ignore[type-arg]
         if user.role == "regulator" or institution.kind == "regulator":
             prefix = region_prefix(institution.division_code)
             region_field = _region_field(model, scope)
-            return self.filter(**{f"{region_field}__startswith": prefix})
+            return self.filter(in_region(region_field, prefix))
         condition = _belongs_to(model, scope, institution.pk)
         if institution.is_lab:
             condition |= _lab_extra(model, institution.pk)

@@ -25,7 +25,7 @@ from jiliang.registry.models import (
     SchemeLevel,
     VerificationScheme,
 )
-from jiliang.registry.querysets import region_prefix
+from jiliang.registry.querysets import in_region, region_prefix
 
 
 @transaction.atomic
@@ -312,7 +312,7 @@ def _due_window(
     if owner_id is not None:
         qs = qs.filter(owner_id=owner_id)
     if region:
-        qs = qs.filter(division_code__startswith=region_prefix(region))
+        qs = qs.filter(in_region("division_code", region_prefix(region)))
     return _DueWindow(qs, today - dt.timedelta(days=grace), today + dt.timedelta(days=advance))
 
 
