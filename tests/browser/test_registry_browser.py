@@ -74,3 +74,40 @@ def test_broken_chain_shows_its_reason(live_server, scenario, page) -> None:
     assert ":" in reason and len(reason.split(":", 1)[1].strip()) > 10
     assert page.locator("#chain .node.broken").count() >= 1
     shot(page, "broken_chain")
+
+
+def test_import_page_shows_problems_then_imports_the_fixed_file(
+    live_server, scenario, page, tmp_path
+) -> None:
+    """An owner uploads scales with one bad row: the table names it and nothing is written;
+    the fixed file is imported and its instruments are in the list."""
+    from jiliang.registry.models import Institution, Instrument
+
+    base, s = live_server.url, scenario
+    owner = Institution.objects.get(users__username=s.owner)
+    header = "owner_uscc,name,serial_number,division_code,use_area\n"
+    good = f"{owner.uscc},电子计价秤 Price scale,BROWSER-1,370303,trade\n"
+    bad = tmp_path / "scales.csv"
+    bad.write_text(header + good + f"{owner.uscc},电子计价秤,BROWSER-2,37030X,trade\n")
+    fixed = tmp_path / "scales-fixed.csv"
+    fixed.write_text(header + good + f"{owner.uscc},电子计价秤,BROWSER-2,370303,trade\n")
+
+    login(page, base, s.owner, s.password)
+    page.click("nav.main >> text=Import")
+    page.select_option("#id_kind", "instruments")
+    page.set_input_files("#id_file", str(bad))
+    page.click("#import-submit")
+    page.wait_for_selector("#import-problems")
+    problem = page.inner_text("#import-problem-table tbody")
+    assert "scales.csv\t3\tdivision_code" in problem
+    shot(page, "import_problems")
+    assert not Instrument.objects.filter(serial_number__startswith="BROWSER-").exists()
+
+    page.select_option("#id_kind", "instruments")
+    page.set_input_files("#id_file", str(fixed))
+    page.click("#import-submit")
+    page.wait_for_selector("#import-result")
+    shot(page, "import_done")
+    page.click("#import-result a")
+    page.wait_for_url(f"{base}/instruments/**")
+    assert Instrument.objects.filter(serial_number__startswith="BROWSER-").count() == 2

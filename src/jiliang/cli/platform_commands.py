@@ -131,18 +131,14 @@ def register(app: typer.Typer) -> None:
         if not acting.is_authenticated:
             err.print("[red]error:[/] importing needs --user (or JILIANG_USER)")
             raise typer.Exit(2)
-        try:
-            _, rows = importers.read_rows(file) if file.exists() else (None, iter(()))
-            materialised = []
-            for index, row in enumerate(rows, start=2):
-                row["__row__"] = str(index)
-                materialised.append(row)
-        except importers.ImportRejected as exc:
-            err.print(f"[red]{exc}[/]")
-            raise typer.Exit(1) from None
         if not file.exists():
             err.print(f"[red]error:[/] {file}: does not exist")
             raise typer.Exit(2)
+        try:
+            materialised = importers.read_file(file)
+        except importers.ImportRejected as exc:
+            err.print(f"[red]{exc}[/]")
+            raise typer.Exit(1) from None
         with Progress(
             TextColumn(f"importing {kind.value}"), BarColumn(), MofNCompleteColumn(), console=err
         ) as bar:

@@ -11,13 +11,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Status
+from ninja import File, Router, Status
 from ninja.errors import HttpError
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from jiliang.accounts.audit import history
 from jiliang.bounds import Id, Pagination
-from jiliang.registry import amendments, importers, rules, services, traceability
+from jiliang.registry import amendments, importers, rules, services, traceability, uploads
 from jiliang.registry.models import (
     CatalogueItem,
     Certificate,
@@ -36,6 +37,7 @@ from jiliang.registry.schemas import (
     DueOut,
     ErrorOut,
     ImpactOut,
+    ImportOut,
     InstitutionOut,
     InstrumentDetailOut,
     InstrumentIn,
@@ -215,6 +217,33 @@ def create_instrument(request: HttpRequest, payload: InstrumentIn) -> Status[Any
             },
         )
     return Status(201, Instrument.objects.get(pk=result.ids[0]))
+
+
+@router.post(
+    "/imports/{kind}",
+    response={201: ImportOut, 400: ErrorOut, 401: ErrorOut},
+    tags=["registry"],
+)
+def import_upload(
+    request: HttpRequest,
+    kind: str,
+    file: UploadedFile = File(...),  # noqa: B008 (django-ninja's way to declare an upload)
+) -> Status[Any]:
+    """Import a .csv or .xlsx file of instruments, standards or certificates, all or nothing.
+
+    400 lists every problem (file, row, field, reason) and nothing is written.
+    """
+    user = _user(request)
+    if not getattr(user, "is_authenticated", False):
+        raise HttpError(401, "sign in or send a bearer token")
+    try:
+        result = uploads.import_upload(kind, file, user)
+    except importers.ImportRejected as exc:
+        errors = [
+            {"file": e.file, "row": e.row, "field": e.field, "reason": e.reason} for e in exc.errors
+        ]
+        return Status(400, {"detail": "nothing was imported", "errors": errors})
+    return Status(201, {"kind": result.kind, "created": result.created, "ids": result.ids})
 
 
 @router.get("/instruments/{pk}/trace-up", tags=["traceability"])

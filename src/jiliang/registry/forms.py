@@ -336,3 +336,17 @@ class AmendForm(forms.Form):
 
     def signatories(self) -> dict[str, Person | None]:
         return {role: self.cleaned_data[role] for role in self.ROLES}
+
+
+class ImportForm(forms.Form):
+    """A file of instruments, standards or certificates to import all or nothing."""
+
+    kind = forms.ChoiceField(
+        label="内容 What the file holds",
+        choices=[
+            ("instruments", "计量器具 Instruments"),
+            ("standards", "计量标准 Measurement standards"),
+            ("certificates", "证书 Certificates"),
+        ],
+    )
+    file = forms.FileField(label="文件 File (.csv UTF-8 or .xlsx)")

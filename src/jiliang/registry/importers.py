@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,24 +249,44 @@ def import_rows(
         "certificates": _build_certificates,
     }[kind]
     objects, extra = builder(materialised, user, checker)
-    if checker.errors:
-        raise ImportRejected(checker.errors)
+    if checker.errors:  # by row (stable: a row's problems keep the order of the checks)
+        raise ImportRejected(sorted(checker.errors, key=lambda error: error.row))
     source = _Source(file, [_row_no(row, index) for index, row in enumerate(materialised)])
     return _write(kind, objects, extra, user, progress, source)
+
+
+def read_file(path: Path | str) -> list[dict[str, str]]:
+    """Every row of a .csv or .xlsx file, each with its row number in the file (`__row__`).
+
+    A file that cannot be read as what its name says (not UTF-8, a damaged workbook) is
+    rejected with the reason, never raised as a decoding error.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ImportRejected([RowError(str(path), 0, "file", "does not exist")])
+    rows: list[dict[str, str]] = []
+    try:
+        _, reader = read_rows(path)
+        for index, row in enumerate(reader, start=2):
+            row["__row__"] = str(index)
+            rows.append(row)
+    except UnicodeDecodeError as exc:
+        where = RowError(path.name, len(rows) + 2, "file", f"is not UTF-8 text ({exc.reason})")
+        raise ImportRejected([where]) from None
+    except csv.Error as exc:
+        raise ImportRejected([RowError(path.name, len(rows) + 2, "file", str(exc))]) from None
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        reason = f"is not a readable .xlsx workbook ({type(exc).__name__})"
+        raise ImportRejected([RowError(path.name, 0, "file", reason)]) from None
+    return rows
 
 
 def import_file(
     path: Path | str, kind: str, user: Any, progress: Progress | None = None
 ) -> ImportResult:
-    path = Path(path)
-    if not path.exists():
-        raise ImportRejected([RowError(str(path), 0, "file", "does not exist")])
-    _, rows = read_rows(path)
-    materialised = []
-    for index, row in enumerate(rows, start=2):
-        row["__row__"] = str(index)
-        materialised.append(row)
-    return import_rows(kind, materialised, user, file=path.name, progress=progress)
+    """Read a whole file, then import its rows all or nothing."""
+    rows = read_file(path)
+    return import_rows(kind, rows, user, file=Path(path).name, progress=progress)
 
 
 def _row_no(row: dict[str, str], index: int) -> int:

@@ -26,6 +26,12 @@ class ErrorOut(Schema):
     errors: list[dict[str, object]] = Field(default_factory=list)
 
 
+class ImportOut(Schema):
+    kind: str
+    created: int
+    ids: list[int]
+
+
 class AuthorisationOut(ModelSchema):
     class Meta:
         model = Authorisation

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from jiliang.accounts import views as account_views
-from jiliang.registry import views
+from jiliang.registry import import_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -30,6 +30,7 @@ urlpatterns = [
     path("schemes/", views.scheme_list, name="schemes"),
     path("schemes/<int:pk>/", views.scheme_detail, name="scheme"),
     path("due/", views.due, name="due"),
+    path("import/", import_views.import_page, name="import"),
     path("changes/<str:label>/<int:pk>/", views.change_log, name="changes"),
     path("account/tokens/", account_views.tokens, name="tokens"),
 ]

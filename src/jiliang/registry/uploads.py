@@ -1,0 +1,35 @@
+"""Importing an uploaded file (web page and API): the CLI's all-or-nothing importer.
+
+The upload is written under its own base name into a temporary folder, so every problem names
+the user's file ("scales.csv, row 17"), and the folder is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+
+from jiliang.registry.importers import ImportRejected, ImportResult, RowError, import_file
+
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # ~2x10^5 certificate rows as CSV
+SUFFIXES = (".csv", ".xlsx")
+
+
+def import_upload(kind: str, upload: UploadedFile, user: Any) -> ImportResult:
+    """Import an uploaded .csv/.xlsx file of `kind` for `user`; ImportRejected says why not."""
+    name = Path(upload.name or "upload").name or "upload"
+    if Path(name).suffix.lower() not in SUFFIXES:
+        raise ImportRejected([RowError(name, 0, "file", "upload a .csv or .xlsx file")])
+    size = upload.size or 0
+    if size > MAX_UPLOAD_BYTES:
+        reason = f"is {size:,} bytes; the limit is {MAX_UPLOAD_BYTES:,} (split the file)"
+        raise ImportRejected([RowError(name, 0, "file", reason)])
+    with tempfile.TemporaryDirectory(prefix="jiliang-import-") as folder:
+        path = Path(folder) / name
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        return import_file(path, kind, user)
