@@ -202,7 +202,12 @@ def value_rows(values: Sequence[Any], pg_type: str, using: str = "default") -> t
 
 
 def in_values(values: Sequence[Any], pg_type: str, using: str = "default") -> RawSQL:
-    """The right-hand side of `field__in=` for a long list, bound as one parameter."""
+    """The right-hand side of `field__in=` for a long list, bound as one parameter.
+
+    Which of this and `any_of` is faster depends on the plan: PostgreSQL looked up 2x10^4
+    new certificate numbers among 2x10^6 in 0.07 s with `IN (SELECT unnest(…))` and 0.3 s
+    with `= ANY(array)`, but 2x10^4 serial numbers of one owner in 0.2 s and 0.1 s.
+    """
     sql, param = value_rows(values, pg_type, using)
     return RawSQL(sql, [param])  # noqa: S611 (fixed SQL; the values are a bound parameter)
 

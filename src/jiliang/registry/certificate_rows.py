@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from jiliang.dbutil import in_values
+from jiliang.dbutil import any_of_filter, in_values
 from jiliang.registry.models import (
     Certificate,
     Institution,
@@ -78,7 +78,7 @@ def check_certificates(
         column("conclusion"), [k.value for k in Certificate.Conclusion], "conclusion", problems
     )
     issuers = _issuers(issuer_col, external_col, owner_col, institutions, user, problems)
-    instruments = _instruments(owner_col, serial_col, problems)
+    instruments = _instruments(owner_col, serial_col, institutions, problems)
     calibrated = _dates(column("calibration_date"), "calibration_date", True, problems)
     issued = _dates(column("issued_on"), "issued_on", True, problems)
     valid_until = _dates(column("valid_until"), "valid_until", False, problems)
@@ -126,7 +126,7 @@ def check_certificates(
 def _check_numbers(numbers: list[str], row_numbers: list[int], problems: _Problems) -> None:
     """Required, new to the database (certificates are immutable) and once in the file."""
     wanted = sorted(set(numbers) - {""})  # only this file's: the database may hold 10^6
-    existing = set(
+    existing = set(  # IN (unnest): 0.07 s for 2x10^4 numbers, `= ANY` took 0.3 s
         Certificate.objects.filter(number__in=in_values(wanted, "text")).values_list(
             "number", flat=True
         )
@@ -187,15 +187,22 @@ def _issuers(
 
 
 def _instruments(
-    owner_col: list[str], serial_col: list[str], problems: _Problems
+    owner_col: list[str],
+    serial_col: list[str],
+    institutions: dict[str, int],
+    problems: _Problems,
 ) -> list[int | None]:
     """Each row's instrument, by its owner's code and serial number."""
     serials = sorted(set(serial_col))  # only this file's: an owner may hold 10^5 instruments
+    uscc_of = {pk: uscc for uscc, pk in institutions.items()}
+    # `= ANY(array)` probes the (owner, serial) index on PostgreSQL; IN (unnest) and a join
+    # to the institutions took twice as long (0.2 s for 20,000 serials)
     found = {
-        (owner, serial): pk
+        (uscc_of[owner], serial): pk
         for pk, owner, serial in Instrument.objects.filter(
-            owner__uscc__in=set(owner_col), serial_number__in=in_values(serials, "text")
-        ).values_list("id", "owner__uscc", "serial_number")
+            any_of_filter(Instrument, "serial_number", serials, "text"),
+            owner_id__in=[institutions[u] for u in set(owner_col) if u in institutions],
+        ).values_list("id", "owner_id", "serial_number")
     }
     ids = [found.get(key) for key in zip(owner_col, serial_col, strict=True)]
     if None in ids:

@@ -10,7 +10,7 @@ from typing import Any, overload
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
-from jiliang.dbutil import any_of, in_values
+from jiliang.dbutil import any_of, any_of_filter
 from jiliang.registry import rules
 from jiliang.registry.counting import LARGE_SCOPE, Tally, count_up_to, has_at_least
 from jiliang.registry.models import (
@@ -221,7 +221,8 @@ def _recompute_with_interval(
         interval_days=0
     )
     if ids is not None:
-        with_interval = with_interval.filter(pk__in=in_values(ids, "bigint"))
+        pk = instrument_model._meta.pk.column  # = ANY(array): probes the primary key
+        with_interval = with_interval.filter(any_of_filter(instrument_model, pk, ids, "bigint"))
     rows = list(with_interval.values_list("id", "interval_days", "due_date"))
     inst = connection.ops.quote_name(instrument_model._meta.db_table)
     sql = f"UPDATE {inst} SET due_date = %s WHERE id = %s"  # noqa: S608 (table name only)
