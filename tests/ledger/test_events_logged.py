@@ -17,7 +17,7 @@ from jiliang.ledger.models import LogEntry
 from jiliang.registry import importers
 from jiliang.registry.models import Certificate, ExaminationCertificate
 from jiliang.trust import KeyRing, verify_record_offline
-from tests.csvfiles import CERTIFICATE_HEADER, write_csv
+from tests.csvfiles import CERTIFICATE_HEADER, scale_certificate, write_csv
 
 runner = CliRunner()
 
@@ -79,22 +79,7 @@ def test_bulk_import_is_logged_through_certificates_imported(
 ) -> None:
     w = logged_world
     path = tmp_path / "certs.csv"
-    rows = [
-        [
-            f"ZB-2026-{i:04d}",
-            "verification",
-            w.city.uscc,
-            w.market.uscc,
-            "SCALE-0001",
-            "JJG 539-2016",
-            "2026-01-05",
-            "2026-01-06",
-            "2027-01-04",
-            "pass",
-            "ZB-F1-001",
-        ]
-        for i in range(1, 4)
-    ]
+    rows = [scale_certificate(w, f"ZB-2026-{i:04d}") for i in range(1, 4)]
     write_csv(path, CERTIFICATE_HEADER, rows)
     with django_capture_on_commit_callbacks(execute=True):
         importers.import_file(path, "certificates", w.users["zibo_lab"])

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from jiliang.cli.main import app
 from jiliang.registry import importers, services
 from jiliang.registry.models import Certificate, Instrument
-from tests.csvfiles import CERTIFICATE_HEADER, write_csv
+from tests.csvfiles import CERTIFICATE_HEADER, scale_certificate, write_csv
 
 
 def stored(instrument: Instrument) -> dt.date | None:
@@ -74,19 +74,7 @@ def test_saving_a_stale_instance_keeps_the_right_due_date(world) -> None:
 
 
 def test_imported_certificates_move_the_due_date(world, tmp_path: Path) -> None:
-    row = [
-        "ZB-2026-0001",
-        "verification",
-        world.city.uscc,
-        world.market.uscc,
-        "SCALE-0001",
-        "JJG 539-2016",
-        "2026-01-05",
-        "2026-01-06",
-        "2027-01-04",
-        "pass",
-        "ZB-F1-001",
-    ]
+    row = scale_certificate(world, "ZB-2026-0001")
     path = write_csv(tmp_path / "c.csv", CERTIFICATE_HEADER, [row])
     from jiliang.registry.models import LabCustomer
 

@@ -17,7 +17,7 @@ from jiliang.registry.models import (
     Instrument,
     MeasurementStandard,
 )
-from tests.csvfiles import CERTIFICATE_HEADER, write_csv
+from tests.csvfiles import CERTIFICATE_HEADER, scale_certificate, write_csv
 
 INSTRUMENT_HEADER = [
     "owner_uscc",
@@ -187,21 +187,7 @@ def test_standards_with_examination_certificate_validity_from_rule(world, tmp_pa
 
 def test_certificates_import_links_standards_and_rejects_inconsistency(world, tmp_path) -> None:
     header = CERTIFICATE_HEADER
-    ok = [
-        [
-            "ZB-2026-0001",
-            "verification",
-            world.city.uscc,
-            world.market.uscc,
-            "SCALE-0001",
-            "JJG 539-2016",
-            "2026-01-05",
-            "2026-01-06",
-            "2027-01-04",
-            "pass",
-            "ZB-F1-001",
-        ]
-    ]
+    ok = [scale_certificate(world, "ZB-2026-0001")]
     importers.import_file(
         write_csv(tmp_path / "ok.csv", header, ok), "certificates", world.users["zibo_lab"]
     )

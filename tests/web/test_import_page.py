@@ -78,7 +78,7 @@ def test_page_refuses_other_institutions_rows_and_unreadable_files(world, client
             "is not UTF-8 text",
         ),
         ("broken.xlsx", b"PK\x03\x04 not really a workbook", "is not a readable .xlsx workbook"),
-        ("notes.txt", b"hello", "upload a .csv or .xlsx file"),
+        ("notes.txt", b"hello", "unsupported file type"),
     ):
         response = lab.post("/import/", {"kind": "instruments", "file": upload(name, data)})
         assert response.status_code == 400, name

@@ -30,7 +30,7 @@ SIGNER_ROLES = ("verifier", "checker", "approver")
 
 
 class _Problems:
-    """Problems as found, check after check; `sorted()` puts them in row order."""
+    """Problems as found, check after check (the importer sorts them by row, stably)."""
 
     def __init__(self) -> None:
         self.found: list[Problem] = []
@@ -48,14 +48,12 @@ class _Problems:
             if value in bad:
                 self.add(index, field, reason(value) if callable(reason) else reason)
 
-    def sorted(self) -> list[Problem]:
-        return sorted(self.found, key=lambda p: p[0])  # stable: keeps the checks' order
-
 
 def check_certificates(
     rows: list[dict[str, str]], row_numbers: list[int], user: Any
 ) -> tuple[list[dict[str, Any]], list[Link], list[Problem]]:
-    """The rows as certificate columns ({attname: value}), their links, and every problem.
+    """The rows as certificate columns ({attname: value}), their links, and every problem
+    (in the order of the checks; `importers.import_rows` sorts them by row).
 
     `row_numbers` are the rows' numbers in their file, for "repeats row N".
     """
@@ -120,7 +118,7 @@ def check_certificates(
     objects = [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
     owners = [institutions.get(uscc) for uscc in owner_col]
     links = list(zip(used_standards, used_materials, owners, strict=True))
-    return objects, links, problems.sorted()
+    return objects, links, problems.found
 
 
 def _check_numbers(numbers: list[str], row_numbers: list[int], problems: _Problems) -> None:

@@ -276,7 +276,8 @@ def read_file(path: Path | str) -> list[dict[str, str]]:
     except csv.Error as exc:
         raise ImportRejected([RowError(path.name, len(rows) + 2, "file", str(exc))]) from None
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        reason = f"is not a readable .xlsx workbook ({type(exc).__name__})"
+        kind = "a readable .xlsx workbook" if path.suffix.lower() == ".xlsx" else "readable"
+        reason = f"is not {kind} ({type(exc).__name__})"
         raise ImportRejected([RowError(path.name, 0, "file", reason)]) from None
     return rows
 
