@@ -1,13 +1,17 @@
 """Shared property suite every decision rule passes (ARCHITECTURE rule 9; hypothesis)."""
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jiliang.conformity import (
+    ConformityError,
+    Decision,
     DecisionRule,
+    RuleKind,
     Statement,
     Tolerance,
     decide,
@@ -24,7 +28,30 @@ RULES: list[Callable[[Decimal], DecisionRule]] = [
     DecisionRule.guarded_acceptance,
     DecisionRule.guarded_rejection,
     DecisionRule.non_binary,
+    lambda r: DecisionRule.jjf1094(),
 ]
+
+
+def ratio_met(u: Decimal, tol: Tolerance) -> bool:
+    """U <= MPEV/3 with MPEV = half the width (JJF 1094-2002 5.3), written out independently."""
+    if tol.lower is None or tol.upper is None:
+        return False
+    return u * 6 <= tol.upper - tol.lower
+
+
+def decide_or_refused(
+    x: Decimal, u: Decimal, tol: Tolerance, rule: DecisionRule
+) -> Decision | None:
+    """The decision; ``None`` where the rule must refuse: simple acceptance without the ratio,
+    JJF 1094 without both limits (each refusal asserted here)."""
+    refused = (rule.kind is RuleKind.SIMPLE_ACCEPTANCE and not ratio_met(u, tol)) or (
+        rule.kind is RuleKind.JJF_1094 and (tol.lower is None or tol.upper is None)
+    )
+    if refused:
+        with pytest.raises(ConformityError):
+            decide(x, u, tol, rule)
+        return None
+    return decide(x, u, tol, rule)
 
 
 @st.composite
@@ -45,15 +72,29 @@ def test_every_rule_agrees_with_its_acceptance_zone(
     x: Decimal, u: Decimal, tol: Tolerance, r: Decimal
 ) -> None:
     for make in RULES:
-        decision = decide(x, u, tol, make(r))
+        decision = decide_or_refused(x, u, tol, make(r))
+        if decision is None:
+            continue
         zone = decision.acceptance_zone
         in_zone = zone is not None and zone.contains(x)
         assert (decision.statement is Statement.PASS) == in_zone
 
 
+@st.composite
+def within_ratio(draw: st.DrawFn) -> tuple[Tolerance, Decimal]:
+    """A two-sided tolerance and a U with U <= MPEV/3, where simple acceptance is allowed."""
+    low = draw(decimals)
+    width = draw(positive)
+    fraction = draw(st.decimals(min_value=0, max_value=1, places=3))
+    u = (width * fraction / 6).quantize(Decimal("0.000001"), rounding=ROUND_FLOOR)
+    return Tolerance(low, low + width), u
+
+
 @settings(deadline=None)  # timing is not under test; the machine may be loaded
-@given(x=decimals, u=positive, tol=tolerances(), r=factors)
-def test_binary_rules_nest(x: Decimal, u: Decimal, tol: Tolerance, r: Decimal) -> None:
+@given(x=decimals, case=within_ratio(), r=factors)
+def test_binary_rules_nest(x: Decimal, case: tuple[Tolerance, Decimal], r: Decimal) -> None:
+    tol, u = case
+    assert ratio_met(u, tol)  # simple acceptance is refused otherwise (tested above)
     guarded = decide(x, u, tol, DecisionRule.guarded_acceptance(r)).accepted
     simple = decide(x, u, tol, DecisionRule.simple_acceptance()).accepted
     lenient = decide(x, u, tol, DecisionRule.guarded_rejection(r)).accepted
@@ -73,7 +114,13 @@ def test_decisions_are_translation_invariant(
     )
     for make in RULES:
         rule = make(Decimal(1))
-        assert decide(x, u, tol, rule).statement is decide(x + shift, u, moved, rule).statement
+        here, there = (
+            decide_or_refused(x, u, tol, rule),
+            decide_or_refused(x + shift, u, moved, rule),
+        )
+        assert (here is None) == (there is None)
+        if here is not None and there is not None:
+            assert here.statement is there.statement
 
 
 @settings(deadline=None)  # timing is not under test; the machine may be loaded
@@ -82,8 +129,10 @@ def test_zero_uncertainty_makes_every_rule_simple_acceptance(
     x: Decimal, tol: Tolerance, r: Decimal
 ) -> None:
     expected = tol.contains(x)
-    for make in RULES[1:]:
-        assert decide(x, 0, tol, make(r)).accepted == expected
+    for make in RULES:
+        decision = decide_or_refused(x, Decimal(0), tol, make(r))
+        if decision is not None:
+            assert decision.accepted == expected
 
 
 @settings(deadline=None)  # timing is not under test; the machine may be loaded
@@ -118,3 +167,21 @@ def test_wider_guard_band_never_raises_pfa(
     assert risks[1].false_reject >= risks[0].false_reject - 1e-12
     for risk in risks:
         assert 0 <= risk.false_accept <= 1 and 0 <= risk.false_reject <= 1
+
+
+@settings(deadline=None)  # timing is not under test; the machine may be loaded
+@given(x=decimals, u=positive, tol=tolerances())
+def test_jjf1094_is_simple_acceptance_or_three_zones(
+    x: Decimal, u: Decimal, tol: Tolerance
+) -> None:
+    if tol.lower is None or tol.upper is None:
+        return  # refused without both limits (test_every_rule_agrees_with_its_acceptance_zone)
+    statement = decide(x, u, tol, DecisionRule.jjf1094()).statement
+    if ratio_met(u, tol):
+        assert statement is (Statement.PASS if tol.lower <= x <= tol.upper else Statement.FAIL)
+    elif tol.lower + u <= x <= tol.upper - u:
+        assert statement is Statement.PASS
+    elif x <= tol.lower - u or x >= tol.upper + u:
+        assert statement is Statement.FAIL
+    else:
+        assert statement is Statement.UNDECIDED

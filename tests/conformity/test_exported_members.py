@@ -17,6 +17,7 @@ def test_exported_members() -> None:
         "conformance_probability",
         "decide",
         "global_risk",
+        "ratio_rule_met",
         "specific_risk",
     ]
     for name in jiliang.conformity.__all__:

@@ -1,6 +1,7 @@
 """Statements of conformity: decision rules, guard bands, specific and global risk.
 
-Pure core (no Django). Decisions use exact decimal arithmetic; risks use scipy.
+Pure core (no Django). Decisions use exact decimal arithmetic; risks use scipy. The default
+rule of verification (检定) is JJF 1094-2002 5.3 (``DecisionRule.jjf1094``).
 """
 
 from jiliang.conformity._errors import ConformityError
@@ -18,6 +19,7 @@ from jiliang.conformity._rules import (
     Statement,
     Tolerance,
     decide,
+    ratio_rule_met,
 )
 
 __all__ = [
@@ -33,5 +35,6 @@ __all__ = [
     "conformance_probability",
     "decide",
     "global_risk",
+    "ratio_rule_met",
     "specific_risk",
 ]
