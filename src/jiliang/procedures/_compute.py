@@ -182,6 +182,8 @@ def _matches(
 def decision_rule(procedure: Procedure) -> DecisionRule:
     """The procedure's decision rule as a jiliang.conformity rule."""
     spec = procedure.decision_rule
+    if spec.kind == "jjf1094":
+        return DecisionRule.jjf1094()
     if spec.kind == "simple_acceptance":
         return DecisionRule.simple_acceptance()
     if spec.kind == "guarded_acceptance":

@@ -34,7 +34,11 @@ from jiliang.procedures._model import (
 )
 
 FORMAT = "jiliang-procedure/1"
-_RULE_KINDS = ("simple_acceptance", "guarded_acceptance", "guarded_rejection", "non_binary")
+_RULE_KINDS = (
+    "jjf1094", "simple_acceptance", "guarded_acceptance", "guarded_rejection", "non_binary"
+)  # fmt: skip
+# A verification (检定) procedure that names no rule follows JJF 1094-2002 5.3.
+_DEFAULT_VERIFICATION_RULE = DecisionRuleSpec("jjf1094", Decimal(1), "JJF 1094-2002 5.3")
 _NAME = re.compile(r"^[A-Za-z_]\w*$")
 # SI prefixes of the mass units a table key may use, to compare keys exactly with a point.
 _MASS_UNITS = {"mg": Decimal("0.001"), "g": Decimal(1), "kg": Decimal(1000), "t": Decimal(10**6)}
@@ -215,9 +219,10 @@ def parse_procedure(data: object, origin: str = "<data>") -> Procedure:
         required=(
             "format", "code", "title", "edition", "kind", "instrument_category", "source",
             "quantity", "accuracy_classes", "instrument_parameters", "variables", "mpe",
-            "decision_rule", "test_points", "required_standards", "environment",
+            "test_points", "required_standards", "environment",
             "verification_period", "uncertainty_model",
         ),
+        optional=("decision_rule",),
     )  # fmt: skip
     if top["format"] != FORMAT:
         raise r.fail("format", f"expected {FORMAT!r}, got {top['format']!r}")
@@ -246,7 +251,9 @@ def parse_procedure(data: object, origin: str = "<data>") -> Procedure:
         parameters=parameters,
         variables=variables,
         mpe_rule=context.mpe(top["mpe"]),
-        decision_rule=_decision_rule(r, top["decision_rule"]),
+        decision_rule=_decision_rule(r, top["decision_rule"])
+        if "decision_rule" in top
+        else _default_rule(r, kind),
         test_plan=context.test_plan(top["test_points"]),
         required_standards=tuple(
             context.standard(item, f"required_standards[{i}]")
@@ -330,13 +337,26 @@ def _decision_rule(r: _Reader, value: object) -> DecisionRuleSpec:
     if kind not in _RULE_KINDS:
         raise r.fail("decision_rule.kind", f"must be one of {', '.join(_RULE_KINDS)}, got {kind!r}")
     factor = Decimal(0)
-    if kind != "simple_acceptance":
+    if kind == "jjf1094":
+        if "guard_band_factor" in data:
+            raise r.fail("decision_rule.guard_band_factor", "JJF 1094 has no factor: w = U95")
+        factor = Decimal(1)
+    elif kind != "simple_acceptance":
         factor = r.decimal(data.get("guard_band_factor", 1), "decision_rule.guard_band_factor")
         if factor < 0:
             raise r.fail("decision_rule.guard_band_factor", "must not be negative")
     elif "guard_band_factor" in data:
         raise r.fail("decision_rule.guard_band_factor", "simple acceptance has no guard band")
     return DecisionRuleSpec(kind, factor, r.text(data["clause"], "decision_rule.clause"))
+
+
+def _default_rule(r: _Reader, kind: str) -> DecisionRuleSpec:
+    """JJF 1094-2002 5.3 for verification; a calibration procedure must name its rule."""
+    if kind != "verification":
+        raise r.fail(
+            "decision_rule", "required key is missing (only verification defaults to JJF 1094)"
+        )
+    return _DEFAULT_VERIFICATION_RULE
 
 
 def _period(r: _Reader, value: object) -> VerificationPeriod:
