@@ -230,6 +230,11 @@ def make_world() -> World:
     cert_e2 = certify("NIM-2025-0001", nim, e2_weight, [primary], dt.date(2025, 3, 1), 2)
     cert_f1 = certify("SD-2025-0001", province, f1_weight, [e2], dt.date(2025, 4, 1), 1)
     cert_scale = certify("ZB-2025-0001", city, scale, [f1], dt.date(2025, 9, 1), 1)
+    # each lab received its certificate's instrument: the receipt made the owner its customer
+    from jiliang.registry.models import LabCustomer
+
+    for lab, customer in ((nim, province), (province, city), (city, market)):
+        LabCustomer.objects.create(lab=lab, owner=customer, origin="receipt")
 
     users = {}
     for name, owner, role in (

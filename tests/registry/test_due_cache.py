@@ -76,12 +76,17 @@ def test_saving_a_stale_instance_keeps_the_right_due_date(world) -> None:
 def test_imported_certificates_move_the_due_date(world, tmp_path: Path) -> None:
     row = scale_certificate(world, "ZB-2026-0001")
     path = write_csv(tmp_path / "c.csv", CERTIFICATE_HEADER, [row])
-    from jiliang.registry.models import LabCustomer
+    from jiliang.registry.models import LabAccess, LabCustomer
 
-    LabCustomer.objects.all().delete()  # the import must note its (issuer, owner) pair itself
+    # the market gives the lab all its instruments, so the lab sees the scale without rows
+    LabCustomer.objects.filter(lab=world.city, owner=world.market).update(all_instruments=True)
+    LabAccess.objects.all().delete()  # the import must note its (issuer, instrument) itself
+    relations = _stored_customers()
     importers.import_file(path, "certificates", world.users["zibo_lab"])
     assert stored(world.scale) == dt.date(2027, 1, 4) == services.due_date(world.scale)
-    assert (world.city.pk, world.market.pk) in _stored_customers()
+    assert (world.city.pk, world.scale.pk) in _stored_access()
+    assert _stored_customers() == relations  # an import creates no relation (issue 12)
+    assert LabCustomer.objects.count() == 3
 
 
 def test_refresh_due_rebuilds_a_damaged_cache(world) -> None:
@@ -105,12 +110,18 @@ def test_due_list_reads_the_cache(world) -> None:
     ]
 
 
-def _derived_customers() -> set[tuple[int, int]]:
+def _derived_access() -> set[tuple[int, int]]:
     return set(
         Certificate.objects.filter(issuer__isnull=False)
-        .values_list("issuer_id", "instrument__owner_id")
+        .values_list("issuer_id", "instrument_id")
         .distinct()
     )
+
+
+def _stored_access() -> set[tuple[int, int]]:
+    from jiliang.registry.models import LabAccess
+
+    return set(LabAccess.objects.values_list("lab_id", "instrument_id"))
 
 
 def _stored_customers() -> set[tuple[int, int]]:
@@ -119,22 +130,21 @@ def _stored_customers() -> set[tuple[int, int]]:
     return set(LabCustomer.objects.values_list("lab_id", "owner_id"))
 
 
-def test_lab_customers_cache_follows_certificates_and_owner_changes(world) -> None:
-    """A laboratory sees its customers' instruments: the cache must equal the derivation."""
-    assert _stored_customers() == _derived_customers() != set()
-    # a certificate for an instrument of a new owner makes that owner a customer
-    world.taxi_meter.owner = world.market
-    world.taxi_meter.save()
-    assert _stored_customers() == _derived_customers()
+def test_worked_on_access_follows_certificates_and_owner_changes(world) -> None:
+    """Every certificate notes that its issuer worked on the instrument; a new owner
+    consented to nothing, so an instrument changing owner loses its access rows."""
+    assert _stored_access() == _derived_access() != set()
     certify(world, "ZB-2026-0200", dt.date(2026, 3, 1), dt.date(2027, 2, 28), "pass")
-    assert (world.city.pk, world.market.pk) in _stored_customers()
-    # the scale moves to another owner: the city lab's customers are rebuilt
-    before = _stored_customers()
-    Instrument.objects.filter(pk=world.scale.pk).update(owner=world.taxi)  # behind its back
-    assert _stored_customers() == before != _derived_customers()
-    assert services.refresh_customers(None) == len(_derived_customers())
-    assert _stored_customers() == _derived_customers()
+    assert (world.city.pk, world.scale.pk) in _stored_access()
+    # rows deleted behind the services' back come back from the certificates
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM registry_labaccess")
+    assert services.refresh_customers(None) == len(_derived_access()) == 3
+    assert _stored_access() == _derived_access()
+    assert services.refresh_customers(None) == 3  # idempotent
+    relations = _stored_customers()
     scale = Instrument.objects.get(pk=world.scale.pk)
-    scale.owner = world.market
+    scale.owner = world.taxi
     scale.save()
-    assert _stored_customers() == _derived_customers()
+    assert (world.city.pk, world.scale.pk) not in _stored_access()
+    assert _stored_customers() == relations  # relations are the owners' to end

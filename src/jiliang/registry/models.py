@@ -441,7 +441,7 @@ class Instrument(models.Model):
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         """Re-derive the cached due date before writing, so a stale instance in memory (or a
         changed interval) never stores a wrong one, and the change log sees no false diff.
-        A new owner changes whose customer the instrument is: that cache is rebuilt too."""
+        A new owner consented to no laboratory's access: the instrument's access rows go."""
         fields = kwargs.get("update_fields")
         if self.pk is not None and (fields is None or "interval_days" in fields):
             from jiliang.registry.services import due_date
@@ -456,10 +456,9 @@ class Instrument(models.Model):
         )
         super().save(*args, **kwargs)
         if moved:
-            from jiliang.registry.services import refresh_customers
+            from jiliang.registry.customers import instrument_moved
 
-            labs = Certificate.objects.filter(instrument_id=self.pk, issuer__isnull=False)
-            refresh_customers(set(labs.values_list("issuer_id", flat=True)))
+            instrument_moved(self.pk)
 
     def __str__(self) -> str:
         return f"{self.name} {self.serial_number}"
@@ -558,15 +557,14 @@ class Certificate(models.Model):
         if self.pk is not None and not kwargs.pop("_allow_update", False):
             raise ValidationError("issued certificates are immutable; issue an amendment instead")
         super().save(*args, **kwargs)
-        # Every certificate saved one by one moves its instrument's cached due date and may
-        # make the owner a customer of the issuer; bulk paths (importer, demo) do both once
-        # for all their rows.
-        from jiliang.registry.services import note_customers, refresh_due_dates
+        # Every certificate saved one by one moves its instrument's cached due date and notes
+        # that the issuer worked on the instrument (no customer relation: issue 12); bulk
+        # paths (importer, demo) do both once for all their rows.
+        from jiliang.registry.customers import note_worked
+        from jiliang.registry.services import refresh_due_dates
 
         refresh_due_dates([self.instrument_id])
-        if self.issuer_id is not None:
-            owner = Instrument.objects.values_list("owner_id", flat=True).get(pk=self.instrument_id)
-            note_customers([(self.issuer_id, owner)])
+        note_worked([(self.issuer_id, self.instrument_id)])
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise ValidationError("issued certificates are never deleted")
@@ -581,30 +579,6 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-
-class LabCustomer(models.Model):
-    """A laboratory's customer: the owner of an instrument the laboratory has certified.
-
-    A cache of a derived relation (ARCHITECTURE rule 4), kept by `services.note_customers`
-    (every certificate written) and `services.refresh_customers` (an instrument changing
-    owner, `jiliang refresh-due`). Why: a laboratory sees its customers' instruments, and
-    deriving them from ~10^6 certificates on every page took 20 s at national scale.
-    """
-
-    lab = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
-    owner = models.ForeignKey(
-        Institution, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-
-    objects = RestrictedQuerySet.as_manager()
-    scope_field = "lab"
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["lab", "owner"], name="lab_customer_once")]
-
-    def __str__(self) -> str:
-        return f"{self.lab_id} → {self.owner_id}"
 
 
 class CertificateStandard(models.Model):
@@ -688,3 +662,8 @@ class SchemeLevel(models.Model):
 
     class Meta:
         ordering = ["scheme", "order"]
+
+
+# after the models they refer to; here so that Django and `from models import` find them
+from jiliang.registry.customer_models import LabAccess as LabAccess  # noqa: E402
+from jiliang.registry.customer_models import LabCustomer as LabCustomer  # noqa: E402

@@ -92,6 +92,9 @@ class RestrictedQuerySet(models.QuerySet):  # type: ignore[type-arg]
             region_field = _region_field(model, scope)
             return self.filter(in_region(region_field, prefix))
         condition = _belongs_to(model, scope, institution.pk)
+        also = getattr(model, "also_scope", None)
+        if also is not None:  # a relation both of its parties see
+            condition |= _belongs_to(model, also, institution.pk)
         if institution.is_lab:
             condition |= _lab_extra(model, institution.pk)
         return self.filter(condition)
@@ -122,13 +125,29 @@ def _region_field(model: type[models.Model], scope: str) -> str:
 
 
 def _lab_extra(model: type[models.Model], lab_id: int) -> Q:
-    """A laboratory also sees its customers' instruments and the certificates it issued."""
+    """A laboratory also sees the certificates it issued, and of its customers' instruments
+    only those it worked on or was given, while the owner keeps the relation (issue 12)."""
     name = model._meta.model_name
     if name == "instrument":
-        from jiliang.registry.models import LabCustomer
-
-        customers = LabCustomer.objects.filter(lab_id=lab_id).values("owner_id")
-        return Q(owner_id__in_array=customers)
+        return lab_instruments(lab_id)
     if name == "certificate":
         return Q(issuer_id=lab_id)
     return Q(pk__in=[])
+
+
+def lab_instruments(lab_id: int) -> Q:
+    """Instruments a laboratory may see beyond its own: the owner's accepted relation, and
+    the instrument in the lab's access rows or the relation giving all the owner's ones.
+
+    Each part is a semi-join on few rows or one index range: the accepted relations of a lab
+    (`lab_customer_once`), its access rows (`lab_access_once (lab, instrument)`, read from
+    the index alone), so a page of the lab's instruments never reads other labs' rows.
+    """
+    from jiliang.registry.customer_models import LabAccess, LabCustomer
+
+    accepted = LabCustomer.objects.filter(lab_id=lab_id, status=LabCustomer.Status.ACCEPTED)
+    worked = LabAccess.objects.filter(lab_id=lab_id).values("instrument_id")
+    given_all = accepted.filter(all_instruments=True).values("owner_id")
+    return Q(id__in_array=worked, owner_id__in_array=accepted.values("owner_id")) | Q(
+        owner_id__in_array=given_all
+    )

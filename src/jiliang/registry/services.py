@@ -19,7 +19,6 @@ from jiliang.registry.models import (
     ExaminationCertificate,
     Institution,
     Instrument,
-    LabCustomer,
     MeasurementStandard,
     Quantity,
     SchemeLevel,
@@ -147,32 +146,15 @@ def certificate_problems(
     return problems
 
 
-def note_customers(pairs: Iterable[tuple[int, int]]) -> None:
-    """Record (laboratory, owner) pairs: the owner's instrument was certified by the lab."""
-    wanted = {(lab, owner) for lab, owner in pairs if lab is not None and owner is not None}
-    LabCustomer.objects.bulk_create(
-        [LabCustomer(lab_id=lab, owner_id=owner) for lab, owner in sorted(wanted)],
-        ignore_conflicts=True,
-    )
-
-
 def refresh_customers(lab_ids: Iterable[int] | None = None) -> int:
-    """Rebuild the customers of these laboratories (None: of all) from their certificates.
+    """Add the "worked on" access rows the certificates of these labs (None: all) imply.
 
-    The repair for the cache, and what an instrument changing owner calls; returns the
-    number of pairs now stored for them.
+    Relations are no longer derived from certificates (issue 12: the owner decides them);
+    this is the repair for writes that went around the services. Returns the rows stored.
     """
-    labs = None if lab_ids is None else sorted(set(lab_ids))
-    certified = Certificate.objects.filter(issuer__isnull=False)
-    stored = LabCustomer.objects.all()
-    if labs is not None:
-        certified = certified.filter(issuer_id__in=labs)
-        stored = stored.filter(lab_id__in=labs)
-    pairs = set(certified.values_list("issuer_id", "instrument__owner_id").distinct())
-    with transaction.atomic():
-        stored.delete()
-        note_customers(pairs)
-    return len(pairs)
+    from jiliang.registry.customers import refresh_worked
+
+    return refresh_worked(lab_ids)
 
 
 def recompute_due_dates(
@@ -480,6 +462,24 @@ def standard_problems(standard: MeasurementStandard, on: dt.date) -> list[str]:
                     f"equipment {item.serial_number}: certificate {cert.number} expired {due}"
                 )
     return problems
+
+
+def certificate_standard_problems(
+    standard: MeasurementStandard, issuer_id: int | None, on: dt.date
+) -> list[str]:
+    """Why a certificate of `issuer_id` calibrated on `on` may not name `standard` (empty: it
+    may). One rule for every path that records standards used (import, amendment, issue).
+
+    A certificate names standards its issuer holds (the register is public, but only the
+    holder's own standards can have been used; the calibration job chooses among the lab's
+    own too), usable on the day: examination certificate valid and the standard's equipment
+    rules (`standard_problems`, as the trace-up checks). An external certificate names none.
+    """
+    if issuer_id is None:
+        return [f"an external certificate names no registered standard ({standard.code})"]
+    if standard.institution_id != issuer_id:
+        return [f"standard {standard.code} is not held by the issuing institution"]
+    return [f"{standard.code}: {problem}" for problem in standard_problems(standard, on)]
 
 
 def selectable_standards(
