@@ -33,7 +33,7 @@ from jiliang.calibration.models import (
     RecallItem,
     SignatureEvent,
 )
-from jiliang.registry import rules, traceability
+from jiliang.registry import customers, rules, traceability
 from jiliang.registry import services as registry_services
 from jiliang.registry.models import (
     Certificate,
@@ -197,6 +197,7 @@ def _number(value: object, field: str) -> Decimal:
     return number
 
 
+@transaction.atomic  # the job and the relation its receipt creates
 def create_job(
     user: Any,
     *,
@@ -243,7 +244,7 @@ def create_job(
     factor = _number(guard_band_factor, "guard_band_factor")
     if factor < 0:
         raise ValidationError({"guard_band_factor": "must not be negative"})
-    return Job.objects.create(
+    job = Job.objects.create(
         lab_id=user.institution_id,
         instrument=instrument,
         receipt_number=receipt_number.strip(),
@@ -259,6 +260,9 @@ def create_job(
         english=english,
         created_by=user,
     )
+    # the receipt makes the owner a customer and the instrument one the lab worked on
+    customers.note_receipt(user, user.institution_id, instrument)
+    return job
 
 
 def _editable(job: Job, user: Any) -> None:
