@@ -20,6 +20,7 @@ from jiliang.uncertainty import _jet
 from jiliang.uncertainty._errors import UncertaintyError
 from jiliang.uncertainty._gum import GumEvaluation, effective_dof, evaluate_gum
 from jiliang.uncertainty._model import Input, Model
+from jiliang.uncertainty._numeric import guard
 
 __all__ = [
     "ComplexEvaluation",
@@ -203,6 +204,7 @@ def complex_model(
     return Model.from_function(wrapped, real_inputs, names, correlations=cors, ensembles=ensembles)
 
 
+@guard("the complex GUM evaluation failed")
 def evaluate_complex(
     function: Callable[..., Any],
     inputs: Mapping[str, Input | ComplexInput],

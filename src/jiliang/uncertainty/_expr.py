@@ -17,6 +17,7 @@ import numpy as np
 
 from jiliang.uncertainty import _jet
 from jiliang.uncertainty._errors import ExpressionError, UnitError
+from jiliang.uncertainty._numeric import ARITHMETIC_ERRORS, arithmetic_reason
 
 __all__ = [
     "FUNCTIONS",
@@ -27,6 +28,7 @@ __all__ = [
     "Node",
     "Var",
     "compile_node",
+    "guarded",
     "names_in",
     "parse_expression",
     "unit_pass",
@@ -116,9 +118,20 @@ def _walk(node: ast.AST, text: str, names: frozenset[str], depth: int) -> Node:
         v = node.value
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise ExpressionError(
-                f"constant {v!r} is not a real number", expression=text, column=col
+                f"constant {_short(v)} is not a real number", expression=text, column=col
             )
-        return Const(float(v))
+        try:
+            value = float(v)
+        except OverflowError:
+            value = math.inf
+        if not math.isfinite(value):
+            literal = ast.get_source_segment(text.strip(), node) or _short(v)
+            raise ExpressionError(
+                f"number {_short(literal)} is beyond the range of a float (about 1.8e308)",
+                expression=text,
+                column=col,
+            )
+        return Const(value)
     if isinstance(node, ast.Name):
         if node.id in names:
             return Var(node.id)
@@ -162,6 +175,15 @@ def _walk(node: ast.AST, text: str, names: frozenset[str], depth: int) -> Node:
             )
         return Call(node.func.id, tuple(_walk(a, text, names, depth + 1) for a in node.args))
     raise ExpressionError(f"{type(node).__name__} not allowed", expression=text, column=col)
+
+
+def _short(value: object) -> str:
+    """A literal as shown in a message: a 401-digit number is cut, not printed whole."""
+    try:
+        shown = value if isinstance(value, str) else repr(value)
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        return "(a number too long to show)"
+    return shown if len(shown) <= 40 else f"{shown[:20]}…({len(shown)} characters)"
 
 
 def names_in(node: Node) -> set[str]:
@@ -219,6 +241,26 @@ def compile_node(node: Node) -> Evaluator:
         return lambda env: fn(a0(env))
     a0, a1 = argf
     return lambda env: fn(a0(env), a1(env))
+
+
+def guarded(evaluator: Evaluator, text: str, output: str) -> Evaluator:
+    """``evaluator`` whose arithmetic failures are an ExpressionError naming the expression.
+
+    Why: ``x/0`` on floats, ``atan2(x, 1e308)`` on jets or ``y**276`` past the float range
+    raise ZeroDivisionError or OverflowError (FloatingPointError where numpy raises); callers
+    (the CLI, calibration jobs) handle the engine's documented errors, not Python's.
+    """
+
+    def run(env: Mapping[str, Any]) -> Any:
+        try:
+            return evaluator(env)
+        except ARITHMETIC_ERRORS as exc:
+            raise ExpressionError(
+                f"output {output!r} cannot be evaluated: {arithmetic_reason(exc)}",
+                expression=text,
+            ) from None
+
+    return run
 
 
 # --- units ----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from jiliang.uncertainty import _jet
 from jiliang.uncertainty._distributions import describe
 from jiliang.uncertainty._errors import UncertaintyError
 from jiliang.uncertainty._model import Model
+from jiliang.uncertainty._numeric import guard
 
 __all__ = [
     "BudgetRow",
@@ -189,6 +190,7 @@ def output_jets(model: Model, order: int) -> list[_jet.Jet]:
     return [_as_jet(v, n, order) for v in outs]
 
 
+@guard("the GUM evaluation failed")
 def evaluate_gum(
     model: Model,
     *,

@@ -25,6 +25,7 @@ from jiliang.uncertainty._distributions import Normal, StudentT
 from jiliang.uncertainty._errors import UncertaintyError
 from jiliang.uncertainty._gum import GumEvaluation
 from jiliang.uncertainty._model import Model
+from jiliang.uncertainty._numeric import guard
 
 __all__ = [
     "McEvaluation",
@@ -399,6 +400,7 @@ def _check_probability(p: float) -> None:
         raise UncertaintyError(f"probability must be in (0, 1), got {p!r}")
 
 
+@guard("the Monte Carlo evaluation failed")
 def evaluate_mc(
     model: Model,
     trials: int = 1_000_000,
@@ -486,6 +488,7 @@ def _assemble(
     return McEvaluation(tuple(results), cov, trials, seed, adaptive, converged, h, n_dig, how, kept)
 
 
+@guard("the adaptive Monte Carlo evaluation failed")
 def evaluate_adaptive(
     model: Model,
     significant_digits: int | None = None,
@@ -640,6 +643,7 @@ def _adaptive(
     )
 
 
+@guard("the validation of GUM by Monte Carlo failed")
 def validate(
     gum: GumEvaluation, mc: McEvaluation, significant_digits: int | None = None
 ) -> tuple[Validation, ...]:

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from jiliang.uncertainty import _expr
 from jiliang.uncertainty._distributions import Distribution, Normal, StudentT
 from jiliang.uncertainty._errors import CorrelationError, UncertaintyError, UnitError
+from jiliang.uncertainty._numeric import ARITHMETIC_ERRORS, arithmetic_reason
 
 __all__ = ["Input", "Model", "type_a", "type_b", "ureal"]
 
@@ -243,7 +244,12 @@ class Model:
         consts = dict(self.constants)
 
         def run(env: Mapping[str, Any]) -> list[Any]:
-            res = fn(**env, **consts)
+            try:
+                res = fn(**env, **consts)
+            except ARITHMETIC_ERRORS as exc:
+                raise UncertaintyError(
+                    f"the model function cannot be evaluated: {arithmetic_reason(exc)}"
+                ) from None
             if isinstance(res, Mapping):
                 return [res[o] for o in outs]
             if isinstance(res, (tuple, list)):
@@ -313,7 +319,7 @@ class Model:
                 units[out] = f"{unit:~}" if not unit.dimensionless else None
             else:
                 units[out] = None
-            steps.append((out, _expr.compile_node(tree)))
+            steps.append((out, _expr.guarded(_expr.compile_node(tree), text, out)))
             known.add(out)
         consts = {k: float(v) for k, v in self.constants.items()}
 
