@@ -115,7 +115,10 @@ def test_rewritten_log_is_caught_by_a_checkpoint_held_outside(logged_world, tmp_
     raw("DELETE FROM ledger_logentry")
     raw("UPDATE ledger_head SET size = 0 WHERE id = 1")
     services.append([services.Item(LogRecord.from_json(r[0]), *r[1:]) for r in rows])
-    assert services.audit().ok  # self-consistent now: only an outside checkpoint can tell
+    local = services.audit()  # the tree is self-consistent; the registry still says "pass"
+    assert [(f.kind, f.index, f.field) for f in local.findings] == [("registry", 2, "conclusion")]
+    assert (local.findings[0].logged, local.findings[0].current) == ("fail", "pass")
+    assert [w.kind for w in local.warnings] == ["warning"]  # no checkpoint left
     code, out = _verify("--checkpoint", str(tmp_path / "old.txt"))
     assert code == 1
     assert "no longer produce the root signed at size 8" in out
@@ -173,3 +176,211 @@ def test_checkpoint_command_signs_the_current_head(logged_world) -> None:
     for record in LogEntry.objects.order_by("leaf_index").values_list("record", flat=True):
         memory.append(record.encode())
     assert SignedCheckpoint.objects.get().root_hash == memory.root()
+
+
+# -- issue 12 §3: the log notices what the registry no longer holds ---------------------------
+
+
+def _entry_of(number: str) -> LogEntry:
+    return LogEntry.objects.get(record_type="certificate.issued", subject=number)
+
+
+def test_registry_certificate_edited_in_the_database_is_named(logged_world) -> None:
+    services.sign_checkpoint_now()
+    entry = _entry_of("ZB-2025-0001")
+    # fail -> pass is the attack of the issue; the world's certificate passed, so the
+    # attacker here turns it into a failure and stretches its validity to 2030.
+    raw(
+        "UPDATE registry_certificate SET conclusion = 'fail', valid_until = %s WHERE number = %s",
+        ["2030-12-31", "ZB-2025-0001"],
+    )
+    code, out = _verify("--json")
+    assert code == 1
+    doc = json.loads(out)
+    named = {(f["object"], f["field"], f["logged"], f["current"]) for f in doc["findings"]}
+    # issued 2025-09-01 for one year: valid until 2026-08-31 (tests/conftest.py certify)
+    assert named == {
+        ("certificate ZB-2025-0001", "conclusion", "pass", "fail"),
+        ("certificate ZB-2025-0001", "valid_until", "2026-08-31", "2030-12-31"),
+    }
+    assert {f["index"] for f in doc["findings"]} == {entry.leaf_index}
+    code, text = _verify()
+    assert code == 1
+    assert "valid_until logged '2026-08-31', registry now '2030-12-31'" in text
+    assert "LEDGER NOT OK" in text
+
+
+def test_registry_certificate_deleted_from_the_database_is_named(logged_world) -> None:
+    services.sign_checkpoint_now()
+    entry = _entry_of("ZB-2025-0001")
+    cert = logged_world.cert_scale.pk
+    raw("DELETE FROM registry_certificate_standards_used WHERE certificate_id = %s", [cert])
+    raw("DELETE FROM registry_certificate WHERE id = %s", [cert])
+    report = services.audit()
+    assert [(f.kind, f.index, f.object, f.field) for f in report.findings] == [
+        ("registry", entry.leaf_index, "certificate ZB-2025-0001", "")
+    ]
+    assert "in the log but not in the registry" in report.findings[0].detail
+
+
+def test_standards_changed_after_logging_are_compared_with_the_latest_list(
+    logged_world,
+) -> None:
+    from jiliang.ledger.records import log_standards_changed
+
+    cert = logged_world.cert_scale
+    raw("DELETE FROM registry_certificate_standards_used WHERE certificate_id = %s", [cert.pk])
+    assert [f.field for f in services.audit().findings] == ["standards_used"]
+    log_standards_changed(cert.pk)  # the change is logged: the log holds the new list
+    assert services.audit().ok
+
+
+def test_examination_certificate_and_standard_status_edited_are_named(logged_world) -> None:
+    e2 = logged_world.e2
+    raw(
+        "UPDATE registry_examinationcertificate SET valid_until = %s WHERE number = %s",
+        ["2040-01-01", f"EX-{e2.code}"],
+    )
+    report = services.audit()
+    assert [(f.kind, f.object, f.field, f.current) for f in report.findings] == [
+        ("registry", f"examination certificate EX-{e2.code}", "valid_until", "2040-01-01")
+    ]
+    # A standard found nonconforming (logged), then put back in service by a raw edit.
+    e2.status = "nonconforming"
+    e2.save()
+    raw("UPDATE registry_measurementstandard SET status = 'in_service' WHERE id = %s", [e2.pk])
+    found = {(f.object, f.field, f.logged, f.current) for f in services.audit().findings}
+    assert (f"standard {e2.code}", "status", "nonconforming", "in_service") in found
+
+
+def test_edited_access_columns_are_reported_and_do_not_widen_access(logged_world) -> None:
+    from django.test import Client
+
+    entry = _entry_of("ZB-2025-0001")
+    taxi = logged_world.taxi  # an owner the certificate has nothing to do with
+    client = Client()
+    client.force_login(logged_world.users["taxi"])
+    assert client.get(f"/api/ledger/entries/{entry.leaf_index}").json()["record"] is None
+    disable_triggers()
+    raw(
+        "UPDATE ledger_logentry SET owner_id = %s, issuer_id = %s WHERE leaf_index = %s",
+        [taxi.pk, taxi.pk, entry.leaf_index],
+    )
+    report = services.audit()
+    assert {(f.kind, f.index, f.field) for f in report.findings} == {
+        ("access", entry.leaf_index, "owner_id"),
+        ("access", entry.leaf_index, "issuer_id"),
+    }
+    owner = next(f for f in report.findings if f.field == "owner_id")
+    assert (owner.logged, owner.current) == (
+        str(logged_world.market.pk),
+        str(taxi.pk),
+    )  # the record names the market as owner; the column was pointed at the taxi company
+    # Reading still follows the record body: the taxi company sees no more than before.
+    assert client.get(f"/api/ledger/entries/{entry.leaf_index}").json()["record"] is None
+    listing = client.get("/api/ledger/entries").json()["items"]
+    assert all(r["record"] is None for r in listing if r["leaf_index"] == entry.leaf_index)
+
+
+def test_edited_subject_column_is_reported_and_cannot_serve_another_record(
+    logged_world,
+) -> None:
+    from django.test import Client
+
+    scale = _entry_of("ZB-2025-0001")
+    disable_triggers()
+    # Point the NIM certificate's entry at the number the market may look up.
+    nim = _entry_of("NIM-2025-0001")
+    raw("DELETE FROM ledger_logentry WHERE leaf_index = %s", [-1])
+    raw(
+        "UPDATE ledger_logentry SET subject = 'ZB-2025-0001', dedupe_key = NULL "
+        "WHERE leaf_index = %s",
+        [nim.leaf_index],
+    )
+    report = services.audit()
+    assert ("access", nim.leaf_index, "subject") in {
+        (f.kind, f.index, f.field) for f in report.findings
+    }
+    client = Client()
+    client.force_login(logged_world.users["market"])
+    proof = client.get("/api/ledger/proof/certificate/ZB-2025-0001").json()
+    assert proof["leaf_index"] == scale.leaf_index
+    assert '"NIM-2025-0001"' not in proof["record"]
+
+
+def test_changed_tree_leaf_names_the_entry_under_the_node(logged_world) -> None:
+    _fill(8)  # leaves 3..10 (test events: no registry object)
+    disable_triggers()
+    # Only the stored tree leaf of entry 7 is changed.
+    raw("UPDATE ledger_treenode SET hash = %s WHERE id = %s", [b"\x11" * 32, 7])
+    report = services.audit()
+    node = next(f for f in report.findings if f.kind == "node")
+    assert "covers leaves 6–7" in node.detail
+    assert "leaf 7 differs from its stored record" in node.detail
+    assert report.indices("modified") == [7]
+
+
+def test_leaf_rewritten_with_its_hashes_names_the_leaves_under_the_node(logged_world) -> None:
+    _fill(8)
+    disable_triggers()
+    forged = LogRecord("test.event", 1, {"n": 999}).canonical_bytes()
+    leaf = hashlib.sha256(b"\x00" + forged).digest()  # RFC 9162 2.1.1 leaf hash
+    raw(
+        "UPDATE ledger_logentry SET record = %s, leaf_hash = %s WHERE leaf_index = 9",
+        [forged.decode(), leaf],
+    )
+    raw("UPDATE ledger_treenode SET hash = %s WHERE id = 9", [leaf])
+    report = services.audit()
+    assert report.indices("modified") == []
+    node = next(f for f in report.findings if f.kind == "node")
+    assert "stored node (1, 4)" in node.detail and "covers leaves 8–9" in node.detail
+    assert "entries 8, 9 was rewritten together with its leaf hash" in node.detail
+
+
+def test_head_not_covered_by_a_checkpoint_is_a_warning(logged_world) -> None:
+    services.sign_checkpoint_now()
+    size = services.head_size()
+    _fill(2)
+    code, out = _verify()
+    assert code == 0
+    assert f"covers {size} of {size + 2} entries" in out and "LEDGER OK with warnings" in out
+    code, out = _verify("--strict")
+    assert code == 1 and "LEDGER NOT OK (--strict)" in out
+    disable_triggers()
+    raw("DELETE FROM ledger_signedcheckpoint")
+    report = services.audit()
+    assert report.ok and "no signed checkpoint is stored" in report.warnings[0].detail
+
+
+def test_stored_checkpoints_that_went_backwards_are_reported(logged_world) -> None:
+    from jiliang.ledger import keys
+    from jiliang.trust import Checkpoint, sign_checkpoint
+
+    _fill(5)
+    services.sign_checkpoint_now()  # size 8
+    # A later checkpoint of a smaller tree, properly signed (the attacker holds the key):
+    # the root of the first 4 leaves, computed independently from the stored records.
+    memory = MerkleLog()
+    for record in LogEntry.objects.order_by("leaf_index").values_list("record", flat=True)[:4]:
+        memory.append(record.encode())
+    note = sign_checkpoint(Checkpoint(keys.log_origin(), 4, memory.root()), [keys.log_signer()])
+    SignedCheckpoint.objects.create(size=4, root_hash=memory.root(), note=note)
+    report = services.audit()
+    assert [f.kind for f in report.findings] == ["checkpoint"]
+    assert "is smaller than the earlier" in report.findings[0].detail
+    assert "went backwards" in report.findings[0].detail
+
+
+def test_stored_checkpoint_not_extending_the_earlier_one_is_reported(logged_world) -> None:
+    from jiliang.ledger import keys
+    from jiliang.trust import Checkpoint, sign_checkpoint
+
+    _fill(5)
+    forked = hashlib.sha256(b"another history").digest()
+    note = sign_checkpoint(Checkpoint(keys.log_origin(), 4, forked), [keys.log_signer()])
+    SignedCheckpoint.objects.create(size=4, root_hash=forked, note=note)
+    services.sign_checkpoint_now()  # size 8, the true tree
+    report = services.audit()
+    details = [f.detail for f in report.findings if f.kind == "checkpoint"]
+    assert any("no longer produce the root signed at size 4" in d for d in details)
+    assert any("does not extend the earlier" in d for d in details)

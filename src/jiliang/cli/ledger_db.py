@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -23,53 +23,144 @@ def _read(path: Path, what: str) -> str:
         raise typer.BadParameter(f"cannot read {what} {path}: {exc}") from None
 
 
+_KIND_TITLES = {
+    "modified": "modified records 记录被改",
+    "deleted": "deleted records 记录被删",
+    "inserted": "inserted records 记录被插入",
+    "node": "tree nodes 树节点",
+    "checkpoint": "checkpoints 检查点",
+    "signature": "signatures 签名",
+    "head": "tree head 树头",
+    "registry": "registry differs from the log 登记库与日志不符",
+    "access": "access columns differ from the record 访问列与记录不符",
+    "unlogged": "unlogged certificates 未记入日志的证书",
+}
+
+
+def _audit_doc(report: Any) -> dict[str, Any]:
+    def one(f: Any) -> dict[str, Any]:
+        doc = {"kind": f.kind, "index": f.index, "detail": f.detail}
+        if f.object:
+            doc.update(object=f.object, field=f.field, logged=f.logged, current=f.current)
+        return doc
+
+    return {
+        "ok": report.ok,
+        "entries": report.entries,
+        "tree_size": report.tree_size,
+        "root": report.root.hex(),
+        "checkpoints_checked": report.checkpoints,
+        "modified": report.indices("modified"),
+        "deleted": report.indices("deleted"),
+        "inserted": report.indices("inserted"),
+        "findings": [one(f) for f in report.findings],
+        "warnings": [one(f) for f in report.warnings],
+    }
+
+
+def _print_audit(report: Any, strict: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(
+        f"entries {report.entries}, tree size {report.tree_size}, root {report.root.hex()}, "
+        f"checkpoints checked {report.checkpoints}",
+        markup=False,
+    )
+    for kind in ("modified", "deleted", "inserted"):
+        found = report.indices(kind)
+        if found:
+            console.print(f"{kind.upper()} records: {', '.join(str(i) for i in found)}")
+    differences = [f for f in report.findings if f.object]
+    if differences:
+        table = Table(title="what the log holds vs. now 日志所记 与 现状", expand=False)
+        for column in ("entry", "kind", "object", "field", "logged 日志", "now 现状"):
+            table.add_column(column, overflow="fold")
+        for f in differences:
+            table.add_row(
+                str(f.index), f.kind, f.object, f.field or "(deleted 已删除)",
+                "—" if f.logged is None else f.logged,
+                "—" if f.current is None else f.current,
+            )  # fmt: skip
+        console.print(table)
+    for f in report.findings:
+        where = f.index if f.index >= 0 else ""
+        console.print(f"FAIL {f.kind} {where}: {f.detail}", markup=False)
+    for w in report.warnings:
+        console.print(f"WARN {w.detail}", markup=False)
+    if not report.ok:
+        counts: dict[str, int] = {}
+        for f in report.findings:
+            counts[f.kind] = counts.get(f.kind, 0) + 1
+        summary = "; ".join(f"{_KIND_TITLES.get(k, k)}: {n}" for k, n in counts.items())
+        console.print(f"LEDGER NOT OK 日志校验未通过 — {summary}", markup=False)
+    elif report.warnings:
+        verdict = "LEDGER NOT OK (--strict)" if strict else "LEDGER OK with warnings 有警告"
+        console.print(f"{verdict}: {len(report.warnings)} warning(s)", markup=False)
+    else:
+        console.print("LEDGER OK 日志校验通过", markup=False)
+
+
 def verify(
     checkpoint: Annotated[
         list[Path] | None,
         typer.Option(
             "--checkpoint",
             "-c",
-            help="A signed checkpoint kept outside the database (repeatable): the stored "
-            "log must still produce its root (catches truncation and rewrites).",
+            help="A signed checkpoint kept outside the database (repeatable), e.g. a "
+            "witness's cosigned copy: the stored log must still produce its root (catches "
+            "truncation and a consistent rewrite of the whole log).",
         ),
     ] = None,
+    witness_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness-key",
+            help="Witness verifier key: --checkpoint files must carry its "
+            "cosignature (see --min-witnesses).",
+        ),
+    ] = None,
+    min_witnesses: Annotated[
+        int, typer.Option(help="Cosignatures each --checkpoint needs (default 1 with keys).")
+    ] = -1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    output_format: Annotated[
+        str, typer.Option("--format", help="text or json (same as --json).")
+    ] = "text",
+    strict: Annotated[
+        bool, typer.Option(help="Warnings fail too (no signed checkpoint covers the head).")
+    ] = False,
+    no_registry: Annotated[
+        bool, typer.Option("--no-registry", help="Skip comparing the registry with the log.")
+    ] = False,
     max_findings: Annotated[int, typer.Option(help="Stop listing after this many.")] = 1000,
 ) -> None:
-    """Recompute every leaf, node and checkpoint from the database; name what is wrong."""
+    """Recompute every leaf, node and checkpoint from the database, compare each logged
+    object with the registry; name what is wrong (exit 1 on any finding)."""
+    if output_format not in ("text", "json"):
+        raise typer.BadParameter(f"--format must be text or json, not {output_format!r}")
+    if max_findings < 1:
+        raise typer.BadParameter("--max-findings must be at least 1")
     setup_django()
+    from jiliang.cli.ledger import _keys
     from jiliang.ledger import services
 
     external = [_read(p, "checkpoint") for p in checkpoint or []]
-    report = services.audit(external, max_findings=max_findings)
-    if as_json:
-        doc = {
-            "ok": report.ok,
-            "entries": report.entries,
-            "tree_size": report.tree_size,
-            "root": report.root.hex(),
-            "checkpoints_checked": report.checkpoints,
-            "modified": report.indices("modified"),
-            "deleted": report.indices("deleted"),
-            "inserted": report.indices("inserted"),
-            "findings": [
-                {"kind": f.kind, "index": f.index, "detail": f.detail} for f in report.findings
-            ],
-        }
-        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    witnesses = _keys(witness_key, "witness") if witness_key else None
+    needed = (1 if witnesses else 0) if min_witnesses < 0 else min_witnesses
+    report = services.audit(
+        external,
+        max_findings=max_findings,
+        registry=not no_registry,
+        witness_keys=witnesses,
+        min_witnesses=needed,
+    )
+    if as_json or output_format == "json":
+        typer.echo(json.dumps(_audit_doc(report), indent=2, ensure_ascii=False))
     else:
-        typer.echo(
-            f"entries {report.entries}, tree size {report.tree_size}, root {report.root.hex()}, "
-            f"checkpoints checked {report.checkpoints}"
-        )
-        for kind in ("modified", "deleted", "inserted"):
-            found = report.indices(kind)
-            if found:
-                typer.echo(f"{kind.upper()} records: {', '.join(str(i) for i in found)}")
-        for f in report.findings:
-            typer.echo(f"FAIL {f.kind} {f.index if f.index >= 0 else ''}: {f.detail}")
-        typer.echo("LEDGER OK" if report.ok else "LEDGER NOT OK")
-    if not report.ok:
+        _print_audit(report, strict)
+    if not report.ok or (strict and report.warnings):
         raise typer.Exit(1)
 
 

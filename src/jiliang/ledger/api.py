@@ -1,7 +1,8 @@
 """REST endpoints of the ledger (/api/ledger/...).
 
 Public: checkpoint, keys, proofs by index, consistency proofs and leaf hashes (they reveal
-nothing). Record content: only to those LogEntry.objects.content_visible_to(user) allows.
+nothing). Record content: only to those who may see the object the record is about
+(ledger.visibility: the registry's visible_to(user), decided from the record body).
 Witnessing: POST by an authenticated peer; the cosignature itself rests on the cryptography.
 """
 
@@ -16,6 +17,7 @@ from ninja import Router, Schema
 from jiliang.bounds import page_window
 from jiliang.ledger import services
 from jiliang.ledger.models import LogEntry
+from jiliang.ledger.visibility import certificate_entry, may_read, readable_indices
 from jiliang.trust import ConsistencyProof, TrustError
 
 router = Router(tags=["ledger"])
@@ -72,11 +74,7 @@ def entries(request: HttpRequest, offset: int = 0, limit: int = 50) -> dict[str,
     offset, limit = page_window(offset, limit, max_limit=500)
     qs = LogEntry.objects.order_by("-leaf_index")[offset : offset + limit]
     rows = list(qs)
-    visible = set(
-        LogEntry.objects.content_visible_to(_user(request))
-        .filter(leaf_index__in=[e.leaf_index for e in rows])
-        .values_list("leaf_index", flat=True)
-    )
+    visible = readable_indices(_user(request), rows)
     return {
         "tree_size": services.head_size(),
         "items": [_entry_dict(e, e.leaf_index in visible) for e in rows],
@@ -90,8 +88,7 @@ def entry(request: HttpRequest, index: int) -> Any:
     found = LogEntry.objects.filter(leaf_index=index).first()
     if found is None:
         return _error(404, "index", f"no log entry {index}")
-    visible = LogEntry.objects.content_visible_to(_user(request)).filter(pk=index).exists()
-    return _entry_dict(found, visible)
+    return _entry_dict(found, may_read(_user(request), found))
 
 
 @router.get(
@@ -121,12 +118,8 @@ def certificate_proof(request: HttpRequest, number: str) -> Any:
 
     if not Certificate.objects.visible_to(_user(request)).filter(number=number).exists():
         return _error(404, "number", f"no certificate {number!r} visible to you")
-    entry = (
-        LogEntry.objects.filter(record_type="certificate.issued", subject=number)
-        .order_by("leaf_index")
-        .first()
-    )
-    if entry is None:
+    entry = certificate_entry(number)
+    if entry is None or not may_read(_user(request), entry):
         return _error(404, "number", f"certificate {number!r} is not in the log yet")
     return services.prove_entry(entry).as_dict()
 

@@ -7,10 +7,7 @@ changes is LedgerHead (the tree size), which is also the lock that serialises ap
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 NODE_LEVEL_SHIFT = 48
@@ -20,32 +17,6 @@ NODE_LEVEL_SHIFT = 48
 def node_id(level: int, index: int) -> int:
     """Primary key of the stored complete subtree (level, index)."""
     return (level << NODE_LEVEL_SHIFT) | index
-
-
-class LogEntryQuerySet(models.QuerySet):  # type: ignore[type-arg]
-    def content_visible_to(self, user: Any) -> LogEntryQuerySet:
-        """Entries whose record content `user` may read.
-
-        Leaf hashes, indices and proofs are public (they reveal nothing); the record body can
-        name an instrument owner, so it is shown to the institutions it concerns (owner or
-        issuer), to regulators for institutions of their region, to centres and admins.
-        """
-        from jiliang.registry.models import Institution
-        from jiliang.registry.querysets import in_region, region_prefix
-
-        if user is None or not user.is_authenticated:
-            return self.none()
-        if user.is_superuser or getattr(user, "role", "") in ("admin", "centre"):
-            return self
-        institution = getattr(user, "institution", None)
-        if institution is None:
-            return self.none()
-        if user.role == "regulator" or institution.kind == "regulator":
-            region = Institution.objects.filter(
-                in_region("division_code", region_prefix(institution.division_code))
-            ).values("pk")
-            return self.filter(Q(owner_id__in=region) | Q(issuer_id__in=region))
-        return self.filter(Q(owner_id=institution.pk) | Q(issuer_id=institution.pk))
 
 
 class LogEntry(models.Model):
@@ -61,8 +32,6 @@ class LogEntry(models.Model):
     owner_id = models.BigIntegerField(null=True, blank=True, help_text="institution concerned")
     issuer_id = models.BigIntegerField(null=True, blank=True, help_text="issuing institution")
     created = models.DateTimeField(default=timezone.now)
-
-    objects = LogEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["leaf_index"]

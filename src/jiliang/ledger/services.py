@@ -8,8 +8,8 @@ entries, the new right-edge tree nodes and the new head size in one transaction.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, transaction
@@ -38,9 +38,7 @@ from jiliang.trust import (
     TrustError,
     VerifierKey,
     Witness,
-    audit_log,
     leaf_hash,
-    open_checkpoint,
     parse_note,
     sign_checkpoint,
 )
@@ -301,126 +299,14 @@ def find_entry(ref: str) -> LogEntry:
     return entry
 
 
-# -- the full audit -------------------------------------------------------------------------
+# -- the full audit (jiliang.ledger.audit) -------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One discrepancy found by the audit."""
+def audit(*args: Any, **kwargs: Any) -> Any:
+    """The full audit behind `ledger verify` (jiliang.ledger.audit.audit)."""
+    from jiliang.ledger.audit import audit as run
 
-    kind: str  # modified, deleted, inserted, node, checkpoint, signature, head, unlogged
-    index: int
-    detail: str
-
-
-@dataclass
-class LedgerAudit:
-    """Result of `ledger verify`: ok only when every check passed."""
-
-    entries: int = 0
-    tree_size: int = 0
-    root: bytes = b""
-    checkpoints: int = 0
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings
-
-    def indices(self, kind: str) -> list[int]:
-        """Leaf indices of one kind of finding, sorted."""
-        return sorted({f.index for f in self.findings if f.kind == kind})
-
-
-def _read_leaves(using: str) -> tuple[dict[int, bytes], list[Finding]]:
-    """Recompute each stored record's leaf hash; compare with its own leaf_hash column."""
-    connection = connections[using]
-    table = _q(connection, LogEntry._meta.db_table)
-    leaves: dict[int, bytes] = {}
-    findings: list[Finding] = []
-    last = -1
-    with connection.cursor() as cursor:
-        while True:
-            cursor.execute(
-                f"SELECT leaf_index, record, leaf_hash FROM {table} "  # noqa: S608
-                "WHERE leaf_index > %s ORDER BY leaf_index LIMIT 50000",
-                [last],
-            )
-            rows = cursor.fetchall()
-            if not rows:
-                break
-            for index, record, stored in rows:
-                data = record.encode("utf-8") if isinstance(record, str) else bytes(record)
-                mine = leaf_hash(data)
-                leaves[index] = mine
-                if bytes(stored) != mine:
-                    findings.append(
-                        Finding(
-                            "modified",
-                            index,
-                            f"record {index}: its leaf_hash column does not match its content",
-                        )
-                    )
-            last = rows[-1][0]
-    return leaves, findings
-
-
-def audit(
-    external_checkpoints: Iterable[str] = (), using: str = "default", max_findings: int = 1000
-) -> LedgerAudit:
-    """Recompute everything from the database: records, tree nodes, signed checkpoints.
-
-    `external_checkpoints` are signed checkpoints held outside the database (by an auditor, a
-    witness, a court): the stored tree must still produce their roots, which catches a
-    truncated or rewritten log even if the stored checkpoints were deleted too.
-    """
-    size = head_size(using)
-    store = DbNodeStore(size, using)
-    leaves, findings = _read_leaves(using)
-    length = max(size, max(leaves) + 1) if leaves else size
-    leaf_list: list[bytes | None] = [leaves.get(i) for i in range(length)]
-    ring = log_keyring()
-    checkpoints: list[Checkpoint] = []
-    notes = [(f"stored checkpoint #{cp.pk}", cp.note) for cp in SignedCheckpoint.objects.all()]
-    notes += [(f"external checkpoint {n + 1}", t) for n, t in enumerate(external_checkpoints)]
-    for label, note in notes:
-        try:
-            opened = open_checkpoint(note, ring, origin=keys.log_origin(), allow_retired=True)
-        except TrustError as exc:
-            findings.append(Finding("signature", -1, f"{label}: {exc}"))
-            continue
-        checkpoints.append(opened.checkpoint)
-    try:
-        report = audit_log(leaf_list, store, checkpoints, max_findings=max_findings)
-    except TrustError as exc:  # a stored node is missing altogether
-        findings.append(Finding("node", -1, f"the stored tree is incomplete: {exc}"))
-        return LedgerAudit(len(leaves), size, b"", len(checkpoints), findings)
-    for f in report.findings:
-        findings.append(Finding(f.kind, f.index, f.detail))
-    if len(leaves) + sum(1 for f in findings if f.kind == "deleted") < size:
-        findings.append(Finding("head", size, "fewer entries than the head's tree size"))
-    findings.extend(_unlogged_certificates())
-    unique = {(f.kind, f.index, f.detail): f for f in findings}
-    ordered = sorted(unique.values(), key=lambda f: (f.index, f.kind))
-    return LedgerAudit(len(leaves), size, report.root, len(checkpoints), ordered[:max_findings])
-
-
-def _unlogged_certificates() -> list[Finding]:
-    from jiliang.registry.models import Certificate
-
-    logged = LogEntry.objects.filter(record_type="certificate.issued").values("subject")
-    missing = list(Certificate.objects.exclude(number__in=logged).values_list("number", flat=True))
-    if not missing:
-        return []
-    shown = ", ".join(missing[:20]) + (" …" if len(missing) > 20 else "")
-    return [
-        Finding(
-            "unlogged",
-            -1,
-            f"{len(missing)} issued certificate(s) are not in the log (run `jiliang ledger "
-            f"sync`): {shown}",
-        )
-    ]
+    return run(*args, **kwargs)
 
 
 # -- witnessing -----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Pages of the ledger: the log browser, one record with its proof, the published keys.
-Thin: the services compute; record content goes through content_visible_to(user)."""
+Thin: the services compute; record content only where ledger.visibility allows it."""
 
 from __future__ import annotations
 
@@ -11,16 +11,13 @@ from django.shortcuts import render
 
 from jiliang.ledger import keys, services
 from jiliang.ledger.models import LogEntry
+from jiliang.ledger.visibility import may_read, readable_indices
 
 
 def browser(request: HttpRequest) -> HttpResponse:
     """Latest entries, the latest signed checkpoint and how to verify."""
     page = Paginator(LogEntry.objects.order_by("-leaf_index"), 50).get_page(request.GET.get("page"))
-    visible = set(
-        LogEntry.objects.content_visible_to(request.user)
-        .filter(leaf_index__in=[e.leaf_index for e in page])
-        .values_list("leaf_index", flat=True)
-    )
+    visible = readable_indices(request.user, page)
     context = {
         "page": page,
         "visible": visible,
@@ -35,7 +32,7 @@ def entry(request: HttpRequest, index: int) -> HttpResponse:
     found = LogEntry.objects.filter(leaf_index=index).first()
     if found is None:
         raise Http404("no such log entry")
-    visible = LogEntry.objects.content_visible_to(request.user).filter(pk=index).exists()
+    visible = may_read(request.user, found)
     bundle = services.prove_entry(found)
     context = {
         "entry": found,

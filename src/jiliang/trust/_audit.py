@@ -24,11 +24,13 @@ _BATCH = 4096
 
 @dataclass(frozen=True)
 class AuditFinding:
-    """One discrepancy. `index` is the leaf index (or node index for kind "node")."""
+    """One discrepancy. `index` is the leaf index (or node index for kind "node", at
+    `level`: the node covers leaves index << level to ((index + 1) << level) - 1)."""
 
     kind: FindingKind
     index: int
     detail: str
+    level: int = 0
 
 
 @dataclass
@@ -86,9 +88,9 @@ def audit_log(
     n_store = store.tree_size()
     report = AuditReport(len(leaf_hashes), n_store, b"")
 
-    def add(kind: FindingKind, index: int, detail: str) -> None:
+    def add(kind: FindingKind, index: int, detail: str, level: int = 0) -> None:
         if len(report.findings) < max_findings:
-            report.findings.append(AuditFinding(kind, index, detail))
+            report.findings.append(AuditFinding(kind, index, detail, level))
 
     stored_leaves: list[bytes] = []
     for start in range(0, n_store, _BATCH):
@@ -112,7 +114,7 @@ def audit_log(
             stored = store.get_nodes([(level, i) for i in range(start, stop)])
             for i, s in zip(range(start, stop), stored, strict=True):
                 if s != levels[level][i]:
-                    add("node", i, f"stored node ({level}, {i}) does not match its children")
+                    add("node", i, f"stored node ({level}, {i}) does not match its children", level)
     report.root = _root(levels, n_store)
     for cp in checkpoints:
         if cp.size > n_store:
