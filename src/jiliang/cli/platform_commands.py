@@ -56,13 +56,26 @@ def _migrate(verbose: bool = False) -> None:
 
 
 def _serve(host: str, port: int) -> None:
+    """gunicorn, hardened against slow clients (jiliang.serving); waitress only where gunicorn
+    cannot run (Windows has no fork) or when JILIANG_SERVER=waitress asks for it (the load
+    benchmark's baseline)."""
+    console.print(
+        f"[bold green]jiliang[/] serving on [link]http://{host}:{port}[/link] (Ctrl+C stops)"
+    )
+    if os.environ.get("JILIANG_SERVER", "gunicorn") != "waitress" and os.name == "posix":
+        from jiliang import serving
+
+        try:
+            options = serving.ServerOptions.from_environment()
+        except ValueError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from None
+        serving.serve(host, port, options)
+        return
     from waitress import serve
 
     from jiliang.wsgi import application
 
-    console.print(
-        f"[bold green]jiliang[/] serving on [link]http://{host}:{port}[/link] (Ctrl+C stops)"
-    )
     serve(application, host=host, port=port, threads=8, ident="jiliang")
 
 
