@@ -384,3 +384,44 @@ def test_stored_checkpoint_not_extending_the_earlier_one_is_reported(logged_worl
     details = [f.detail for f in report.findings if f.kind == "checkpoint"]
     assert any("no longer produce the root signed at size 4" in d for d in details)
     assert any("does not extend the earlier" in d for d in details)
+
+
+def test_full_consistent_rewrite_passes_locally_but_fails_against_the_witness(
+    logged_world, tmp_path
+) -> None:
+    from jiliang.ledger import keys
+
+    # A witness (here this instance, with its own witness key) cosigned the honest log.
+    services.add_witnessed_log(keys.log_origin(), [str(keys.log_signer().verifier())])
+    honest = services.sign_checkpoint_now()
+    services.cosign(honest.note)
+    result = runner.invoke(app, ["ledger", "witness", "latest", keys.log_origin()])
+    assert result.exit_code == 0, result.output
+    (tmp_path / "witnessed.txt").write_text(result.output)
+    witness_key = str(keys.witness_signer().verifier())
+    # The attacker (database access and the log key) turns the scale's pass into a fail in
+    # the registry AND in the log, rebuilds the tree, deletes the checkpoints, re-signs.
+    disable_triggers()
+    raw("UPDATE registry_certificate SET conclusion = 'fail' WHERE number = 'ZB-2025-0001'")
+    fields = ("record", "subject_kind", "subject", "dedupe_key", "owner_id", "issuer_id")
+    rows = [list(r) for r in LogEntry.objects.order_by("leaf_index").values_list(*fields)]
+    for row in rows:
+        if row[2] == "ZB-2025-0001":
+            row[0] = row[0].replace('"conclusion":"pass"', '"conclusion":"fail"')
+    raw("DELETE FROM ledger_signedcheckpoint")
+    raw("DELETE FROM ledger_treenode")
+    raw("DELETE FROM ledger_logentry")
+    raw("UPDATE ledger_head SET size = 0 WHERE id = 1")
+    services.append([services.Item(LogRecord.from_json(r[0]), *r[1:]) for r in rows])
+    services.sign_checkpoint_now()
+    code, out = _verify()
+    assert code == 0 and "LEDGER OK" in out and "WARN" not in out  # nothing local can tell
+    code, out = _verify(
+        "--checkpoint", str(tmp_path / "witnessed.txt"), "--witness-key", witness_key
+    )
+    assert code == 1
+    assert f"no longer produce the root signed at size {honest.size}" in out
+    # A checkpoint without the witness's cosignature is not accepted as the witness's.
+    (tmp_path / "plain.txt").write_text(honest.note)
+    code, out = _verify("--checkpoint", str(tmp_path / "plain.txt"), "--witness-key", witness_key)
+    assert code == 1 and "witness cosignature" in out

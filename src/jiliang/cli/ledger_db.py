@@ -273,6 +273,22 @@ def witness_cosign(
         raise typer.Exit(1) from None
 
 
+@witness_app.command("latest")
+def witness_latest(
+    origin: Annotated[str, typer.Argument(help="Origin line of the witnessed log.")],
+) -> None:
+    """Print the last checkpoint this witness cosigned for ORIGIN (give it to the log's
+    auditors: `jiliang ledger verify --checkpoint FILE --witness-key VKEY` there)."""
+    setup_django()
+    from jiliang.ledger.models import WitnessedLog
+
+    log = WitnessedLog.objects.filter(origin=origin).first()
+    if log is None or not log.latest_note:
+        typer.echo(f"error: origin: no cosigned checkpoint of {origin!r} here", err=True)
+        raise typer.Exit(2)
+    typer.echo(log.latest_note, nl=False)
+
+
 @witness_app.command("key")
 def witness_key() -> None:
     """Print this instance's witness verifier key (give it to the log you witness)."""
