@@ -36,10 +36,13 @@ def test_exported_members() -> None:
         "Result",
         "SignatureBundle",
         "SignatureBundleError",
+        "SignatureState",
         "Software",
         "Statement",
         "Text",
         "Verification",
+        "XmlSignatureCheck",
+        "certificate_fingerprint",
         "consistency_issues",
         "dcc_schema",
         "default_schema_dir",
@@ -53,6 +56,7 @@ def test_exported_members() -> None:
         "to_element",
         "to_xml",
         "verify_file_bytes",
+        "verify_xml_signature",
     ]
     for name in jiliang.dcc.__all__:
         assert getattr(jiliang.dcc, name) is not None

@@ -1,4 +1,5 @@
-"""PTB Digital Calibration Certificate (DCC 3.3.0): export, import, and detached signatures.
+"""PTB Digital Calibration Certificate (DCC 3.3.0): export, import, detached signatures of our
+files, and verification of the XML-DSig that a DCC from elsewhere may carry.
 
 Pure core (no Django): certificates are frozen dataclasses; XML is built with ElementTree,
 parsed only with defusedxml, and validated with xmlschema against the local XSD.
@@ -44,6 +45,12 @@ from jiliang.dcc._signing import (
     sign_file_bytes,
     verify_file_bytes,
 )
+from jiliang.dcc._xmldsig import (
+    SignatureState,
+    XmlSignatureCheck,
+    certificate_fingerprint,
+    verify_xml_signature,
+)
 
 __all__ = [
     "ALGORITHM",
@@ -72,10 +79,13 @@ __all__ = [
     "Result",
     "SignatureBundle",
     "SignatureBundleError",
+    "SignatureState",
     "Software",
     "Statement",
     "Text",
     "Verification",
+    "XmlSignatureCheck",
+    "certificate_fingerprint",
     "consistency_issues",
     "dcc_schema",
     "default_schema_dir",
@@ -89,4 +99,5 @@ __all__ = [
     "to_element",
     "to_xml",
     "verify_file_bytes",
+    "verify_xml_signature",
 ]
