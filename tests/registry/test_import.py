@@ -286,7 +286,7 @@ def test_certificate_file_reports_each_problem_of_each_row_in_order(world, tmp_p
             "external_issuer": "",
             "materials": "",
             "verifier": "REG-C1",
-            "checker": "REG-C1",
+            "checker": "",
         }
         values.update(cells)
         return [values[name] for name in header]
@@ -296,7 +296,7 @@ def test_certificate_file_reports_each_problem_of_each_row_in_order(world, tmp_p
         row("ZB-2026-0100", kind="inspection"),  # row 3
         row("", conclusion="fail"),  # row 4
         row("ZB-2026-0101", issuer_uscc="", external_issuer=""),  # row 5
-        row("ZB-2026-0102", issuer_uscc="", external_issuer="PTB"),  # row 6: own instrument
+        row("ZB-2026-0102", issuer_uscc="", external_issuer="PTB", verifier="", standards=""),
         row("ZB-2026-0103", instrument_serial="SCALE-4040", valid_until="2025-13-01"),  # 7
         row("ZB-2026-0104", standards="ZB-F1-001; NOPE-1;NOPE-2", materials="GBW(E)000000"),
         row("ZB-2026-0100", verifier="REG-NOBODY", checker="", calibration_date=""),  # row 9
@@ -316,14 +316,15 @@ def test_certificate_file_reports_each_problem_of_each_row_in_order(world, tmp_p
         "certs.csv, row 6, field 'external_issuer': external certificates may only be imported"
         " for your own instruments",
         "certs.csv, row 7, field 'instrument_serial': no instrument 'SCALE-4040' of owner"
-        f" {market!r}",
+        f" {market!r} that you may see (查无此器具)",
         "certs.csv, row 7, field 'valid_until': '2025-13-01' is not a date (YYYY-MM-DD)",
         "certs.csv, row 8, field 'standards': no standard with code 'NOPE-1'",
         "certs.csv, row 8, field 'standards': no standard with code 'NOPE-2'",
         "certs.csv, row 8, field 'materials': no reference material 'GBW(E)000000'",
         "certs.csv, row 9, field 'number': 'ZB-2026-0100' repeats row 3",
         "certs.csv, row 9, field 'calibration_date': is required",
-        "certs.csv, row 9, field 'verifier': no registered metrologist 'REG-NOBODY'",
+        "certs.csv, row 9, field 'verifier': no registered metrologist 'REG-NOBODY' of the"
+        " issuing institution",
         "certs.csv, row 10, field 'number': certificate 'ZB-2025-0001' already exists"
         " (certificates are immutable)",
         "certs.csv, row 10, field 'issuer_uscc': no institution with code '91110000000000000X'",

@@ -17,8 +17,14 @@ from django.db.models import QuerySet
 
 from jiliang.registry.models import Certificate, Person
 from jiliang.registry.querysets import is_admin
-from jiliang.registry.services import certificate_problems
-from jiliang.registry.signatories import registration_problems
+from jiliang.registry.services import certificate_problems, certificate_standard_problems
+from jiliang.registry.signatories import certificate_signatory_problems, unknown_signatory
+from jiliang.registry.write_rules import (
+    field_problems,
+    number_problem,
+    number_refusals,
+    text_problem,
+)
 
 # Fields an amendment may correct; everything else is copied from the original.
 CORRECTABLE = (
@@ -95,9 +101,12 @@ def resolve_signatory(
     current: Person | None = getattr(original, role)
     if current is not None and current.registration_number == text:
         return current
+    problem = text_problem(text, 40)
+    if problem is not None:  # before the lookup: PostgreSQL refuses a NUL byte with an error
+        raise ValidationError({role: problem})
     person = people.filter(registration_number=text).first()
     if person is None:
-        raise ValidationError({role: f"no registered metrologist {text[:40]!r}"})
+        raise ValidationError({role: unknown_signatory(text)})
     return person
 
 
@@ -110,8 +119,8 @@ def signatory_problems(person: Person, role: str, certificate: Certificate) -> l
         wanted.append(instrument.quantity.code)
     if instrument.category_id is not None:
         wanted.append(instrument.category.number)
-    return registration_problems(
-        person, role, institution_id=certificate.issuer_id, day=certificate.issued_on, wanted=wanted
+    return certificate_signatory_problems(
+        person, role, issuer_id=certificate.issuer_id, day=certificate.issued_on, wanted=wanted
     )
 
 
@@ -158,20 +167,18 @@ def issue_amendment(
         if name in changes and changes[name] not in choices.values:
             fail(name, f"must be one of {', '.join(choices.values)}")
             del changes[name]
+    for name, reason in field_problems(Certificate, changes).items():
+        fail(name, reason)  # control characters and lengths, before anything is looked up
+        del changes[name]
     for name, value in changes.items():
         try:
             values[name] = Certificate._meta.get_field(name).clean(value, None)  # type: ignore[union-attr]
         except ValidationError as exc:
             for message in exc.messages:
                 fail(name, message)
-    if not number:
-        fail("number", "is required")
-    else:
-        try:
-            number = Certificate._meta.get_field("number").clean(number, None)  # type: ignore[union-attr]
-        except ValidationError as exc:
-            for message in exc.messages:
-                fail("number", message)
+    syntax = number_problem(number)
+    if syntax is not None:
+        fail("number", syntax)
     if errors:
         raise ValidationError(errors)
 
@@ -187,9 +194,18 @@ def issue_amendment(
                     f"amend the latest one, {latest.number}"
                 }
             )
-        if Certificate.objects.filter(number=number).exists():
-            fail("number", f"certificate {number!r} already exists (certificates are immutable)")
+        # taken, or in another issuer's numbering series (one message when the user may not
+        # see the certificate that has it): the rule every write path applies
+        refusal = number_refusals([number], [original.issuer_id], user).get(0)
+        if refusal is not None:
+            fail("number", refusal)
         _check_consistency(original, values, fail)
+        standards = list(original.standards_used.all())
+        for standard in standards:
+            for problem in certificate_standard_problems(
+                standard, original.issuer_id, values["calibration_date"]
+            ):
+                fail("standards", problem)
         new = Certificate(
             number=number,
             amends=original,
@@ -215,7 +231,7 @@ def issue_amendment(
             raise ValidationError(
                 {"number": f"certificate {number!r} already exists (certificates are immutable)"}
             ) from None
-        new.use_standards(*original.standards_used.all())
+        new.use_standards(*standards)
         new.materials_used.add(*original.materials_used.all())
     return new
 

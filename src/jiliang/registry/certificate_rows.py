@@ -12,17 +12,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from jiliang.dbutil import any_of_filter, in_values
+from jiliang.dbutil import any_of_filter
 from jiliang.registry.models import (
+    CatalogueItem,
     Certificate,
     Institution,
     Instrument,
     MeasurementStandard,
     Person,
+    Quantity,
     ReferenceMaterial,
 )
 from jiliang.registry.querysets import is_admin
-from jiliang.registry.services import certificate_problems
+from jiliang.registry.services import certificate_problems, certificate_standard_problems
+from jiliang.registry.signatories import (
+    EXTERNAL_SIGNATORY,
+    certificate_signatory_problems,
+    repeated_signatories,
+    unknown_signatory,
+)
+from jiliang.registry.write_rules import number_refusals
 
 Problem = tuple[int, str, str]  # (index of the row in the file, field, reason)
 Link = tuple[list[int], list[int], int | None]  # standards, materials, the instrument's owner
@@ -70,13 +79,15 @@ def check_certificates(
     }
 
     numbers = column("number")
-    _check_numbers(numbers, row_numbers, problems)
+    issuer_problems = _Problems()  # reported after the number's, as a row reads
+    issuers = _issuers(issuer_col, external_col, owner_col, institutions, user, issuer_problems)
+    _check_numbers(numbers, issuers, row_numbers, user, problems)
     kinds = _choice(column("kind"), [k.value for k in Certificate.Kind], "kind", problems)
     conclusions = _choice(
         column("conclusion"), [k.value for k in Certificate.Conclusion], "conclusion", problems
     )
-    issuers = _issuers(issuer_col, external_col, owner_col, institutions, user, problems)
-    instruments = _instruments(owner_col, serial_col, institutions, problems)
+    problems.found += issuer_problems.found
+    instruments, items = _instruments(owner_col, serial_col, institutions, user, problems)
     calibrated = _dates(column("calibration_date"), "calibration_date", True, problems)
     issued = _dates(column("issued_on"), "issued_on", True, problems)
     valid_until = _dates(column("valid_until"), "valid_until", False, problems)
@@ -86,18 +97,19 @@ def check_certificates(
         for index, combo in enumerate(combinations):
             for name, reason in contradictions[combo]:
                 problems.add(index, name, reason)
-    standards = {s.code: s.pk for s in MeasurementStandard.objects.only("id", "code")}
+    # rows whose issuer is unknown (reported above) are not checked against an issuer's rules
+    known = [
+        pk is not None or (not uscc and bool(external))
+        for pk, uscc, external in zip(issuers, issuer_col, external_col, strict=True)
+    ]
+    used_standards = _standards(column("standards"), issuers, known, calibrated, problems)
     materials = {m.gbw_number: m.pk for m in ReferenceMaterial.objects.only("id", "gbw_number")}
-    used_standards = _code_lists(
-        column("standards"), standards, "standards", "no standard with code", problems
-    )
     used_materials = _code_lists(
         column("materials"), materials, "materials", "no reference material", problems
     )
-    people = {p.registration_number: p.pk for p in Person.objects.only("id", "registration_number")}
-    signers = {
-        f"{role}_id": _signatories(column(role), people, role, problems) for role in SIGNER_ROLES
-    }
+    signers = _signatories(
+        {role: column(role) for role in SIGNER_ROLES}, issuers, known, issued, items, problems
+    )
 
     columns: dict[str, list[Any]] = {
         "number": numbers,
@@ -112,7 +124,7 @@ def check_certificates(
         "valid_until": valid_until,
         "conclusion": conclusions,
         "accuracy_class": column("accuracy_class"),
-        **signers,
+        **{f"{role}_id": ids for role, ids in signers.items()},
     }
     keys = list(columns)
     objects = [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
@@ -121,23 +133,22 @@ def check_certificates(
     return objects, links, problems.found
 
 
-def _check_numbers(numbers: list[str], row_numbers: list[int], problems: _Problems) -> None:
-    """Required, new to the database (certificates are immutable) and once in the file."""
-    wanted = sorted(set(numbers) - {""})  # only this file's: the database may hold 10^6
-    existing = set(  # IN (unnest): 0.07 s for 2x10^4 numbers, `= ANY` took 0.3 s
-        Certificate.objects.filter(number__in=in_values(wanted, "text")).values_list(
-            "number", flat=True
-        )
-    )
-    if len(wanted) == len(numbers) and not existing:
-        return  # the usual file: every number given, new and distinct
+def _check_numbers(
+    numbers: list[str],
+    issuers: list[int | None],
+    row_numbers: list[int],
+    user: Any,
+    problems: _Problems,
+) -> None:
+    """Valid (write_rules: syntax, not taken, not in another issuer's series) and once in
+    the file."""
+    refusals = number_refusals(numbers, issuers, user)
+    if len(set(numbers)) == len(numbers) and not refusals:
+        return  # the usual file: every number valid, new and distinct
     seen: dict[str, int] = {}
     for index, number in enumerate(numbers):
-        if not number:
-            problems.add(index, "number", "is required")
-        elif number in existing:
-            reason = f"certificate {number!r} already exists (certificates are immutable)"
-            problems.add(index, "number", reason)
+        if index in refusals:
+            problems.add(index, "number", refusals[index])
         elif number in seen:
             problems.add(index, "number", f"{number!r} repeats row {seen[number]}")
         seen[number] = row_numbers[index]
@@ -188,27 +199,41 @@ def _instruments(
     owner_col: list[str],
     serial_col: list[str],
     institutions: dict[str, int],
+    user: Any,
     problems: _Problems,
-) -> list[int | None]:
-    """Each row's instrument, by its owner's code and serial number."""
+) -> tuple[list[int | None], list[tuple[str, ...]]]:
+    """Each row's instrument, by its owner's code and serial number, among those the user
+    may see; and what the instrument is (its quantity code and catalogue number), which the
+    signatories' scope must cover.
+
+    One message whether the instrument does not exist or the user may not see it: a refusal
+    tells nobody which serial numbers another owner holds.
+    """
     serials = sorted(set(serial_col))  # only this file's: an owner may hold 10^5 instruments
     uscc_of = {pk: uscc for uscc, pk in institutions.items()}
+    quantity_codes = dict(Quantity.objects.values_list("id", "code"))
+    item_numbers = dict(CatalogueItem.objects.values_list("id", "number"))
+    base = Instrument.objects.all() if is_admin(user) else Instrument.objects.visible_to(user)
     # `= ANY(array)` probes the (owner, serial) index on PostgreSQL; IN (unnest) and a join
     # to the institutions took twice as long (0.2 s for 20,000 serials)
-    found = {
-        (uscc_of[owner], serial): pk
-        for pk, owner, serial in Instrument.objects.filter(
-            any_of_filter(Instrument, "serial_number", serials, "text"),
-            owner_id__in=[institutions[u] for u in set(owner_col) if u in institutions],
-        ).values_list("id", "owner_id", "serial_number")
-    }
-    ids = [found.get(key) for key in zip(owner_col, serial_col, strict=True)]
-    if None in ids:
-        for index, pk in enumerate(ids):
-            if pk is None:
-                reason = f"no instrument {serial_col[index]!r} of owner {owner_col[index]!r}"
+    found: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = {}
+    for pk, owner, serial, quantity, item in base.filter(
+        any_of_filter(Instrument, "serial_number", serials, "text"),
+        owner_id__in=[institutions[u] for u in set(owner_col) if u in institutions],
+    ).values_list("id", "owner_id", "serial_number", "quantity_id", "category_id"):
+        wanted = (quantity_codes.get(quantity), item_numbers.get(item))
+        found[(uscc_of[owner], serial)] = (pk, tuple(w for w in wanted if w))
+    matches = [found.get(key) for key in zip(owner_col, serial_col, strict=True)]
+    if None in matches:
+        for index, match in enumerate(matches):
+            if match is None:
+                reason = (
+                    f"no instrument {serial_col[index][:60]!r} of owner {owner_col[index][:20]!r}"
+                    " that you may see (查无此器具)"
+                )
                 problems.add(index, "instrument_serial", reason)
-    return ids
+    ids = [match[0] if match else None for match in matches]
+    return ids, [match[1] if match else () for match in matches]
 
 
 def _dates(
@@ -245,10 +270,92 @@ def _code_lists(
     return [ids[text] for text in values]  # rows naming the same cell share its list
 
 
+def _standards(
+    values: list[str],
+    issuers: list[int | None],
+    known_issuers: list[bool],
+    calibrated: list[dt.date | None],
+    problems: _Problems,
+) -> list[list[int]]:
+    """Each row's standards (codes separated by `;`), each checked by the one rule
+    (`services.certificate_standard_problems`: the issuer's own, usable on the calibration
+    date) once for each distinct (cell, issuer, date)."""
+    codes_of = {text: [c.strip() for c in text.split(";") if c.strip()] for text in set(values)}
+    named = sorted({code for codes in codes_of.values() for code in codes})
+    known = {
+        s.code: s
+        for s in MeasurementStandard.objects.filter(code__in=named).prefetch_related("equipment")
+    }
+    checked: dict[tuple[int, int | None, dt.date | None], list[str]] = {}
+    verdicts: dict[tuple[str, int | None, dt.date | None], list[tuple[str, ...]]] = {}
+    for index, key in enumerate(zip(values, issuers, calibrated, strict=True)):
+        if not known_issuers[index]:
+            key = (key[0], -1, key[2])  # checked for unknown codes only
+        if key not in verdicts:
+            text, issuer, day = key
+            reasons = []
+            for code in codes_of[text]:
+                standard = known.get(code)
+                if standard is None:
+                    reasons.append(f"no standard with code {code[:40]!r}")
+                    continue
+                if day is None or not known_issuers[index]:
+                    continue  # the date's or the issuer's own problem is reported
+                if (standard.pk, issuer, day) not in checked:
+                    checked[(standard.pk, issuer, day)] = certificate_standard_problems(
+                        standard, issuer, day
+                    )
+                reasons += checked[(standard.pk, issuer, day)]
+            verdicts[key] = [(reason,) for reason in reasons]
+        for (reason,) in verdicts[key]:
+            problems.add(index, "standards", reason)
+    ids = {text: [known[c].pk for c in codes if c in known] for text, codes in codes_of.items()}
+    return [ids[text] for text in values]  # rows naming the same cell share its list
+
+
 def _signatories(
-    values: list[str], people: dict[str, int], role: str, problems: _Problems
-) -> list[int | None]:
-    """Each row's signatory in this role, by registration number."""
-    bad = set(values) - set(people) - {""}
-    problems.where(values, bad, role, lambda v: f"no registered metrologist {v!r}")
-    return [people.get(value) if value else None for value in values]
+    columns: dict[str, list[str]],
+    issuers: list[int | None],
+    known_issuers: list[bool],
+    issued: list[dt.date | None],
+    items: list[tuple[str, ...]],
+    problems: _Problems,
+) -> dict[str, list[int | None]]:
+    """Each row's signatory in each role, by registration number, among the issuer's own
+    metrologists, each checked by the one rule (`signatories.certificate_signatory_problems`)
+    once for each distinct (person, role, issuer, day, item); and three different persons."""
+    names = sorted({v for values in columns.values() for v in values} - {""})
+    people = {
+        (p.registration_number, p.institution_id): p
+        for p in Person.objects.filter(registration_number__in=names)
+    }
+    verdicts: dict[tuple[str, str, int | None, dt.date | None, tuple[str, ...]], list[str]] = {}
+    ids: dict[str, list[int | None]] = {}
+    for role, values in columns.items():
+        ids[role] = []
+        for index, text in enumerate(values):
+            if not text or not known_issuers[index]:
+                ids[role].append(None)
+                continue
+            issuer = issuers[index]
+            person = None if issuer is None else people.get((text, issuer))
+            key = (text, role, issuer, issued[index], items[index])
+            if key not in verdicts:
+                if issuer is None:
+                    verdicts[key] = [EXTERNAL_SIGNATORY]
+                elif person is None:
+                    verdicts[key] = [unknown_signatory(text)]
+                elif issued[index] is None:
+                    verdicts[key] = []  # the date's own problem is reported
+                else:
+                    verdicts[key] = certificate_signatory_problems(
+                        person, role, issuer_id=issuer, day=issued[index], wanted=items[index]
+                    )
+            for reason in verdicts[key]:
+                problems.add(index, role, reason)
+            ids[role].append(person.pk if person is not None else None)
+    for index in range(len(issuers)):
+        row = {role: ids[role][index] for role in columns}
+        for role, reason in repeated_signatories(row):
+            problems.add(index, role, reason)
+    return ids

@@ -23,7 +23,8 @@ from django.db.models import Model
 from jiliang.accounts.audit import record_bulk_creation, snapshot, snapshot_maker
 from jiliang.codes import CodeError, check_division_code
 from jiliang.dbutil import in_values, insert_dicts, insert_objects, insert_rows
-from jiliang.registry import certificate_rows, rules, signals
+from jiliang.registry import certificate_rows, rules, signals, write_rules
+from jiliang.registry.customers import note_worked
 from jiliang.registry.models import (
     CatalogueItem,
     Certificate,
@@ -35,7 +36,7 @@ from jiliang.registry.models import (
     UseArea,
 )
 from jiliang.registry.querysets import is_admin
-from jiliang.registry.services import note_customers, refresh_due_dates
+from jiliang.registry.services import refresh_due_dates
 
 KINDS = ("instruments", "standards", "certificates")
 BATCH = 5000
@@ -152,6 +153,24 @@ REQUIRED = {
 }
 
 
+MODELS: dict[str, type[Model]] = {
+    "instruments": Instrument,
+    "standards": MeasurementStandard,
+    "certificates": Certificate,
+}
+# Columns that name a text field of another model than the row's: their field's length.
+OTHER_LIMITS: dict[str, dict[str, int]] = {
+    "instruments": {},
+    "standards": {"exam_certificate_number": 60},
+    "certificates": {
+        "instrument_serial": 60,
+        "verifier": 40,
+        "checker": 40,
+        "approver": 40,
+    },
+}
+
+
 class _Checker:
     """Collects row errors while converting string cells to typed values."""
 
@@ -243,6 +262,16 @@ def import_rows(
     missing = [c for c in REQUIRED[kind] if c not in materialised[0]]
     if missing:
         raise ImportRejected([RowError(file, 1, c, "required column is missing") for c in missing])
+    # Text first (control characters, lengths): a NUL byte must never reach a lookup, which
+    # PostgreSQL would answer with an error where SQLite answers nothing.
+    text = write_rules.row_problems(MODELS[kind], materialised, OTHER_LIMITS[kind])
+    if text:
+        raise ImportRejected(
+            sorted(
+                (RowError(file, _row_no(materialised[i], i), name, why) for i, name, why in text),
+                key=lambda error: error.row,
+            )
+        )
     builder = {
         "instruments": _build_instruments,
         "standards": _build_standards,
@@ -300,7 +329,12 @@ def _build_instruments(
     owners = _own_institutions(user, rows, c, "owner_uscc")
     categories = {x.number: x for x in CatalogueItem.objects.all()}
     quantities = {q.code: q for q in Quantity.objects.all()}
-    standards = {s.code: s.pk for s in MeasurementStandard.objects.only("id", "code")}
+    standards = {
+        code: (pk, holder)
+        for pk, code, holder in MeasurementStandard.objects.values_list(
+            "id", "code", "institution_id"
+        )
+    }
     serials = sorted({r.get("serial_number", "") for r in rows})
     existing = set(  # only this file's serials: an owner may hold 10^5 instruments
         Instrument.objects.filter(
@@ -341,10 +375,12 @@ def _build_instruments(
         if range_min is not None and range_max is not None and range_max < range_min:
             c.fail("range_max", "is below range_min")
         part_of = None
-        if row.get("part_of_standard"):
-            part_of = standards.get(row["part_of_standard"])
-            if part_of is None:
-                c.fail("part_of_standard", f"no standard with code {row['part_of_standard']!r}")
+        code = row.get("part_of_standard", "")
+        if code and owner is not None:
+            part_of, holder = standards.get(code, (None, None))
+            refusal = write_rules.equipment_refusal(owner.pk, holder, code)
+            if refusal is not None:
+                c.fail("part_of_standard", refusal)
         if owner is not None:
             key = (owner.pk, row.get("serial_number", ""))
             if key in existing:
@@ -429,7 +465,10 @@ def _build_standards(
         exam_no = row.get("exam_certificate_number", "")
         if exam_no:
             issued = c.date(row, "exam_issued_on", required=True)
-            if exam_no in existing_exam:
+            syntax = write_rules.number_problem(exam_no)
+            if syntax is not None:
+                c.fail("exam_certificate_number", syntax)
+            elif exam_no in existing_exam:
                 c.fail("exam_certificate_number", f"{exam_no!r} is already registered")
             if issued is not None:
                 exams.append((len(objects), exam_no, issued))
@@ -470,11 +509,9 @@ def _write(
         s_through = Certificate.standards_used.through
         m_through = Certificate.materials_used.through
         s_rows, m_rows = [], []
-        customers = set()
-        for row, (stds, mats, owner) in zip(objects, extra, strict=True):
+        for row, (stds, mats, _owner) in zip(objects, extra, strict=True):
             s_rows += [(row["id"], s, row["instrument_id"]) for s in stds]
             m_rows += [(row["id"], m) for m in mats]
-            customers.add((row["issuer_id"], owner))
         insert_rows(
             s_through._meta.db_table,
             ["certificate_id", "measurementstandard_id", "instrument_id"],
@@ -482,7 +519,8 @@ def _write(
         )
         insert_rows(m_through._meta.db_table, ["certificate_id", "referencematerial_id"], m_rows)
         refresh_due_dates({row["instrument_id"] for row in objects})
-        note_customers(customers)
+        # worked on, never a customer relation: the owner decides those (issue 12)
+        note_worked((row["issuer_id"], row["instrument_id"]) for row in objects)
         transaction.on_commit(
             lambda: signals.certificates_imported.send(sender=Certificate, certificate_ids=ids)
         )
