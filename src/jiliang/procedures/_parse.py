@@ -145,7 +145,9 @@ def parse_procedure_text(text: str, origin: str = "<text>") -> Procedure:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise ProcedureError(origin, where, f"YAML syntax error: {exc.problem}") from None
+        syntax = isinstance(exc, yaml.scanner.ScannerError | yaml.parser.ParserError)
+        what = "YAML syntax error" if syntax else "YAML error"
+        raise ProcedureError(origin, where, f"{what}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise ProcedureError(origin, "", f"YAML error: {exc}") from None
     try:
@@ -174,7 +176,7 @@ def _line_of(text: str, path: str) -> int | None:
                 walk(item, child)
 
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yamlsafe.compose(text)
     except yaml.YAMLError:
         return None
     if root is None:

@@ -112,8 +112,7 @@ def _record_lines(node: yaml.Node, path: tuple[str, ...], out: Lines, source: st
 
 def _parse_yaml(text: str, source: str) -> tuple[Any, Lines]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yamlsafe.load(text)
+        data, node = yamlsafe.load_with_nodes(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
