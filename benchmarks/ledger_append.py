@@ -7,6 +7,9 @@ Run (SQLite, a fresh file in a temporary data dir):
 PostgreSQL (a throw-away database jl_bench is dropped and created; JL_BENCH_REUSE=1 keeps
 an existing one, e.g. a filled node table):
     .venv/bin/python benchmarks/ledger_append.py --postgres postgres://postgres@127.0.0.1:5432 ...
+The full verify over real certificates (registry comparison), on a fresh database:
+    .venv/bin/python benchmarks/ledger_append.py --append 0 --single 0 \
+        --verify-certificates 100000
 Prints figures; asserts only that proofs verify (see docs/benchmarks/ledger.md).
 """
 
@@ -243,6 +246,46 @@ def bench_verify(n: int) -> None:
     )
 
 
+def bench_verify_registry(n: int) -> None:
+    """`ledger verify` over n real certificates: the demo plus n raw certificates
+    (benchmarks/_registry_bulk.py) logged by records.log_certificates, as an import does.
+    Timed twice on the same database: the log alone (registry=False, what verify did before
+    issue 12) and the full verify (registry comparison and derived access columns)."""
+    import datetime as dt
+
+    sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
+    import _registry_bulk as bulk
+
+    from jiliang.ledger import records, services
+    from jiliang.registry.demo import build_demo
+    from jiliang.registry.models import Certificate
+
+    today = dt.date(2026, 6, 1)
+    t0 = time.perf_counter()
+    build_demo(today)
+    ctx = bulk.context(today, bulk.make_owners(50, random.Random(3)))
+    bulk.generate(ctx, n, n, big_owner_size=0)
+    ids = list(
+        Certificate.objects.filter(number__startswith="BENCH-")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), 20_000):
+        records.log_certificates(ids[start : start + 20_000])
+    records.sync_certificates()  # the demo's own
+    services.sign_checkpoint_now()
+    print(f"prepared {len(ids):,} certificates, logged, in {time.perf_counter() - t0:.0f} s")
+    for label, registry in (("log only (before)", False), ("full, with the registry", True)):
+        t0 = time.perf_counter()
+        report = services.audit(registry=registry)
+        dt_s = time.perf_counter() - t0
+        print(
+            f"ledger verify {label} over {report.entries:,} records: {dt_s:.1f} s, "
+            f"ok={report.ok}, findings={len(report.findings)}, warnings={len(report.warnings)}"
+        )
+        assert report.ok, report.findings[:5]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--postgres", help="server URL without database name")
@@ -251,6 +294,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--single", type=int, default=2000)
     parser.add_argument("--verify", type=int, default=0, help="records for the audit")
+    parser.add_argument(
+        "--verify-certificates", type=int, default=0, help="real certificates for the audit"
+    )
     parser.add_argument("--writers", type=int, default=0, help="concurrent writer processes")
     parser.add_argument("--writer-records", type=int, default=500)
     parser.add_argument(
@@ -271,6 +317,8 @@ def main() -> None:
         bench_writers(args.writers, args.writer_records)
     if args.verify:
         bench_verify(args.verify)
+    if args.verify_certificates:
+        bench_verify_registry(args.verify_certificates)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,13 @@
 """Compare what the log holds with what the registry holds now (a Certificate Transparency
 monitor's check: a log is only as good as the check that the served data matches it).
 
-For every logged certificate, the record the logger would build from today's registry row
-(records.certificate_items, the same builder: no second serializer) must equal the logged
-record, with the standards of its latest `certificate.standards_changed`. For examination
+For every logged certificate, the body the logger would build from today's registry row
+(records.certificate_bodies, the logger's own builder: no second serializer) must equal the
+logged body, with the standards of its latest `certificate.standards_changed`. For examination
 certificates and measurement standards, the state their logged events lead to must be the
 registry's. Each difference is named: object, field, logged value, current value; an object
 deleted from the registry is named too. Certificates are compared in the batches the audit
-reads (an equal canonical text is the fast path; only differing rows are parsed).
+reads; only rows that differ are compared field by field.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from jiliang.ledger.derive import (
     CERTIFICATE_ISSUED,
@@ -118,10 +120,11 @@ class RegistryComparison:
                 self._events.append((row[0], row[2], body))
         self._certificates_slow([(r, b) for r, b in parsed if r[2] == CERTIFICATE_ISSUED])
 
-    def _current(self, numbers: Sequence[str]) -> dict[str, Any]:
-        """{number: the Item the logger would build from today's registry row}."""
+    def _current(self, numbers: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        """{number: (body, owner id, issuer id)} as the logger would build them from today's
+        registry row (records.certificate_bodies)."""
         from jiliang.dbutil import any_of_filter
-        from jiliang.ledger.records import certificate_items
+        from jiliang.ledger.records import certificate_bodies
         from jiliang.registry.models import Certificate
 
         if not numbers:
@@ -131,23 +134,35 @@ class RegistryComparison:
             .filter(any_of_filter(Certificate, "number", list(numbers), "text", self.using))
             .values_list("pk", flat=True)
         )
-        return {item.subject: item for item in certificate_items(pks)}
+        return {number: rest for number, *rest in certificate_bodies(pks)}
 
     def _certificates_fast(self, rows: Sequence[Row]) -> list[Row]:
-        """Rows whose record is exactly what the registry gives now, with the columns the
-        logger stores, are done; the rest are returned for a field-by-field look."""
+        """Rows whose logged body is exactly what the registry gives now, with the columns
+        the logger stores, are done; the rest are returned for a field-by-field look.
+
+        Why parsed values rather than canonical bytes: the stored bytes were already checked
+        against the tree (leaf hashes); comparing the parsed body with the built one (JSON
+        values of the subset: equal values, equal canonical form) skips serialising 10^6
+        records again."""
         current = self._current([r[4] for r in rows if r[4]])
         slow = []
         for row in rows:
-            item = current.get(row[4])
-            if (
-                item is not None
-                and row[4] not in self.standards
-                and item.record.canonical_bytes().decode("utf-8") == row[1]
-                and (row[3], row[4], row[5], row[6], row[7])
-                == (item.subject_kind, item.subject, item.dedupe_key, item.owner_id, item.issuer_id)
-            ):
-                continue
+            number = row[4]
+            now = current.get(number)
+            if now is not None and number not in self.standards:
+                body, owner_id, issuer_id = now
+                try:
+                    logged = orjson.loads(row[1])
+                except orjson.JSONDecodeError:
+                    logged = None
+                if (
+                    type(logged) is dict
+                    and logged.get("body") == body
+                    and logged.get("schema_version") == 1
+                    and (row[3], row[5], row[6], row[7])
+                    == ("certificate", f"{CERTIFICATE_ISSUED}:{number}", owner_id, issuer_id)
+                ):
+                    continue
             slow.append(row)
         return slow
 
@@ -165,17 +180,15 @@ class RegistryComparison:
                 self._add(Difference("registry", row[0], f"entry {row[0]}", "body", None, None))
                 continue
             label = f"certificate {number}"
-            item = current.get(number)
-            if item is None:
+            now = current.get(number)
+            if now is None:
                 self._add(Difference("registry", row[0], label, "", None, None))
                 continue
             logged = dict(body) if body else {}
             if number in self.standards:
                 logged["standards_used"] = self.standards[number]
-            for name, was, now in field_differences(
-                logged, json.loads(item.record.canonical_bytes())["body"]
-            ):
-                self._add(Difference("registry", row[0], label, name, _show(was), _show(now)))
+            for name, was, is_now in field_differences(logged, now[0]):
+                self._add(Difference("registry", row[0], label, name, _show(was), _show(is_now)))
 
     # -- after the last batch -------------------------------------------------------------
 
