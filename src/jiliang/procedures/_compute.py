@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jiliang.conformity import DecisionRule, Tolerance
-from jiliang.procedures._errors import ProcedureError
+from jiliang.procedures._errors import ProcedureError, out_of_bounds
 from jiliang.procedures._model import (
     Mpe,
     Procedure,
@@ -31,6 +31,9 @@ def _number(value: object, origin: str, path: str) -> Decimal:
         raise ProcedureError(origin, path, f"{value!r} is not a number") from None
     if not result.is_finite():
         raise ProcedureError(origin, path, f"{value!r} is not finite")
+    reason = out_of_bounds(result)
+    if reason:
+        raise ProcedureError(origin, path, reason)
     return result
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal, cast
 import yaml
 
 from jiliang import yamlsafe
-from jiliang.procedures._errors import ProcedureError
+from jiliang.procedures._errors import ProcedureError, out_of_bounds
 from jiliang.procedures._model import (
     Amount,
     BandRow,
@@ -103,6 +103,9 @@ class _Reader:
             raise self.fail(path, f"{value!r} is not a number") from None
         if not result.is_finite():
             raise self.fail(path, f"{value!r} is not finite")
+        reason = out_of_bounds(result)
+        if reason:
+            raise self.fail(path, reason)
         return result
 
     def localized(self, value: object, path: str) -> LocalizedText:
@@ -421,6 +424,9 @@ class _Context:
         parsed = Amount.parse(repr(value) if isinstance(value, float) else str(value))
         if parsed is None:
             raise self.r.fail(path, f"{value!r} is not 'number parameter', 'parameter' or 'number'")
+        reason = out_of_bounds(parsed.number)
+        if reason:
+            raise self.r.fail(path, reason)
         if parsed.parameter is not None:
             parameter = self.parameters.get(parsed.parameter)
             if parameter is None:
