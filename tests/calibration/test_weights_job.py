@@ -40,6 +40,10 @@ def weight_job(lab: Any) -> Any:
         serial_number="F2-1KG-77",
         accuracy_class="F2",
     )
+    from jiliang.registry import customers
+
+    # the market sends its new weight to the city lab (issue 12: the owner gives it)
+    customers.grant(world.users["market"], world.city, [weight.pk])
     job = services.create_job(
         lab.recorder,
         instrument=weight,

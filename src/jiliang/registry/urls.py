@@ -3,7 +3,7 @@
 from django.urls import path
 
 from jiliang.accounts import views as account_views
-from jiliang.registry import import_views, views
+from jiliang.registry import customer_views, import_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -31,6 +31,7 @@ urlpatterns = [
     path("schemes/<int:pk>/", views.scheme_detail, name="scheme"),
     path("due/", views.due, name="due"),
     path("import/", import_views.import_page, name="import"),
+    path("customers/", customer_views.customer_list, name="customers"),
     path("changes/<str:label>/<int:pk>/", views.change_log, name="changes"),
     path("account/tokens/", account_views.tokens, name="tokens"),
 ]
