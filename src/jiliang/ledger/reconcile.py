@@ -124,16 +124,19 @@ class RegistryComparison:
         """{number: (body, owner id, issuer id)} as the logger would build them from today's
         registry row (records.certificate_bodies)."""
         from jiliang.dbutil import any_of_filter
-        from jiliang.ledger.records import certificate_bodies
+        from jiliang.ledger.records import _raw_rows, certificate_bodies
         from jiliang.registry.models import Certificate
 
         if not numbers:
             return {}
-        pks = list(
-            Certificate.objects.using(self.using)
-            .filter(any_of_filter(Certificate, "number", list(numbers), "text", self.using))
-            .values_list("pk", flat=True)
-        )
+        pks = [
+            row[0]
+            for row in _raw_rows(  # plain driver rows: no per-row iterator for 50,000 ids
+                Certificate.objects.using(self.using)
+                .filter(any_of_filter(Certificate, "number", list(numbers), "text", self.using))
+                .values_list("pk")
+            )
+        ]
         return {number: rest for number, *rest in certificate_bodies(pks)}
 
     def _certificates_fast(self, rows: Sequence[Row]) -> list[Row]:
