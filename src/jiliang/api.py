@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
 
+from jiliang.accounts.api import router as accounts_router
 from jiliang.accounts.api_auth import SessionOrToken
 from jiliang.calibration.api import router as calibration_router
 from jiliang.comparisons.api import router as comparisons_router
@@ -15,6 +16,7 @@ from jiliang.ledger.api import router as ledger_router
 from jiliang.lots.api import router as lots_router
 from jiliang.registry.api import router as registry_router
 from jiliang.registry.api import validation_error_body
+from jiliang.registry.customer_api import router as customers_router
 from jiliang.registry.rules import RuleNotInForce
 from jiliang.taximeters.api import router as taximeters_router
 
@@ -26,12 +28,14 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", registry_router)
+api.add_router("/", customers_router)
 api.add_router("/calibration", calibration_router)
 api.add_router("/ledger", ledger_router)
 api.add_router("/taximeters", taximeters_router)
 api.add_router("/comparisons", comparisons_router)
 api.add_router("/intervals", intervals_router)
 api.add_router("/lots", lots_router)
+api.add_router("/account", accounts_router)
 
 
 @api.exception_handler(ValidationError)

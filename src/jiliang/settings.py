@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -27,8 +28,21 @@ if not SECRET_KEY:
         except OSError:
             pass
 
-DEBUG = os.environ.get("JILIANG_DEBUG", "0") == "1"
+# Production mode (JILIANG_PRODUCTION=1, or JILIANG_ENV=production): behind nginx with TLS,
+# docs/deploy.md. It needs the key and the host names from the environment and turns on
+# secure cookies, HSTS and the HTTPS redirect; the demo/dev mode serves plain http://127.0.0.1.
+PRODUCTION = (
+    os.environ.get("JILIANG_PRODUCTION", "0") == "1"
+    or os.environ.get("JILIANG_ENV", "") == "production"
+)
+DEBUG = os.environ.get("JILIANG_DEBUG", "0") == "1" and not PRODUCTION
 ALLOWED_HOSTS = os.environ.get("JILIANG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+if PRODUCTION and not os.environ.get("JILIANG_ALLOWED_HOSTS"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "production mode needs JILIANG_ALLOWED_HOSTS (the public host names, comma-separated)"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -37,6 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "ninja",  # the API docs' Swagger UI from our own static files, not a CDN (CSP 'self')
     "jiliang.accounts",
     "jiliang.registry",
     "jiliang.calibration",
@@ -57,8 +73,34 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "jiliang.accounts.middleware.CurrentUserMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the 429 page
 ]
+
+# Login throttling (django-axes): the first backend refuses a login for a username from an
+# address after AXES_FAILURE_LIMIT failures, for AXES_COOLOFF_TIME; the page, the admin and
+# every other authenticate(request, ...) pass through it (accounts.backends says why a call
+# without a request is not throttled).
+AUTHENTICATION_BACKENDS = [
+    "jiliang.accounts.backends.LoginThrottle",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("JILIANG_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("JILIANG_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Behind nginx the client's address is the last X-Forwarded-For hop nginx appends; directly
+# served (demo), REMOTE_ADDR. A forged header cannot pick the address nginx writes last.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("JILIANG_PROXY_COUNT", "1" if PRODUCTION else "0"))
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# API tokens: lifetime unless the issuer chooses another (accounts.models.ApiToken.issue).
+API_TOKEN_DAYS = int(os.environ.get("JILIANG_API_TOKEN_DAYS", "90"))
 
 ROOT_URLCONF = "jiliang.urls"
 WSGI_APPLICATION = "jiliang.wsgi.application"
@@ -110,7 +152,10 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -130,3 +175,33 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy in every mode: the templates carry no inline script or style (the
+# stylesheet and the API docs' scripts are static files), so nothing needs 'unsafe-inline'.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+if PRODUCTION:
+    # TLS ends at nginx, which sets X-Forwarded-Proto (docs/deploy.md); Django trusts it only
+    # because nothing but nginx can reach the server's socket.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("JILIANG_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = os.environ.get("JILIANG_HSTS_PRELOAD", "1") == "1"
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_AGE = 8 * 3600
+    CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS if host]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from jiliang.accounts.models import ApiToken, BulkCreatedRows, BulkCreation, ChangeRecord, User
@@ -25,12 +26,33 @@ class UserAdmin(BaseUserAdmin):  # type: ignore[type-arg]
 class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Tokens are issued from the user's token page; here they can only be revoked."""
 
-    list_display = ("name", "user", "prefix", "created", "last_used", "revoked")
+    list_display = ("name", "user", "prefix", "created", "expires", "last_used", "revoked")
     list_filter = ("revoked",)
-    readonly_fields = ("user", "name", "digest", "prefix", "created", "last_used")
+    search_fields = ("name", "prefix", "user__username")
+    readonly_fields = (
+        "user",
+        "name",
+        "digest",
+        "prefix",
+        "created",
+        "expires",
+        "last_used",
+        "revoked",
+        "revoked_at",
+    )
+    actions = ("revoke",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # a revoked token stays listed: who held access, and until when
+
+    @admin.action(description="吊销所选令牌 Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        for token in queryset:
+            token.revoke()
+        self.message_user(request, f"{queryset.count()} 个令牌已吊销 token(s) revoked")
 
 
 @admin.register(ChangeRecord)

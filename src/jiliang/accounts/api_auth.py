@@ -25,12 +25,13 @@ class SessionOrToken:
         if header.startswith("Bearer "):
             raw = header.removeprefix("Bearer ").strip()
             token = (
-                ApiToken.objects.select_related("user__institution")
-                .filter(digest=ApiToken.hash(raw), revoked=False)
+                ApiToken.live()
+                .select_related("user__institution")
+                .filter(digest=ApiToken.hash(raw))
                 .first()
             )
             if token is None or not token.user.is_active:
-                return None  # → 401
+                return None  # unknown, expired or revoked → 401
             ApiToken.objects.filter(pk=token.pk).update(last_used=timezone.now())
             request.user = token.user
             current_user.set(token.user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -33,26 +34,65 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """A bearer token for machine clients; only its SHA-256 is stored."""
+    """A bearer token for machine clients; only its SHA-256 is stored.
+
+    Every token expires (settings.API_TOKEN_DAYS unless the issuer chooses 1–3650 days) and
+    can be revoked by its user or an administrator; an expired or revoked token gives 401.
+    """
+
+    MAX_DAYS = 3650
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     name = models.CharField(max_length=100)
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
     created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField(help_text="the token is refused from this instant on")
     last_used = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     @staticmethod
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+    def issue(cls, user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
         """Create a token and return it with the raw secret, which is shown once."""
+        lifetime = settings.API_TOKEN_DAYS if days is None else days
+        if not 1 <= lifetime <= cls.MAX_DAYS:
+            raise ValueError(
+                f"days: {lifetime} is outside 1–{cls.MAX_DAYS} (令牌有效期应为 1–{cls.MAX_DAYS} 天)"
+            )
         raw = "jl_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, digest=cls.hash(raw), prefix=raw[:8])
+        now = timezone.now()
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            digest=cls.hash(raw),
+            prefix=raw[:8],
+            created=now,
+            expires=now + dt.timedelta(days=lifetime),
+        )
         return token, raw
+
+    @classmethod
+    def live(cls) -> models.QuerySet[ApiToken]:
+        """The tokens that authenticate now: neither revoked nor expired."""
+        return cls.objects.filter(revoked=False, expires__gt=timezone.now())
+
+    @property
+    def state(self) -> str:
+        if self.revoked:
+            return "revoked"
+        return "expired" if self.expires <= timezone.now() else "active"
+
+    def revoke(self) -> None:
+        """Revoked for good (a revoked token is never reinstated; issue a new one)."""
+        if not self.revoked:
+            self.revoked = True
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked", "revoked_at"])
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -1,10 +1,12 @@
-"""The user's own API tokens: list, create (the raw secret is shown once), revoke."""
+"""The user's own API tokens: list, create (the raw secret is shown once, with its expiry),
+revoke."""
 
 from __future__ import annotations
 
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +17,13 @@ from jiliang.accounts.models import ApiToken
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100, label="名称 Name")
+    days = forms.IntegerField(
+        label="有效期（天） Valid for (days)",
+        min_value=1,
+        max_value=ApiToken.MAX_DAYS,
+        required=False,
+        help_text=f"默认 {settings.API_TOKEN_DAYS} 天 · default {settings.API_TOKEN_DAYS} days",
+    )
 
     def clean_name(self) -> str:
         name = str(self.cleaned_data["name"]).strip()
@@ -42,12 +51,15 @@ def tokens(request: HttpRequest) -> HttpResponse:
                     status=400,
                 )
             token = get_object_or_404(mine, pk=int(token_id))
-            token.revoked = True
-            token.save(update_fields=["revoked"])
+            token.revoke()
             return redirect("registry:tokens")
         form = TokenForm(request.POST)
         if form.is_valid():
-            token, raw = ApiToken.issue(request.user, form.cleaned_data["name"])  # type: ignore[arg-type]
+            token, raw = ApiToken.issue(
+                request.user,  # type: ignore[arg-type]
+                form.cleaned_data["name"],
+                form.cleaned_data["days"],
+            )
             form = TokenForm()
             status = 201
         else:

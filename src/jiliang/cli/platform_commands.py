@@ -298,14 +298,69 @@ def register(app: typer.Typer) -> None:
     def token(
         username: Annotated[str, typer.Argument(help="user to issue an API token for")],
         name: Annotated[str, typer.Option(help="label for the token")] = "cli",
+        days: Annotated[
+            int | None, typer.Option(help="lifetime in days (default JILIANG_API_TOKEN_DAYS, 90)")
+        ] = None,
     ) -> None:
-        """Issue an API token (printed once) for a machine client."""
+        """Issue an API token (printed once) for a machine client; it expires after --days."""
         setup_django()
         from jiliang.accounts.models import ApiToken
 
         acting = _user(username)
-        _, raw = ApiToken.issue(acting, name)
+        if not acting.is_authenticated:
+            err.print("[red]error:[/] name the user the token is for")
+            raise typer.Exit(2)
+        try:
+            token, raw = ApiToken.issue(acting, name, days)
+        except ValueError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from None
+        err.print(f"token {token.prefix}… expires {token.expires:%Y-%m-%d %H:%M %Z}")
         print(raw)
+
+    @app.command()
+    def tokens(username: Annotated[str, typer.Argument(help="whose tokens to list")]) -> None:
+        """List a user's API tokens (prefix, expiry, state); the secrets are never stored."""
+        setup_django()
+        from jiliang.accounts.models import ApiToken
+
+        acting = _user(username)
+        table = Table(title=f"API tokens of {username}")
+        for column in ("id", "prefix", "name", "created", "expires", "last used", "state"):
+            table.add_column(column)
+        for t in ApiToken.objects.filter(user=acting).order_by("-created", "-id"):
+            table.add_row(
+                str(t.pk),
+                t.prefix + "…",
+                t.name,
+                f"{t.created:%Y-%m-%d %H:%M}",
+                f"{t.expires:%Y-%m-%d %H:%M}",
+                f"{t.last_used:%Y-%m-%d %H:%M}" if t.last_used else "—",
+                t.state,
+            )
+        console.print(table)
+
+    @app.command("revoke-token")
+    def revoke_token(
+        username: Annotated[str, typer.Argument(help="whose token")],
+        token_ref: Annotated[str, typer.Argument(help="the token's id or prefix (jl_…)")],
+    ) -> None:
+        """Revoke one of a user's API tokens (it then gives 401); an administrator's command."""
+        setup_django()
+        from jiliang.accounts.models import ApiToken
+
+        acting = _user(username)
+        mine = ApiToken.objects.filter(user=acting)
+        if token_ref.isascii() and token_ref.isdigit() and len(token_ref) <= 18:
+            found = list(mine.filter(pk=int(token_ref)))
+        else:
+            found = list(mine.filter(prefix=token_ref.removesuffix("…"))[:2])
+        if len(found) != 1:
+            reason = "matches several tokens: give its id" if found else "is no token of the user"
+            err.print(f"[red]error:[/] {token_ref!r} {reason}")
+            raise typer.Exit(2)
+        found[0].revoke()
+        print(f"revoked {found[0]}")
 
 
 def _date(text: str, option: str) -> dt.date:
