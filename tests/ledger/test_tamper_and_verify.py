@@ -425,3 +425,31 @@ def test_full_consistent_rewrite_passes_locally_but_fails_against_the_witness(
     (tmp_path / "plain.txt").write_text(honest.note)
     code, out = _verify("--checkpoint", str(tmp_path / "plain.txt"), "--witness-key", witness_key)
     assert code == 1 and "witness cosignature" in out
+
+
+def test_verify_bad_input_is_a_precise_message(logged_world, tmp_path) -> None:
+    code, out = _verify("--format", "xml")
+    assert code == 2 and "--format must be text or json" in out
+    code, out = _verify("--checkpoint", str(tmp_path / "missing.txt"))
+    assert code == 2 and "cannot read checkpoint" in out
+    code, out = _verify("--witness-key", "not-a-key")
+    assert code == 2 and "public key 'not-a-key'" in out
+    (tmp_path / "junk.txt").write_text("not a checkpoint\n")
+    code, out = _verify("--checkpoint", str(tmp_path / "junk.txt"))
+    assert code == 1 and "FAIL signature" in out and "external checkpoint 1" in out
+    assert "Traceback" not in out
+    result = runner.invoke(app, ["ledger", "witness", "latest", "nobody.example/log"])
+    assert result.exit_code == 2 and "no cosigned checkpoint" in result.output
+
+
+def test_verify_json_names_registry_differences(logged_world) -> None:
+    services.sign_checkpoint_now()
+    raw("UPDATE registry_certificate SET regulation = 'JJG 0-0000' WHERE number = 'SD-2025-0001'")
+    code, out = _verify("--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["ok"] is False and doc["warnings"] == []
+    (finding,) = doc["findings"]
+    assert finding["kind"] == "registry"
+    assert (finding["object"], finding["field"]) == ("certificate SD-2025-0001", "regulation")
+    assert (finding["logged"], finding["current"]) == ("JJG 99-2022", "JJG 0-0000")
