@@ -33,7 +33,7 @@ from jiliang.calibration.models import (
     RecallItem,
     SignatureEvent,
 )
-from jiliang.registry import customers, rules, traceability
+from jiliang.registry import customers, rules, traceability, write_rules
 from jiliang.registry import services as registry_services
 from jiliang.registry.models import (
     Certificate,
@@ -939,6 +939,12 @@ def configure_numbering(user: Any, institution_code: str, pattern: str) -> None:
     check_pattern(pattern)
     if not re.fullmatch(r"[A-Za-z0-9-]{1,20}", institution_code):
         raise ValidationError({"institution_code": "1–20 letters, digits or '-'"})
+    # series never overlap: another's issuing would skip this one's numbers (issue 12)
+    overlap = write_rules.series_refusal(
+        user.institution_id, pattern, institution_code, timezone.localdate().year
+    )
+    if overlap is not None:
+        raise ValidationError({"institution_code": overlap})
     NumberSeries.objects.filter(institution_id=user.institution_id).update(
         institution_code=institution_code, pattern=pattern
     )
@@ -954,7 +960,7 @@ def configure_numbering(user: Any, institution_code: str, pattern: str) -> None:
 def _next_number(institution: Institution, day: dt.date) -> str:
     """Take the next number inside the caller's transaction (row locked until commit)."""
     template = NumberSeries.objects.filter(institution=institution).order_by("-id").first()
-    code = template.institution_code if template else f"{institution.division_code}"
+    code = template.institution_code if template else write_rules.default_series_code(institution)
     pattern = template.pattern if template else "{institution_code}-{year}-{seq:06d}"
     period = day.year if "{year" in pattern else 0
     NumberSeries.objects.get_or_create(

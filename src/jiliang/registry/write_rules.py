@@ -134,6 +134,15 @@ class Series:
     institution_id: int
     head: str  # the literal text every number of the series starts with
     regex: re.Pattern[str]
+    pattern: str = DEFAULT_PATTERN
+    code: str = ""
+
+    def samples(self, year: int) -> list[str]:
+        """Two numbers of the series in a year: its first and a large sequence number."""
+        return [
+            self.pattern.format(institution_code=self.code, year=year, seq=seq)
+            for seq in (1, 123456)
+        ]
 
 
 def series(institution_id: int, pattern: str, code: str) -> Series:
@@ -154,7 +163,7 @@ def series(institution_id: int, pattern: str, code: str) -> Series:
         in_head = False
         decimal = not spec or spec[-1] in "dn" or spec[-1].isdigit()
         parts.append(r"[ 0]*[0-9]+" if decimal else r"[ 0-9A-Za-z]+")
-    return Series(institution_id, "".join(head), re.compile("".join(parts)))
+    return Series(institution_id, "".join(head), re.compile("".join(parts)), pattern, code)
 
 
 class SeriesIndex:
@@ -165,6 +174,9 @@ class SeriesIndex:
         for item in all_series:
             self._by_head.setdefault(item.head, []).append(item)
         self._lengths = sorted({len(head) for head in self._by_head})
+
+    def all(self) -> list[Series]:
+        return [item for items in self._by_head.values() for item in items]
 
     def owners(self, number: str) -> set[int]:
         found = set()
@@ -221,14 +233,25 @@ def default_series_code(institution: Any) -> str:
     return _default_code(institution.division_code, institution.uscc, taken)
 
 
-def series_code_refusal(institution_id: int, code: str) -> str | None:
-    """Why an institution may not number with `code` (None: it may): another uses it."""
+def series_refusal(institution_id: int, pattern: str, code: str, year: int) -> str | None:
+    """Why an institution may not number with `pattern` and `code` (None: it may): another
+    institution's series uses the code, or one series would hold the other's numbers (tried on
+    the first and a large sequence number of `year`), so that one's issuing would skip the
+    other's numbers."""
     number_series = apps.get_model("calibration", "NumberSeries")
     used = number_series.objects.filter(institution_code=code).exclude(
         institution_id=institution_id
     )
     if used.exists():
         return f"the code {code!r} already numbers another institution's certificates"
+    mine = series(institution_id, pattern, code)
+    others = [s for s in SeriesIndex.load().all() if s.institution_id != institution_id]
+    samples = [pattern.format(institution_code=code, year=year, seq=seq) for seq in (1, 123456)]
+    for other in others:
+        if any(other.regex.fullmatch(sample) for sample in samples) or any(
+            mine.regex.fullmatch(sample) for sample in other.samples(year)
+        ):
+            return "the pattern and code would give numbers of another institution's series"
     return None
 
 
