@@ -32,7 +32,7 @@ STEPS = {
     "insert_dicts": "rows (with the change log's chunks)",
     "insert_rows": "certificate→standard links",
     "refresh_due_dates": "due-date refresh",
-    "note_customers": "laboratory customers",
+    "note_worked": "laboratory access (worked on)",
     "_record_created": "change log (one bulk creation)",
 }
 

@@ -250,7 +250,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
     import _registry_bulk as bulk
     from django.db import connection
 
-    from jiliang.registry import services, traceability
+    from jiliang.registry import customers, services, traceability
     from jiliang.registry.demo import build_demo
     from jiliang.registry.models import (
         Certificate,
@@ -303,6 +303,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             res["refresh_due_s"] = time.perf_counter() - start
             start = time.perf_counter()
             services.refresh_customers(None)  # the generator wrote certificates behind it
+            # its certificates stand for received instruments: the receipts' relations
+            customers.relations_from_loaded_certificates()
             res["refresh_customers_s"] = time.perf_counter() - start
         res["analyze_s"] = analyze()
         res["instruments_total"] = Instrument.objects.count()
@@ -402,7 +404,7 @@ ROWS = [
     ("bulk write: certificate→standard links (rows/s)", "gen_links_rate", "{:,.0f}"),
     ("import path", "import_path", "{}"),
     ("refresh_due_dates(all) after the bulk write (s)", "refresh_due_s", "{:.1f}"),
-    ("refresh_customers(all) after the bulk write (s)", "refresh_customers_s", "{:.1f}"),
+    ("worked-on access and relations after the bulk write (s)", "refresh_customers_s", "{:.1f}"),
     ("import_rows instruments (rows/s, ≥20,000)", "import_instruments_rate", "{:,.0f}"),
     ("  same, CPU of this process (rows/s)", "import_instruments_cpu_rate", "{:,.0f}"),
     ("  instruments committed (rows/s)", "import_instruments_commit_rate", "{:,.0f}"),

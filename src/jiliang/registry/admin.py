@@ -14,6 +14,7 @@ from jiliang.registry.models import (
     ExaminationCertificate,
     Institution,
     Instrument,
+    LabAccess,
     LabCustomer,
     MeasurementStandard,
     Person,
@@ -114,10 +115,20 @@ class CertificateAdmin(ReadOnlyAdmin):
 
 @admin.register(LabCustomer)
 class LabCustomerAdmin(ReadOnlyAdmin):
-    """Derived from certificates (services.refresh_customers); view only."""
+    """Customer relations: decided by the owner through registry.customers; view only."""
 
-    list_display = ("lab", "owner")
-    raw_id_fields = ("lab", "owner")
+    list_display = ("lab", "owner", "status", "origin", "all_instruments", "created_at")
+    list_filter = ("status", "origin")
+    raw_id_fields = ("lab", "owner", "created_by", "accepted_by", "ended_by")
+
+
+@admin.register(LabAccess)
+class LabAccessAdmin(ReadOnlyAdmin):
+    """Instruments a laboratory worked on or was given (registry.customers); view only."""
+
+    list_display = ("lab", "instrument", "reason")
+    list_filter = ("reason",)
+    raw_id_fields = ("lab", "instrument")
 
 
 @admin.register(CertificateStandard)

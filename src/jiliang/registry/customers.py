@@ -151,6 +151,31 @@ def refresh_worked(lab_ids: Iterable[int] | None = None) -> int:
     return stored.count()
 
 
+def relations_from_loaded_certificates() -> int:
+    """Accepted relations (origin: receipt) for every (issuer, owner) pair of the stored
+    certificates that has none; returns the number created.
+
+    Only for data loaders (the demo, the benchmarks) whose certificates stand for instruments
+    the labs received: a real import never creates a relation (issue 12). Set-based, as
+    migration 0009.
+    """
+    quote = connection.ops.quote_name
+    cust = quote(LabCustomer._meta.db_table)
+    cert = quote(Certificate._meta.db_table)
+    inst = quote(Instrument._meta.db_table)
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {cust} (lab_id, owner_id, status, origin, all_instruments, note,"  # noqa: S608
+            " created_at, accepted_at) SELECT DISTINCT c.issuer_id, i.owner_id, %s, %s, %s, '',"
+            f" %s, %s FROM {cert} c JOIN {inst} i ON i.id = c.instrument_id"
+            " WHERE c.issuer_id IS NOT NULL AND c.issuer_id <> i.owner_id AND NOT EXISTS"
+            f" (SELECT 1 FROM {cust} r WHERE r.lab_id = c.issuer_id AND r.owner_id = i.owner_id)",
+            [Status.ACCEPTED.value, Origin.RECEIPT.value, False, now, now],
+        )
+        return max(cursor.rowcount, 0)
+
+
 def instrument_moved(instrument_id: int) -> None:
     """A new owner has consented to nothing: the instrument's access rows go."""
     LabAccess.objects.filter(instrument_id=instrument_id).delete()

@@ -20,7 +20,6 @@ from typing import Any, NamedTuple
 import yaml
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
 
 from jiliang.accounts.models import User
 from jiliang.codes import uscc_check_character
@@ -32,7 +31,6 @@ from jiliang.registry.models import (
     ExaminationCertificate,
     Institution,
     Instrument,
-    LabCustomer,
     MeasurementStandard,
     Person,
     Quantity,
@@ -574,28 +572,14 @@ class _Builder:
                 )
         standards_through.objects.bulk_create(links, batch_size=1000)
         materials_through.objects.bulk_create(material_links, batch_size=1000)
-        from jiliang.registry.customers import note_worked
+        from jiliang.registry.customers import note_worked, relations_from_loaded_certificates
         from jiliang.registry.services import refresh_due_dates
 
         refresh_due_dates({cert.instrument_id for cert in created})
         note_worked((c.issuer_id, c.instrument_id) for c in created)
         # The demo's certificates stand for instruments the labs received: each (lab, owner)
         # pair is a relation a receipt created (issue 12), which the owner may end.
-        owner_of = {plan.instrument.pk: plan.instrument.owner_id for plan in plans}
-        pairs = {(c.issuer_id, owner_of[c.instrument_id]) for c in created if c.issuer_id}
-        LabCustomer.objects.bulk_create(
-            [
-                LabCustomer(
-                    lab_id=lab,
-                    owner_id=owner,
-                    origin=LabCustomer.Origin.RECEIPT,
-                    accepted_at=timezone.now(),
-                )
-                for lab, owner in sorted(pairs)
-                if lab != owner
-            ],
-            ignore_conflicts=True,
-        )
+        relations_from_loaded_certificates()
 
     # --- logins ------------------------------------------------------------------------------
 
