@@ -566,3 +566,24 @@ def test_certificate_and_standard_imports_check_text_before_any_lookup(world) ->
     assert [(e.field, e.reason[:13]) for e in caught.value.errors] == [
         ("exam_certificate_number", "contains '/';")
     ]
+
+
+# --- the admin's form is a write path too ----------------------------------------------------
+
+
+def test_the_admin_form_applies_the_equipment_and_text_rules(world) -> None:
+    client = Client()
+    client.force_login(world.users["admin"])
+    url = f"/admin/registry/instrument/{world.scale.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {name: "" if value is None else value for name, value in data.items()}
+    for name, value, reason in (
+        ("part_of_standard", str(world.primary.pk), "held by the instrument&#x27;s owner"),
+        ("maker", "上海\x1b某衡器", "U+001B"),
+    ):
+        response = client.post(url, {**data, name: value})
+        assert response.status_code == 200  # the form again, with the reason
+        assert reason in response.content.decode()
+    world.scale.refresh_from_db()
+    assert (world.scale.part_of_standard, world.scale.maker) == (None, "上海某衡器")

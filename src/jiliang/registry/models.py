@@ -438,6 +438,24 @@ class Instrument(models.Model):
             ),
         ]
 
+    def clean(self) -> None:
+        """The write rules of the importer for the admin's form too (registry.write_rules):
+        control characters, and equipment only of the owner's own standards."""
+        from jiliang.registry import write_rules
+
+        errors = write_rules.field_problems(
+            Instrument, {f.name: getattr(self, f.attname) for f in self._meta.concrete_fields}
+        )
+        if self.part_of_standard_id is not None and self.owner_id is not None:
+            standard = self.part_of_standard
+            refusal = write_rules.equipment_refusal(
+                self.owner_id, standard.institution_id, standard.code
+            )
+            if refusal is not None:
+                errors["part_of_standard"] = refusal
+        if errors:
+            raise ValidationError(errors)
+
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         """Re-derive the cached due date before writing, so a stale instance in memory (or a
         changed interval) never stores a wrong one, and the change log sees no false diff.
