@@ -305,10 +305,18 @@ def _coverage_warnings(size: int, stored: list[tuple[str, Checkpoint]]) -> list[
 
 
 def _unlogged_certificates() -> list[Finding]:
+    """Certificates with no certificate.issued entry. NOT EXISTS, not NOT IN: PostgreSQL
+    hashes a NOT IN list only within work_mem and otherwise rescans it per certificate."""
+    from django.db.models import Exists, OuterRef
+
     from jiliang.registry.models import Certificate
 
-    logged = LogEntry.objects.filter(record_type="certificate.issued").values("subject")
-    missing = list(Certificate.objects.exclude(number__in=logged).values_list("number", flat=True))
+    logged = LogEntry.objects.filter(
+        subject_kind="certificate", subject=OuterRef("number"), record_type="certificate.issued"
+    )
+    missing = list(
+        Certificate.objects.filter(~Exists(logged)).order_by().values_list("number", flat=True)
+    )
     if not missing:
         return []
     shown = ", ".join(missing[:20]) + (" …" if len(missing) > 20 else "")

@@ -46,8 +46,13 @@ class Columns:
         return [
             (name, s, d)
             for name, s, d in zip(COLUMNS, stored, derived, strict=True)
-            if (s if s is not None else None) != d and not (s in ("", None) and d in ("", None))
+            if _blank_is_none(s) != _blank_is_none(d)
         ]
+
+
+def _blank_is_none(value: Any) -> Any:
+    """'' and NULL are the same empty column (subject_kind is '' where dedupe_key is NULL)."""
+    return None if value == "" else value
 
 
 def body_of(record: str) -> dict[str, Any] | None:
@@ -168,7 +173,8 @@ class ColumnDeriver:
             elif record_type in SEAL_TYPES:
                 out[index] = Columns("taximeter", key, None, meters.get(key), None)
             elif record_type == TARIFF_PACKAGE and index in packages:
-                regulator, uscc, version = packages[index]
+                regulator, uscc, row_version = packages[index]
+                version = body.get("version", row_version)
                 out[index] = Columns(
                     "tariff_package",
                     f"{uscc}/v{version}",
