@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 
+from jiliang import openapi
 from jiliang.accounts.api import router as accounts_router
 from jiliang.accounts.api_auth import SessionOrToken
 from jiliang.calibration.api import router as calibration_router
@@ -20,7 +24,19 @@ from jiliang.registry.customer_api import router as customers_router
 from jiliang.registry.rules import RuleNotInForce
 from jiliang.taximeters.api import router as taximeters_router
 
-api = NinjaAPI(
+
+class JiliangAPI(NinjaAPI):
+    """ninja's API with the shared security schemes and error responses declared (openapi)."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        openapi.declare(schema)
+        return schema
+
+
+api = JiliangAPI(
     title="jiliang API",
     version="1",
     description="Registry, traceability and records of the measurement system 计量.",

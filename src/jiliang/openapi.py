@@ -1,0 +1,82 @@
+"""What every API operation shares in the OpenAPI document: who may call it and how it fails.
+
+Why one place: the API's authentication (accounts.api_auth.SessionOrToken) and its error
+handlers (jiliang.api) are global, so any operation can answer 401 for a bad token, 422 for a
+parameter outside its schema, 400/403/404/409 from a service's refusal. Declaring them here,
+after ninja has built the document, keeps the contract true for endpoints that other modules
+add without each decorator repeating the same six codes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "bearerToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": (
+            "An API token from /account/tokens/ or `jiliang token USER` (jl_…). It expires "
+            "(90 days unless chosen at issue) and can be revoked; an unknown, expired or "
+            "revoked token gives 401 on every operation."
+        ),
+    },
+    "sessionCookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "sessionid",
+        "description": (
+            "The web login's session. POST/PUT/PATCH/DELETE also need the csrftoken cookie's "
+            "value in the X-CSRFToken header (403 without it)."
+        ),
+    },
+}
+
+# Anonymous calls are allowed everywhere ({}): they see the public registers only, and an
+# operation that needs a user answers 401 itself.
+SECURITY: list[dict[str, list[str]]] = [{}, {"bearerToken": []}, {"sessionCookie": []}]
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "what went wrong, for a person"},
+        "errors": {
+            "type": "array",
+            "items": {"type": "object", "additionalProperties": True},
+            "description": "one entry per problem: field (or file/row) and reason",
+        },
+    },
+    "required": ["detail"],
+}
+
+ERRORS: dict[str, str] = {
+    "400": "Refused by a rule of the platform, or a number/date out of range; nothing changed",
+    "401": "A bearer token that is unknown, expired or revoked, or a login is needed",
+    "403": "The user's role or institution may not do this (or the CSRF header is missing)",
+    "404": "No such object, or not visible to this user",
+    "409": "The state or the rules in force do not allow it (e.g. no rule on that date)",
+    "422": "A parameter or body field does not match its schema (errors name each field)",
+}
+
+
+def declare(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the security schemes and the shared error responses to every operation."""
+    components = schema.setdefault("components", {})
+    components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
+    components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in {"get", "put", "post", "delete", "patch", "head", "options"}:
+                continue
+            operation.setdefault("security", SECURITY)
+            takes_input = bool(operation.get("parameters") or operation.get("requestBody"))
+            responses = operation.setdefault("responses", {})
+            for code, description in ERRORS.items():
+                if code == "422" and not takes_input:
+                    continue
+                if code in responses or int(code) in responses:
+                    continue
+                responses[code] = {"description": description, "content": error}
+    return schema
