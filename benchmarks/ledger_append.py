@@ -238,11 +238,13 @@ def bench_verify(n: int) -> None:
         bench_append(n - have, 10_000)
     services.sign_checkpoint_now()
     t0 = time.perf_counter()
-    report = services.audit()
+    # These records name no registry certificate (synthetic bodies): the log alone is
+    # measured here; --verify-certificates measures the registry comparison too.
+    report = services.audit(registry=False)
     dt = time.perf_counter() - t0
     print(
-        f"ledger verify (audit) over {report.entries:,} records: {dt:.1f} s, ok={report.ok}, "
-        f"findings={len(report.findings)}"
+        f"ledger verify (audit, log only) over {report.entries:,} records: {dt:.1f} s, "
+        f"ok={report.ok}, findings={len(report.findings)}"
     )
 
 
