@@ -107,11 +107,21 @@ def make_job(lab: Lab, receipt: str = "R-0001", **options: Any) -> Any:
     )
 
 
+# Change-point weight (OIML R 76-1 A.4.4.3) at which the indication rose by e: 0.5 e = 2.5 g
+# makes P = I + e/2 - ΔL = I, so the error is I - load, as in the rows below.
+CHANGE_POINT = 2.5
+
+
 def scale_rows(errors: list[float], state: str = "as_found") -> list[dict[str, object]]:
-    """Indications = load + error at each point; mpe_ref = 0.05 g (an F1 10 kg weight,
-    OIML R 111-1 Table 1: 50 mg)."""
+    """Indications = load + error at each point, change point ΔL = e/2; mpe_ref = 0.05 g (an
+    F1 10 kg weight, OIML R 111-1 Table 1: 50 mg).
+
+    By hand (GUM, rectangular ±a → a/√3): u = √((0.05·5)² + 0.05²)/√3 = 0.1472 g and, with
+    k = 1.96 for a normal output, U95 = 0.2885 g at every point: below MPEV/3 for the smallest
+    MPE (2.5 g / 3 = 0.833 g), so JJF 1094-2002 5.3 ignores U and |E| <= MPE passes.
+    """
     return [
-        {"point": str(i + 1), "state": state, "I": load + err, "mpe_ref": 0.05}
+        {"point": str(i + 1), "state": state, "I": load + err, "dL": CHANGE_POINT, "mpe_ref": 0.05}
         for i, (load, err) in enumerate(zip(SCALE_LOADS, errors, strict=True))
     ]
 

@@ -72,7 +72,7 @@ def test_full_flow_through_the_api(lab: Any) -> None:
     staff = _client(lab.recorder)
     url = f"/api/calibration/jobs/{job['id']}"
     assert job["test_points"] == ["Min", "500 e", "2000 e", "1/2 Max", "Max"]
-    assert job["inputs"] == ["I", "mpe_ref"]
+    assert job["inputs"] == ["I", "dL", "mpe_ref"]
     usable = [c["id"] for c in job["candidate_standards"] if c["usable"]]
     assert usable == [lab.world.f1.pk]
     other = _client(lab.world.users["sd_lab"])
@@ -94,7 +94,7 @@ def test_full_flow_through_the_api(lab: Any) -> None:
     )
     assert ok.status_code == 200
     rows = [
-        {"point": str(i + 1), "state": "as_found", "I": load, "mpe_ref": 0.05}
+        {"point": str(i + 1), "state": "as_found", "I": load, "dL": 2.5, "mpe_ref": 0.05}
         for i, load in enumerate(SCALE_LOADS)
     ]
     broken = _post(staff, f"{url}/observations", {"rows": [{**rows[0], "I": "x"}]})
@@ -232,9 +232,9 @@ def test_spreadsheet_upload_through_the_api(lab: Any) -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["point", "state", "I", "mpe_ref"])
+    sheet.append(["point", "state", "I", "dL", "mpe_ref"])
     for i, load in enumerate(SCALE_LOADS, start=1):
-        sheet.append([i, "as_found", load, 0.05])
+        sheet.append([i, "as_found", load, 2.5, 0.05])
     data = io.BytesIO()
     book.save(data)
     url = f"/api/calibration/jobs/{job['id']}/observations/upload"

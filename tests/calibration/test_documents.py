@@ -134,9 +134,9 @@ def test_dcc_is_valid_against_the_xsd_and_names_the_standards_hash(issued: Any) 
     assert error.uncertainty is not None and error.uncertainty.coverage_probability == Decimal(
         "0.95"
     )
-    assert error.uncertainty.value == Decimal(
-        "2.8"
-    )  # U rounded to two significant digits (GUM 7.2.6)
+    # U = 1.96 × √((0.05·5)² + 0.05²)/√3 = 0.2885 g, rounded to two significant digits
+    # (GUM 7.2.6)
+    assert error.uncertainty.value == Decimal("0.29")
     assert first.conformity is not None and first.conformity.statement == "pass"
     roles = [p.role or "" for p in parsed.resp_persons]
     assert [r.split()[0] for r in roles] == ["verifier", "checker", "approver"]

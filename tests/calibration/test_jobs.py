@@ -22,9 +22,10 @@ from tests.calibration.conftest import SCALE_LOADS, WORK_DAY, make_job, ready_jo
 pytestmark = pytest.mark.django_db
 
 E = 5.0  # verification scale interval of the scale under test, g
-# GUM 4.3.7: rounding of a digital indication, rectangular of half-width e/2; the F1 weight's
-# MPE (R 111-1 Table 1, 10 kg: 50 mg) as a rectangular of half-width 0.05 g.
-U_STD = math.sqrt((0.5 * E) ** 2 / 3 + 0.05**2 / 3)
+# GUM 4.3.7: the change point of OIML R 76-1 A.4.4.3 found with 0.1 e weights, rectangular
+# of half-width 0.05 e; the F1 weight's MPE (R 111-1 Table 1, 10 kg: 50 mg) as a rectangular
+# of half-width 0.05 g. u = 0.147196 g, U95 = 0.288499 g.
+U_STD = math.sqrt((0.05 * E) ** 2 / 3 + 0.05**2 / 3)
 K95 = 1.959964  # GUM Table G.1 / normal quantile for 95 %
 
 
@@ -165,19 +166,25 @@ def test_in_service_mpe_is_twice_the_initial(lab: Any) -> None:
 @pytest.mark.parametrize(
     ("rule", "error", "expected"),
     [
-        # ILAC-G8:2019 4.2.2, w = U: acceptance limit 7.5 g − U = 4.6705 g at Max.
-        ("guarded_acceptance", 4.66, "pass"),
-        ("guarded_acceptance", 4.68, "fail"),
-        # ILAC-G8:2019 4.2.1, simple acceptance: limit = MPE = 7.5 g.
-        ("simple_acceptance", 4.68, "pass"),
+        # ILAC-G8:2019 4.2.2, w = U: acceptance limit 7.5 g − U = 7.2115 g at Max.
+        ("guarded_acceptance", 7.21, "pass"),
+        ("guarded_acceptance", 7.22, "fail"),
+        # ILAC-G8:2019 4.2.1, simple acceptance, allowed since U = 0.2885 g <= 7.5 g / 3:
+        # limit = MPE = 7.5 g.
+        ("simple_acceptance", 7.22, "pass"),
         ("simple_acceptance", 7.5, "pass"),
         ("simple_acceptance", 7.55, "fail"),
+        # JJF 1094-2002 5.3 (the procedure's rule, named or not): U <= MPEV/3, so U is
+        # ignored and the limit is 7.5 g as for simple acceptance.
+        ("jjf1094", 7.5, "pass"),
+        ("jjf1094", 7.55, "fail"),
+        ("", 7.5, "pass"),
     ],
 )
 def test_guard_band_decision_at_the_boundary(
     lab: Any, rule: str, error: float, expected: str
 ) -> None:
-    assert pytest.approx(4.6705, abs=1e-4) == 7.5 - K95 * U_STD
+    assert pytest.approx(7.2115, abs=1e-4) == 7.5 - K95 * U_STD
     job = ready_job(lab, [0, 0, 0, 0, error], decision_rule=rule)
     at_max = job.observations.get(label="Max")
     assert at_max.error == pytest.approx(error, abs=1e-9)
@@ -187,11 +194,11 @@ def test_guard_band_decision_at_the_boundary(
 
 
 def test_pfa_is_shown_per_point(lab: Any) -> None:
-    job = ready_job(lab, [0, 0, 5.0, 0, 4.66], decision_rule="guarded_acceptance")
+    job = ready_job(lab, [0, 0, 5.0, 0, 7.21], decision_rule="guarded_acceptance")
     at_max = job.observations.get(label="Max")
-    # JCGM 106:2012 7.5: PFA = P(|E| > 7.5 g | e = 4.66 g, u) from the normal PDF; inside the
+    # JCGM 106:2012 7.5: PFA = P(|E| > 7.5 g | e = 7.21 g, u) from the normal PDF; inside the
     # guarded acceptance zone with w = U it stays below 2.5 % (ILAC-G8:2019 4.2.2).
-    expected = _normal_sf((7.5 - 4.66) / U_STD) + _normal_sf((7.5 + 4.66) / U_STD)
+    expected = _normal_sf((7.5 - 7.21) / U_STD) + _normal_sf((7.5 + 7.21) / U_STD)
     assert at_max.risk == pytest.approx(expected, rel=1e-4)
     assert 0.02 < at_max.risk < 0.025
     at_2000e = job.observations.get(label="2000 e")
@@ -207,7 +214,9 @@ def test_as_found_fail_as_left_pass(lab: Any) -> None:
     result = services.conclusion(job)
     assert (result.kind, result.conclusion, result.failed) == ("notice", "fail", ["2000 e"])
     services.record_observations(
-        job, lab.recorder, [{"point": "2000 e", "state": "as_left", "I": 10000.0, "mpe_ref": 0.05}]
+        job,
+        lab.recorder,
+        [{"point": "2000 e", "state": "as_left", "I": 10000.0, "dL": 2.5, "mpe_ref": 0.05}],
     )
     result = services.conclusion(job)
     assert (result.kind, result.conclusion) == ("verification", "pass")
@@ -247,9 +256,9 @@ def test_spreadsheet_upload_all_or_nothing(lab: Any) -> None:
     from jiliang.calibration import services
 
     job = make_job(lab)
-    header = ["point", "state", "I", "mpe_ref"]
-    good = [[str(i + 1), "as_found", load, 0.05] for i, load in enumerate(SCALE_LOADS)]
-    bad = [*good[:3], ["4", "sideways", 7500, 0.05], good[4]]
+    header = ["point", "state", "I", "dL", "mpe_ref"]
+    good = [[str(i + 1), "as_found", load, 2.5, 0.05] for i, load in enumerate(SCALE_LOADS)]
+    bad = [*good[:3], ["4", "sideways", 7500, 2.5, 0.05], good[4]]
     rows = services.read_spreadsheet(_xlsx([header, *bad]), "obs.xlsx")
     with pytest.raises(ValidationError) as info:
         services.record_observations(job, lab.recorder, rows)

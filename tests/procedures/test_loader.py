@@ -177,14 +177,14 @@ def test_weights_use_guarded_acceptance_of_r111_5_3_1() -> None:
 def test_render_uncertainty_model_substitutes_only_whole_placeholders() -> None:
     scale = get_procedure("JJG 539-2016")
     model = render_uncertainty_model(
-        scale, {"I": "10005", "e": "5", "load": "10000", "mpe_ref": "0.5"}
+        scale, {"I": "10005", "e": "5", "dL": "2.5", "load": "10000", "mpe_ref": "0.5"}
     )
-    assert model["outputs"] == {"E": "I + r_I*e - m_ref"}
+    assert model["outputs"] == {"E": "I + 0.5*e - dL + r_P*e - m_ref"}
     assert model["inputs"]["m_ref"]["value"] == "10000"
     assert model["constants"]["I"]["value"] == "10005"
     assert "${" in str(scale.uncertainty_model)  # the template itself is unchanged
     with pytest.raises(ProcedureError, match=r"uncertainty_model.inputs.m_ref.halfwidth: no value"):
-        render_uncertainty_model(scale, {"I": "1", "e": "5", "load": "1"})
+        render_uncertainty_model(scale, {"I": "1", "e": "5", "dL": "2.5", "load": "1"})
 
 
 def test_file_errors_carry_the_line(tmp_path: Path) -> None:

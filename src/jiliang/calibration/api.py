@@ -120,7 +120,8 @@ def job_json(job: Job, user: Any) -> dict[str, Any]:
                 "coverage_factor": o.coverage_factor,
                 "unit": o.unit,
                 "mpe": o.mpe,
-                "statement": o.statement,
+                "statement": o.statement,  # pass, fail, …, or undecided (JJF 1094 待定)
+                "statement_label": o.statement_label,
                 "guard_band": o.guard_band,
                 "risk": o.risk,
             }

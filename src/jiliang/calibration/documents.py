@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from jiliang import dcc
-from jiliang.calibration import keys
+from jiliang.calibration import decisions, keys
 from jiliang.calibration.models import IssuedDocument, Job, Observation, SignatureEvent
 from jiliang.registry import services as registry_services
 from jiliang.registry.models import Authorisation, Certificate, MeasurementStandard
@@ -257,12 +257,13 @@ def build_dcc(job: Job, certificate: Certificate) -> dcc.Certificate:
             )
         conformity_ = None
         if obs.statement and obs.mpe is not None:
+            value, zh_note, en_note = decisions.dcc_conformity(obs.statement, obs.error, obs.mpe)
             conformity_ = dcc.Conformity(
-                obs.statement,
+                value,
                 _d(-obs.mpe),
                 _d(obs.mpe),
                 dsi(obs.unit),
-                dcc.Text.of(zh=rule_zh, en=rule_en),
+                dcc.Text.of(zh=rule_zh + zh_note, en=rule_en + en_note),
             )
         results.append(
             dcc.Result(

@@ -88,7 +88,8 @@ class Job(models.Model):
 
     class Rule(models.TextChoices):
         PROCEDURE = "", "As the procedure prescribes 按规程"
-        SIMPLE = "simple_acceptance", "Simple acceptance 简单接受"
+        JJF_1094 = "jjf1094", "JJF 1094-2002 5.3 合格/待定/不合格"
+        SIMPLE = "simple_acceptance", "Simple acceptance 简单接受 (only where U95 ≤ MPEV/3)"
         GUARDED = "guarded_acceptance", "Guarded acceptance 保护带接受 (w = r·U)"
 
     lab = models.ForeignKey("registry.Institution", on_delete=models.PROTECT, related_name="+")
@@ -176,6 +177,18 @@ class Observation(models.Model):
     @property
     def accepted(self) -> bool:
         return self.statement in ("pass", "conditionalPass")
+
+    @property
+    def undecided(self) -> bool:
+        """JJF 1094-2002 5.3 待定: neither pass nor fail."""
+        return self.statement == "undecided"
+
+    @property
+    def statement_label(self) -> str:
+        """Bilingual label of the statement (合格 pass, 待定 undecided, …)."""
+        from jiliang.calibration.decisions import statement_label
+
+        return statement_label(self.statement)
 
 
 class AppendOnly(models.Model):
@@ -317,3 +330,37 @@ class RecallItem(models.Model):
         return self.notified_on is not None and (
             self.new_certificate_id is not None or bool(self.waived_reason)
         )
+
+
+class DccSignature(models.Model):
+    """The XML-DSig state of an imported DCC, checked when it was imported
+    (``jiliang.dcc.verify_xml_signature``). Kept here, one-to-one with the registry
+    certificate, so that the registry needs no migration and imports nothing of this app."""
+
+    class State(models.TextChoices):
+        VALID = "valid", "Valid signature 签名有效"
+        UNTRUSTED = "untrusted", "Valid signature, untrusted key 签名有效，密钥不受信任"
+        INVALID = "invalid", "Invalid signature 签名无效"
+        ABSENT = "absent", "No XML signature 无 XML 签名"
+
+    certificate = models.OneToOneField(
+        "registry.Certificate", on_delete=models.CASCADE, related_name="dcc_signature"
+    )
+    state = models.CharField(max_length=10, choices=State.choices)
+    signer_subject = models.CharField(max_length=500, blank=True)
+    key_fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 (hex) of the signing certificate's DER"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    checked_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope_field = "certificate__instrument__owner"
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id}: {self.state}"
+
+    @property
+    def css(self) -> str:
+        """Badge class: ok for valid, warn for an untrusted key or none, bad for invalid."""
+        return {"valid": "ok", "invalid": "bad"}.get(self.state, "warn")

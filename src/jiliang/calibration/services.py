@@ -23,6 +23,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from jiliang import conformity, procedures
+from jiliang.calibration import decisions
+from jiliang.calibration.dcc_import import import_dcc as import_dcc  # moved; still importable
+from jiliang.calibration.decisions import Conclusion as Conclusion  # moved; still importable
 from jiliang.calibration.models import (
     IssuedDocument,
     Job,
@@ -608,6 +611,8 @@ def read_spreadsheet(data: bytes, name: str) -> list[dict[str, object]]:
 
 
 def _rule(job: Job, proc: procedures.Procedure) -> conformity.DecisionRule:
+    if job.decision_rule == Job.Rule.JJF_1094:
+        return conformity.DecisionRule.jjf1094()
     if job.decision_rule == Job.Rule.SIMPLE:
         return conformity.DecisionRule.simple_acceptance()
     if job.decision_rule == Job.Rule.GUARDED:
@@ -618,8 +623,10 @@ def _rule(job: Job, proc: procedures.Procedure) -> conformity.DecisionRule:
 def rule_text(job: Job) -> tuple[str, str]:
     """The stated decision rule (zh, en)."""
     rule = _rule(job, parsed(job.procedure))
+    if rule.kind == conformity.RuleKind.JJF_1094:
+        return decisions.JJF_1094_TEXT
     if rule.kind == conformity.RuleKind.SIMPLE_ACCEPTANCE:
-        return "简单接受（ILAC-G8:2019 4.2.1）", "simple acceptance (ILAC-G8:2019 4.2.1)"
+        return decisions.SIMPLE_TEXT
     r = f"{rule.guard_band_factor.normalize():f}"
     if rule.kind == conformity.RuleKind.GUARDED_ACCEPTANCE:
         return (
@@ -687,7 +694,10 @@ def _compute(job: Job, point: procedures.TestPoint, inputs: Mapping[str, object]
         result["expanded_uncertainty"] = float(b)
         result["unit"] = mpe.unit
     tolerance = procedures.tolerance(mpe)
-    decision = conformity.decide(err_in_mpe_unit, u_in_mpe_unit, tolerance, _rule(job, proc))
+    try:
+        decision = conformity.decide(err_in_mpe_unit, u_in_mpe_unit, tolerance, _rule(job, proc))
+    except conformity.ConformityError as exc:  # e.g. simple acceptance with U95 > MPEV/3
+        raise ValidationError({f"point {point.label}": exc.reason}) from None
     u_std = float(u_in_mpe_unit) / out.k if out.k else 0.0
     if u_std > 0:
         risk = (
@@ -723,29 +733,19 @@ def final_observations(job: Job) -> list[Observation]:
     return [chosen[i] for i in sorted(chosen)]
 
 
-@dataclass(frozen=True)
-class Conclusion:
-    kind: str
-    conclusion: str
-    failed: list[str]
-    statement: bool
-
-
 def conclusion(job: Job) -> Conclusion:
     proc = parsed(job.procedure)
     finals = final_observations(job)
     if proc.kind == "calibration":
-        failed = [o.label for o in finals if job.statement_requested and not o.accepted]
+        stated = [o for o in finals if job.statement_requested]
         return Conclusion(
             Certificate.Kind.CALIBRATION,
             Certificate.Conclusion.CALIBRATED,
-            failed,
+            [o.label for o in stated if not o.accepted and not o.undecided],
             bool(job.statement_requested),
+            tuple(o.label for o in stated if o.undecided),
         )
-    failed = [o.label for o in finals if not o.accepted]
-    if failed:
-        return Conclusion(Certificate.Kind.NOTICE, Certificate.Conclusion.FAIL, failed, True)
-    return Conclusion(Certificate.Kind.VERIFICATION, Certificate.Conclusion.PASS, [], True)
+    return decisions.verification_conclusion(finals)
 
 
 def readiness_problems(job: Job) -> dict[str, str]:
@@ -765,6 +765,8 @@ def readiness_problems(job: Job) -> dict[str, str]:
     missing = [p.label for i, p in enumerate(test_points(job)) if i not in recorded]
     if missing:
         problems["observations"] = f"no observations at {', '.join(missing)}"
+    elif parsed(job.procedure).kind == "verification":
+        problems.update(decisions.undecided_problem(conclusion(job)))
     return problems
 
 
@@ -989,6 +991,8 @@ def _issue(job: Job, on_numbered: Callable[[str], None] | None) -> Certificate:
 
     proc = parsed(job.procedure)
     result = conclusion(job)
+    if result.conclusion == decisions.UNDECIDED:  # readiness refuses it too; never issue 待定
+        raise ValidationError(decisions.undecided_problem(result))
     today = timezone.localdate()
     work_date = job.work_date or today
     # the interlock again at release: a standard found nonconforming since the work was
@@ -1040,56 +1044,6 @@ def find_certificate(user: Any, number: str) -> Certificate:
     if found is None:
         raise ValidationError({"number": f"no certificate {number!r} visible to you"})
     return found
-
-
-def import_dcc(user: Any, data: bytes, name: str, instrument_id: int | None = None) -> Certificate:
-    """A DCC from another laboratory joins the traceability graph as an external link."""
-    from jiliang import dcc
-
-    if user is None or not user.is_authenticated or not user.institution_id:
-        raise PermissionDenied("log in to import certificates")
-    try:
-        parsed_dcc = dcc.parse_dcc(data, name)
-    except dcc.DccSchemaError as exc:
-        raise ValidationError({"file": [str(i) for i in exc.issues]}) from None
-    except dcc.DccError as exc:
-        raise ValidationError({"file": str(exc)}) from None
-    digest = hashlib.sha256(data).hexdigest()
-    own = Instrument.objects.filter(owner_id=user.institution_id)
-    if instrument_id is not None:
-        instrument = own.filter(pk=instrument_id).first()
-        if instrument is None:
-            raise ValidationError({"instrument": f"no instrument {instrument_id} of yours"})
-    else:
-        serials = [i.value for item in parsed_dcc.items for i in item.identifications if i.value]
-        matches = list(own.filter(serial_number__in=serials)[:2])
-        if len(matches) != 1:
-            raise ValidationError(
-                {
-                    "instrument": f"{'no' if not matches else 'more than one'} instrument of yours "
-                    f"has one of the identifications {', '.join(serials)}; give instrument_id"
-                }
-            )
-        instrument = matches[0]
-    existing = Certificate.objects.filter(number=parsed_dcc.number).first()
-    if existing is not None:
-        if existing.external_document_sha256 == digest and existing.instrument_id == instrument.pk:
-            return existing
-        raise ValidationError({"number": f"a certificate {parsed_dcc.number} already exists"})
-    lab_name = parsed_dcc.laboratory.name.get("zh") or parsed_dcc.laboratory.name.get("en")
-    return Certificate.objects.create(
-        number=parsed_dcc.number,
-        kind=Certificate.Kind.CALIBRATION,
-        issuer=None,
-        external_issuer=lab_name[:160],
-        instrument=instrument,
-        regulation=(parsed_dcc.methods[0].norm or "")[:40] if parsed_dcc.methods else "",
-        calibration_date=parsed_dcc.end_performance_date,
-        issued_on=parsed_dcc.issue_date or parsed_dcc.end_performance_date,
-        valid_until=None,
-        conclusion=Certificate.Conclusion.CALIBRATED,
-        external_document_sha256=digest,
-    )
 
 
 # --- recall -----------------------------------------------------------------------------------

@@ -1,0 +1,95 @@
+"""Conformity of a job's results: the stated rule, the statements' labels and the conclusion.
+
+JJF 1094-2002 5.3 is the default rule of verification (检定): a point whose |E| lies between
+MPEV − U95 and MPEV + U95 is undecided (待定). Undecided is not pass: a verification job with an
+undecided point and no failed point has no conclusion and cannot be issued — the
+specification's remedy is to reduce U95 (a better standard, more readings, the change-point
+method) and measure again. One failed point fails the instrument whatever the others say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from jiliang.registry.models import Certificate
+
+if TYPE_CHECKING:
+    from jiliang.calibration.models import Observation
+
+UNDECIDED = "undecided"
+
+JJF_1094_TEXT = (
+    "JJF 1094-2002 5.3：U95 ≤ MPEV/3 时不计测量不确定度，|Δ| ≤ MPEV 为合格；否则 "
+    "|Δ| ≤ MPEV − U95 合格，|Δ| ≥ MPEV + U95 不合格，其间为待定",
+    "JJF 1094-2002 5.3: U95 ≤ MPEV/3, uncertainty ignored, |E| ≤ MPEV passes; otherwise "
+    "|E| ≤ MPEV − U95 passes, |E| ≥ MPEV + U95 fails, undecided between",
+)
+SIMPLE_TEXT = (
+    "简单接受（ILAC-G8:2019 4.2.1；仅当 U95 ≤ MPEV/3，JJF 1094-2002 5.3）",
+    "simple acceptance (ILAC-G8:2019 4.2.1; only where U95 ≤ MPEV/3, JJF 1094-2002 5.3)",
+)
+
+# What a results table, the PDF and the API's label show for each stored statement.
+STATEMENT_LABELS = {
+    "pass": "合格 pass",
+    "fail": "不合格 fail",
+    "conditionalPass": "有条件合格 conditional pass",
+    "conditionalFail": "有条件不合格 conditional fail",
+    UNDECIDED: "待定 undecided",
+}
+
+
+def statement_label(statement: str) -> str:
+    """Bilingual label of a stored statement ('' for none)."""
+    return STATEMENT_LABELS.get(statement, statement)
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """What a job concludes; ``conclusion`` is a Certificate.Conclusion or UNDECIDED."""
+
+    kind: str
+    conclusion: str
+    failed: list[str]
+    statement: bool
+    undecided: tuple[str, ...] = ()
+
+
+def verification_conclusion(finals: Iterable[Observation]) -> Conclusion:
+    """Fail if any point fails; else undecided if any point is 待定; else pass."""
+    finals = list(finals)
+    undecided = tuple(o.label for o in finals if o.statement == UNDECIDED)
+    failed = [o.label for o in finals if not o.accepted and o.statement != UNDECIDED]
+    if failed:
+        return Conclusion(
+            Certificate.Kind.NOTICE, Certificate.Conclusion.FAIL, failed, True, undecided
+        )
+    if undecided:
+        return Conclusion(Certificate.Kind.VERIFICATION, UNDECIDED, [], True, undecided)
+    return Conclusion(Certificate.Kind.VERIFICATION, Certificate.Conclusion.PASS, [], True)
+
+
+def undecided_problem(result: Conclusion) -> dict[str, str]:
+    """The readiness problem of a verification that JJF 1094 cannot decide ({} if none)."""
+    if result.conclusion != UNDECIDED:
+        return {}
+    return {
+        "conformity": f"待定 undecided at {', '.join(result.undecided)}: "
+        "MPEV − U95 < |E| < MPEV + U95, so JJF 1094-2002 5.3 allows neither pass nor fail "
+        "(不能判定合格与否); reduce U95 (a better standard, more readings, the change-point "
+        "method) and measure again"
+    }
+
+
+def dcc_conformity(statement: str, error: float | None, mpe: float) -> tuple[str, str, str]:
+    """The DCC 3.3.0 ``conformity`` value of a stored statement, and a note (zh, en) for the
+    declaration. DCC has no 待定: inside the tolerance it is written ``conditionalPass``,
+    outside ``conditionalFail`` (the ILAC-G8 names of those zones), and the declaration says
+    that JJF 1094 leaves the point undecided."""
+    if statement != UNDECIDED:
+        return statement, "", ""
+    inside = error is not None and abs(error) <= mpe
+    value = "conditionalPass" if inside else "conditionalFail"
+    return value, "；本点待定", "; this point is undecided (待定)"
