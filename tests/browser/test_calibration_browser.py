@@ -73,6 +73,7 @@ def test_receipt_to_issued_pdf_through_three_signatures(setup: Setup, page: Any)
     page.click("#save-conditions")
     for i, load in enumerate(SCALE_LOADS, start=1):
         page.fill(f"input[name=as_found_{i}_I]", str(load + (1 if i == 3 else 0)))
+        page.fill(f"input[name=as_found_{i}_dL]", "2.5")  # change point e/2 (R 76-1 A.4.4.3)
         page.fill(f"input[name=as_found_{i}_mpe_ref]", "0.05")
     page.click("#save-observations")
     page.wait_for_selector("#results .risk")
