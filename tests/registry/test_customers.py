@@ -378,3 +378,25 @@ def test_bad_input_is_a_4xx_with_a_body_and_changes_nothing(world) -> None:
         assert response.json(), path
     assert owner.get("/api/customers?status=bogus").status_code == 422
     assert (LabCustomer.objects.count(), LabAccess.objects.count()) == before
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_both_plans_give_the_same_instruments(world, monkeypatch, large) -> None:
+    """A lab with many access rows is probed per instrument (EXISTS), a small one reads an
+    array of ids: the same rule either way (the threshold lowered to 1 for the large plan)."""
+    from jiliang.registry import counting
+
+    grow_market(world)
+    if large:
+        monkeypatch.setattr(counting, "LARGE_SCOPE", 1)
+    customers.grant(world.users["market"], world.city, [world.scale.pk])
+    extra = Instrument.objects.get(owner=world.market, serial_number="M-0007")
+    customers.grant(world.users["market"], world.city, [extra.pk])
+    assert seen_serials(world, "zibo_lab", world.market) == {"SCALE-0001", "M-0007"}
+    client = client_for(world, "zibo_lab")
+    assert api_serials(client) == {"SCALE-0001", "M-0007", "F1-1KG-01"}
+    assert customers.hidden_from_lab(world.city.pk, [extra.pk, world.taxi_meter.pk]) == {
+        world.taxi_meter.pk
+    }
+    customers.end_relation(world.users["market"], relation(world, world.city, world.market).pk)
+    assert api_serials(client) == {"F1-1KG-01"}
