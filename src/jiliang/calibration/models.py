@@ -361,6 +361,16 @@ class DccSignature(models.Model):
         return f"{self.certificate_id}: {self.state}"
 
     @property
+    def badge_label(self) -> str:
+        """Short label for lists."""
+        return {
+            "valid": "XML 签名有效 signed",
+            "untrusted": "XML 签名密钥不受信任 untrusted key",
+            "invalid": "XML 签名无效 invalid signature",
+            "absent": "无 XML 签名 unsigned",
+        }[self.state]
+
+    @property
     def css(self) -> str:
         """Badge class: ok for valid, warn for an untrusted key or none, bad for invalid."""
         return {"valid": "ok", "invalid": "bad"}.get(self.state, "warn")

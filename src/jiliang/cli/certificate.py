@@ -1,7 +1,8 @@
 """`jiliang certificate` commands: export and import certificates, verify signatures offline.
 
 `verify` needs no database: the file, its detached signature (FILE.sig) and the issuing
-institution's public key are enough. Exit status: 0 valid, 1 verification failed, 2 bad input.
+institution's public key are enough. `verify-xml` checks the enveloped XML-DSig that a DCC from
+elsewhere may carry. Exit status: 0 valid, 1 verification failed, 2 bad input.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(help="certificate commands.", no_args_is_help=True)
 console = Console()
@@ -93,6 +95,62 @@ def import_(
         f"imported {cert.number} from {cert.external_issuer} for {cert.instrument} "
         f"(sha256 {cert.external_document_sha256[:16]}…)"
     )
+    signature = cert.dcc_signature
+    console.print(f"XML signature: {_signature_line(signature.state, signature.signer_subject)}")
+    if signature.key_fingerprint:
+        console.print(f"  certificate SHA-256 {signature.key_fingerprint}")
+    if signature.reason:
+        console.print(f"  {signature.reason}", markup=False)
+
+
+_STATES = {
+    "valid": "[green]valid[/]",
+    "untrusted": "[yellow]valid signature, untrusted key[/]",
+    "invalid": "[red]INVALID[/]",
+    "absent": "none (the file carries no XML-DSig)",
+}
+
+
+def _signature_line(state: str, subject: str) -> str:
+    return _STATES[state] + (f" — {escape(subject)}" if subject else "")
+
+
+@app.command("verify-xml")
+def verify_xml(
+    file: Annotated[Path, typer.Argument(help="DCC XML file")],
+    trusted: Annotated[
+        Path | None,
+        typer.Option("--trusted", help="PEM file of trusted signer or CA certificates"),
+    ] = None,
+) -> None:
+    """Check the enveloped XML-DSig of a DCC offline: valid, valid with an untrusted key,
+    invalid or absent (our own files carry a detached Ed25519 signature instead: `verify`)."""
+    from cryptography import x509
+
+    from jiliang import dcc
+
+    for path, what in ((file, "file"), (trusted, "trusted certificates")):
+        if path is not None and not path.is_file():
+            err.print(f"[red]error:[/] {what} {path}: no such file")
+            raise typer.Exit(2)
+    try:
+        anchors = x509.load_pem_x509_certificates(trusted.read_bytes()) if trusted else []
+    except ValueError as exc:
+        err.print(f"[red]error:[/] trusted certificates {trusted}: {exc}")
+        raise typer.Exit(2) from None
+    try:
+        check = dcc.verify_xml_signature(file.read_bytes(), anchors, source=file.name)
+    except dcc.DccError as exc:
+        err.print(f"[red]error:[/] {exc}", markup=False)
+        raise typer.Exit(2) from None
+    line = f"{file.name}: XML signature {_signature_line(check.state.value, check.subject)}"
+    (console if check.state is not dcc.SignatureState.INVALID else err).print(line)
+    if check.fingerprint:
+        console.print(f"  certificate SHA-256 {check.fingerprint}")
+    if check.reason:
+        console.print(f"  {check.reason}", markup=False)
+    if check.state is dcc.SignatureState.INVALID:
+        raise typer.Exit(1)
 
 
 @app.command()

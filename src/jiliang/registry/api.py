@@ -255,7 +255,7 @@ def instrument_trace_up(request: HttpRequest, pk: int, on: dt.date | None = None
 @paginate(Pagination)
 def list_certificates(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
     qs = _search(Certificate.objects.visible_to(_user(request)), q, "number", "regulation")
-    return qs.prefetch_related("standards_used", "materials_used")  # type: ignore[return-value]
+    return qs.prefetch_related("standards_used", "materials_used", "dcc_signature")  # type: ignore[return-value]
 
 
 @router.get("/certificates/{pk}", response=CertificateOut, tags=["registry"])

@@ -201,10 +201,27 @@ class InstrumentIn(Schema):
 class CertificateOut(ModelSchema):
     standards_used: list[str]
     materials_used: list[str]
+    xml_signature: dict[str, str] | None = None
 
     @staticmethod
     def resolve_standards_used(obj: Certificate) -> list[str]:
         return [s.code for s in obj.standards_used.all()]
+
+    @staticmethod
+    def resolve_xml_signature(obj: Certificate) -> dict[str, str] | None:
+        """XML-DSig of an imported DCC as the calibration app's import recorded it (the
+        reverse one-to-one ``dcc_signature``; no import of that app): state valid, untrusted,
+        invalid or absent, with the signer; None for a certificate not imported from a DCC."""
+        signature = getattr(obj, "dcc_signature", None)
+        if signature is None:
+            return None
+        return {
+            "state": signature.state,
+            "label": signature.get_state_display(),
+            "signer_subject": signature.signer_subject,
+            "key_fingerprint": signature.key_fingerprint,
+            "reason": signature.reason,
+        }
 
     @staticmethod
     def resolve_materials_used(obj: Certificate) -> list[str]:
