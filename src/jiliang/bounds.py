@@ -8,11 +8,14 @@ so a too-large number is a 4xx naming the field instead.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
+from pydantic import BeforeValidator
 
 # The largest primary key of a BigAutoField (signed 64-bit, SQLite and PostgreSQL alike).
 MAX_ID = 2**63 - 1
@@ -22,6 +25,24 @@ MAX_LIMIT = 1000
 MAX_OFFSET = 2**62
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A list size a client may ask for outside pagination (trace-down's `limit`).
+Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    """Only YYYY-MM-DD (or a date): pydantic's lax mode reads `since=0` as 1970-01-01 and
+    `1e9` as a Unix time, which a client never means; impossible dates stay pydantic's 422."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        return value.strip()
+    raise ValueError(f"{str(value)[:40]!r} is not a date written YYYY-MM-DD")
+
+
+# A date in a query string or a body: 422 naming the field unless written YYYY-MM-DD.
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 def form_id(value: str | None, field: str) -> int | None:

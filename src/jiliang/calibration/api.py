@@ -6,7 +6,6 @@ Thin handlers: every rule is in services.py; every query is scoped by the user; 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +16,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from jiliang.bounds import Id
+from jiliang.bounds import Id, IsoDate
 from jiliang.calibration import keys, services
 from jiliang.calibration.models import Job, Recall, RecallItem
 from jiliang.registry.models import Institution, Instrument, MeasurementStandard
@@ -39,7 +38,7 @@ def _guard[T](fn: Callable[[], T]) -> T:
 class JobIn(Schema):
     instrument_id: Id
     receipt_number: str
-    received_on: dt.date
+    received_on: IsoDate
     procedure_code: str
     accuracy_class: str
     parameters: dict[str, str]
@@ -56,7 +55,7 @@ class StandardsIn(Schema):
 
 
 class ConditionsIn(Schema):
-    work_date: dt.date
+    work_date: IsoDate
     place: str
     environment: dict[str, str | float]
 
@@ -76,12 +75,12 @@ class NumberingIn(Schema):
 
 class RecallIn(Schema):
     standard_id: Id
-    since: dt.date
+    since: IsoDate
     reason: str = ""
 
 
 class RecallItemIn(Schema):
-    notified_on: dt.date | None = None
+    notified_on: IsoDate | None = None
     method: str = ""
     new_certificate_number: str = ""
     waived_reason: str = ""

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from jiliang.bounds import Id
+from jiliang.bounds import Id, IsoDate
 from jiliang.comparisons import services
 from jiliang.comparisons.models import Campaign, Participant, Submission
 from jiliang.registry.models import Institution
@@ -33,10 +33,10 @@ class CampaignIn(Schema):
 
 class InviteIn(Schema):
     institution: Id
-    ship_date: dt.date | None = None
-    receive_date: dt.date | None = None
-    measure_from: dt.date | None = None
-    measure_until: dt.date | None = None
+    ship_date: IsoDate | None = None
+    receive_date: IsoDate | None = None
+    measure_from: IsoDate | None = None
+    measure_until: IsoDate | None = None
 
 
 class RespondIn(Schema):
@@ -141,10 +141,10 @@ def invite(request: HttpRequest, pk: int, payload: InviteIn) -> Status[Any]:
 
 
 class ScheduleIn(Schema):
-    ship_date: dt.date | None = None
-    receive_date: dt.date | None = None
-    measure_from: dt.date | None = None
-    measure_until: dt.date | None = None
+    ship_date: IsoDate | None = None
+    receive_date: IsoDate | None = None
+    measure_from: IsoDate | None = None
+    measure_until: IsoDate | None = None
 
 
 @router.put("/campaigns/{pk}/participants/{institution}")
