@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import IntegerField, Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import File, Router, Status
@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from jiliang.accounts.audit import history
-from jiliang.bounds import Id, Pagination
+from jiliang.bounds import Id, IsoDate, Limit, Pagination, form_id
 from jiliang.registry import amendments, importers, rules, services, traceability, uploads
 from jiliang.registry.models import (
     CatalogueItem,
@@ -110,14 +110,13 @@ def get_standard(request: HttpRequest, pk: int) -> MeasurementStandard:
 
 
 @router.get("/standards/{pk}/trace-up", tags=["traceability"])
-def standard_trace_up(request: HttpRequest, pk: int, on: dt.date | None = None) -> dict[str, Any]:
+def standard_trace_up(request: HttpRequest, pk: int, on: IsoDate | None = None) -> dict[str, Any]:
     return traceability.trace_up(_standard(request, pk), on).as_dict()
 
 
 @router.get("/standards/{pk}/trace-down", response=TraceDownOut, tags=["traceability"])
-def standard_trace_down(request: HttpRequest, pk: int, limit: int = 100) -> dict[str, Any]:
+def standard_trace_down(request: HttpRequest, pk: int, limit: Limit = 100) -> dict[str, Any]:
     down = traceability.trace_down(_standard(request, pk), _user(request))
-    limit = max(0, min(limit, 10_000))
     certificate_count, instrument_count = down.page_counts()
     return {
         "standards": down.standards,
@@ -134,7 +133,7 @@ def standard_trace_down(request: HttpRequest, pk: int, limit: int = 100) -> dict
 
 
 @router.get("/standards/{pk}/impact", response=ImpactOut, tags=["traceability"])
-def standard_impact(request: HttpRequest, pk: int, since: dt.date) -> dict[str, Any]:
+def standard_impact(request: HttpRequest, pk: int, since: IsoDate) -> dict[str, Any]:
     standard = _standard(request, pk)
     last_good, rows = traceability.impact(standard, since, _user(request))
     return {
@@ -147,7 +146,7 @@ def standard_impact(request: HttpRequest, pk: int, since: dt.date) -> dict[str, 
 
 
 @router.get("/standards/{pk}/usable", tags=["traceability"])
-def standard_usable(request: HttpRequest, pk: int, on: dt.date | None = None) -> dict[str, Any]:
+def standard_usable(request: HttpRequest, pk: int, on: IsoDate | None = None) -> dict[str, Any]:
     """The interlock state: whether the standard may be chosen for new work on a date."""
     problems = services.standard_problems(_standard(request, pk), on or dt.date.today())
     return {"usable": not problems, "problems": problems}
@@ -247,7 +246,7 @@ def import_upload(
 
 
 @router.get("/instruments/{pk}/trace-up", tags=["traceability"])
-def instrument_trace_up(request: HttpRequest, pk: int, on: dt.date | None = None) -> dict[str, Any]:
+def instrument_trace_up(request: HttpRequest, pk: int, on: IsoDate | None = None) -> dict[str, Any]:
     return traceability.trace_up(_instrument(request, pk), on).as_dict()
 
 
@@ -309,7 +308,7 @@ def amend_certificate(request: HttpRequest, pk: Id, payload: AmendmentIn) -> Sta
 
 @router.get("/due", response=list[DueOut], tags=["traceability"])
 def due(
-    request: HttpRequest, owner: Id | None = None, region: str = "", today: dt.date | None = None
+    request: HttpRequest, owner: Id | None = None, region: str = "", today: IsoDate | None = None
 ) -> list[Any]:
     qs = Instrument.objects.visible_to(_user(request))
     return services.due_list(qs, today=today, owner_id=owner, region=region or None)
@@ -325,6 +324,14 @@ def changes(request: HttpRequest, model: str, object_id: str) -> list[dict[str, 
         raise HttpError(404, f"unknown model {model!r}") from None
     if not hasattr(model_class.objects, "visible_to"):
         raise HttpError(404, f"unknown model {model!r}")
+    key = model_class._meta.pk
+    try:  # "abc" or 2**63 for an integer key: 422 naming the field, not a driver error
+        if isinstance(key, IntegerField):
+            form_id(object_id, "object_id")
+        elif key is not None:
+            key.to_python(object_id)
+    except ValidationError:
+        raise HttpError(422, f"object_id: {object_id[:40]!r} is not an id of {model}") from None
     get_object_or_404(model_class.objects.visible_to(_user(request)), pk=object_id)
     return [
         {

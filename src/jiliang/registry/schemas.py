@@ -6,6 +6,7 @@ import datetime as dt
 
 from ninja import Field, ModelSchema, Schema
 
+from jiliang.bounds import IsoDate
 from jiliang.registry.models import (
     Authorisation,
     CatalogueItem,
@@ -328,9 +329,9 @@ class AmendmentIn(Schema):
     amendment: str = "amends"
     kind: str | None = None
     regulation: str | None = Field(None, max_length=40)
-    calibration_date: dt.date | None = None
-    issued_on: dt.date | None = None
-    valid_until: dt.date | None = None
+    calibration_date: IsoDate | None = None
+    issued_on: IsoDate | None = None
+    valid_until: IsoDate | None = None
     conclusion: str | None = None
     accuracy_class: str | None = Field(None, max_length=20)
     verifier: str | None = Field(None, max_length=40)
