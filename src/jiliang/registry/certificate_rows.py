@@ -98,17 +98,17 @@ def check_certificates(
             for name, reason in contradictions[combo]:
                 problems.add(index, name, reason)
     # rows whose issuer is unknown (reported above) are not checked against an issuer's rules
-    known = [
-        pk is not None or (not uscc and bool(external))
+    keys = [
+        UNKNOWN if pk is None and (uscc or not external) else pk
         for pk, uscc, external in zip(issuers, issuer_col, external_col, strict=True)
     ]
-    used_standards = _standards(column("standards"), issuers, known, calibrated, problems)
+    used_standards = _standards(column("standards"), keys, calibrated, problems)
     materials = {m.gbw_number: m.pk for m in ReferenceMaterial.objects.only("id", "gbw_number")}
     used_materials = _code_lists(
         column("materials"), materials, "materials", "no reference material", problems
     )
     signers = _signatories(
-        {role: column(role) for role in SIGNER_ROLES}, issuers, known, issued, items, problems
+        {role: column(role) for role in SIGNER_ROLES}, keys, issued, items, problems
     )
 
     columns: dict[str, list[Any]] = {
@@ -270,10 +270,12 @@ def _code_lists(
     return [ids[text] for text in values]  # rows naming the same cell share its list
 
 
+UNKNOWN = -1  # an issuer key: the row's issuer is unknown (its problem is reported)
+
+
 def _standards(
     values: list[str],
     issuers: list[int | None],
-    known_issuers: list[bool],
     calibrated: list[dt.date | None],
     problems: _Problems,
 ) -> list[list[int]]:
@@ -286,29 +288,28 @@ def _standards(
         s.code: s
         for s in MeasurementStandard.objects.filter(code__in=named).prefetch_related("equipment")
     }
-    checked: dict[tuple[int, int | None, dt.date | None], list[str]] = {}
-    verdicts: dict[tuple[str, int | None, dt.date | None], list[tuple[str, ...]]] = {}
-    for index, key in enumerate(zip(values, issuers, calibrated, strict=True)):
-        if not known_issuers[index]:
-            key = (key[0], -1, key[2])  # checked for unknown codes only
-        if key not in verdicts:
-            text, issuer, day = key
-            reasons = []
-            for code in codes_of[text]:
-                standard = known.get(code)
-                if standard is None:
-                    reasons.append(f"no standard with code {code[:40]!r}")
-                    continue
-                if day is None or not known_issuers[index]:
-                    continue  # the date's or the issuer's own problem is reported
+    checked: dict[tuple[int, int | None, dt.date], list[str]] = {}
+
+    def verdict(text: str, issuer: int | None, day: dt.date | None) -> list[str]:
+        reasons = []
+        for code in codes_of[text]:
+            standard = known.get(code)
+            if standard is None:
+                reasons.append(f"no standard with code {code[:40]!r}")
+            elif day is not None and issuer != UNKNOWN:  # else: that problem is reported
                 if (standard.pk, issuer, day) not in checked:
                     checked[(standard.pk, issuer, day)] = certificate_standard_problems(
                         standard, issuer, day
                     )
                 reasons += checked[(standard.pk, issuer, day)]
-            verdicts[key] = [(reason,) for reason in reasons]
-        for (reason,) in verdicts[key]:
-            problems.add(index, "standards", reason)
+        return reasons
+
+    keys = list(zip(values, issuers, calibrated, strict=True))
+    verdicts = {key: verdict(*key) for key in set(keys)}
+    if any(verdicts.values()):
+        for index, key in enumerate(keys):
+            for reason in verdicts[key]:
+                problems.add(index, "standards", reason)
     ids = {text: [known[c].pk for c in codes if c in known] for text, codes in codes_of.items()}
     return [ids[text] for text in values]  # rows naming the same cell share its list
 
@@ -316,7 +317,6 @@ def _standards(
 def _signatories(
     columns: dict[str, list[str]],
     issuers: list[int | None],
-    known_issuers: list[bool],
     issued: list[dt.date | None],
     items: list[tuple[str, ...]],
     problems: _Problems,
@@ -329,33 +329,37 @@ def _signatories(
         (p.registration_number, p.institution_id): p
         for p in Person.objects.filter(registration_number__in=names)
     }
-    verdicts: dict[tuple[str, str, int | None, dt.date | None, tuple[str, ...]], list[str]] = {}
+    Key = tuple[str, int | None, dt.date | None, tuple[str, ...]]
+
+    def verdict(role: str, key: Key) -> tuple[int | None, list[str]]:
+        text, issuer, day, wanted = key
+        if not text or issuer == UNKNOWN:
+            return None, []  # nobody signs, or the issuer's problem is reported
+        if issuer is None:
+            return None, [EXTERNAL_SIGNATORY]
+        person = people.get((text, issuer))
+        if person is None:
+            return None, [unknown_signatory(text)]
+        if day is None:
+            return person.pk, []  # the date's own problem is reported
+        reasons = certificate_signatory_problems(
+            person, role, issuer_id=issuer, day=day, wanted=wanted
+        )
+        return person.pk, reasons
+
     ids: dict[str, list[int | None]] = {}
     for role, values in columns.items():
-        ids[role] = []
-        for index, text in enumerate(values):
-            if not text or not known_issuers[index]:
-                ids[role].append(None)
-                continue
-            issuer = issuers[index]
-            person = None if issuer is None else people.get((text, issuer))
-            key = (text, role, issuer, issued[index], items[index])
-            if key not in verdicts:
-                if issuer is None:
-                    verdicts[key] = [EXTERNAL_SIGNATORY]
-                elif person is None:
-                    verdicts[key] = [unknown_signatory(text)]
-                elif issued[index] is None:
-                    verdicts[key] = []  # the date's own problem is reported
-                else:
-                    verdicts[key] = certificate_signatory_problems(
-                        person, role, issuer_id=issuer, day=issued[index], wanted=items[index]
-                    )
-            for reason in verdicts[key]:
+        keys = list(zip(values, issuers, issued, items, strict=True))
+        verdicts = {key: verdict(role, key) for key in set(keys)}
+        if any(reasons for _, reasons in verdicts.values()):
+            for index, key in enumerate(keys):
+                for reason in verdicts[key][1]:
+                    problems.add(index, role, reason)
+        ids[role] = [verdicts[key][0] for key in keys]
+    roles = list(columns)
+    for index, signers in enumerate(zip(*(ids[role] for role in roles), strict=True)):
+        named = [pk for pk in signers if pk is not None]
+        if len(set(named)) < len(named):  # rare: checked by the rule row by row
+            for role, reason in repeated_signatories(dict(zip(roles, signers, strict=True))):
                 problems.add(index, role, reason)
-            ids[role].append(person.pk if person is not None else None)
-    for index in range(len(issuers)):
-        row = {role: ids[role][index] for role in columns}
-        for role, reason in repeated_signatories(row):
-            problems.add(index, role, reason)
     return ids

@@ -37,6 +37,9 @@ NUMBER_MAX_LENGTH = 60
 NUMBER_PUNCTUATION = "-_.:()[]（）〔〕【】"
 # C0 and C1 controls (NUL included) and lone surrogates (not encodable as UTF-8)
 _BAD_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# letters and digits of any script (\\w, less what isalnum refuses: checked slowly on a miss)
+_WORD = r"[\w" + re.escape(NUMBER_PUNCTUATION) + "]+"
+_NUMBER = re.compile(f"{_WORD}(?: {_WORD})*")
 DEFAULT_PATTERN = "{institution_code}-{year}-{seq:06d}"
 
 Problem = tuple[int, str, str]  # (index of the row, field, reason)
@@ -86,13 +89,18 @@ def row_problems(
     for column in sorted(columns - {"__row__"}):
         limit = limits.get(column)
         values = [row.get(column, "") for row in rows]
+        distinct = [v for v in set(values) if isinstance(v, str)]
+        # the usual column holds nothing to refuse: one search and one max over its values
+        if not _BAD_CHARACTER.search("".join(distinct)) and (
+            limit is None or max(map(len, distinct), default=0) <= limit
+        ):
+            continue
         bad = {}
-        for value in set(values):
-            reason = text_problem(value, limit) if isinstance(value, str) else None
+        for value in distinct:
+            reason = text_problem(value, limit)
             if reason is not None:
                 bad[value] = reason
-        if bad:
-            problems += [(i, column, bad[v]) for i, v in enumerate(values) if v in bad]
+        problems += [(i, column, bad[v]) for i, v in enumerate(values) if v in bad]
     return problems
 
 
@@ -110,6 +118,8 @@ def field_problems(model: type[models.Model], values: Mapping[str, Any]) -> dict
 
 def number_problem(number: str, max_length: int = NUMBER_MAX_LENGTH) -> str | None:
     """Why a text is not a valid certificate number (None: it is); see the module's rule."""
+    if len(number) <= max_length and _NUMBER.fullmatch(number) and number.isprintable():
+        return None  # the usual number, by one match
     if not number:
         return "is required"
     reason = text_problem(number, max_length)
