@@ -9,6 +9,7 @@ read as ``absent`` here while their bundle verifies.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from cryptography import x509
@@ -196,3 +197,25 @@ def test_ptb_examples() -> None:
     assert len(ptb.fingerprint) == 64
     for name in ("valid.xml", "valid_bom.xml"):
         assert verify_xml_signature((EXAMPLES / name).read_bytes()).state is SignatureState.ABSENT
+
+
+@pytest.mark.parametrize(
+    ("pattern", "replacement"),
+    [
+        (rb"<ds:SignatureValue>[^<]*", b"<ds:SignatureValue>!!!not base64"),
+        (rb"xmldsig-more#rsa-sha256", b"xmldsig-more#rsa-md5"),
+        (rb"<ds:SignedInfo>.*?</ds:SignedInfo>", b""),
+        (rb"<ds:X509Certificate>[^<]*", b"<ds:X509Certificate>AAAA"),
+        (rb'<ds:Reference URI="">', b'<ds:Reference URI="http://example.com/x">'),
+        (rb'<ds:Reference URI="">', b'<ds:Reference URI="#nothing">'),
+    ],
+)
+def test_malformed_signatures_are_invalid_never_an_error(
+    pattern: bytes, replacement: bytes
+) -> None:
+    data = (EXAMPLES / "valid_signature.xml").read_bytes()
+    broken = re.sub(pattern, replacement, data, count=1, flags=re.S)
+    assert broken != data
+    check = verify_xml_signature(broken, at=NOW)
+    assert check.state is SignatureState.INVALID
+    assert check.reason

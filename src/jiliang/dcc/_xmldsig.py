@@ -30,6 +30,7 @@ from enum import StrEnum
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature as InvalidSignatureError
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from signxml.exceptions import InvalidInput, InvalidSignature
@@ -116,8 +117,12 @@ def _verify(root: etree._Element, key: x509.Certificate | None) -> str | None:
             expect_config=config,
             validate_schema=True,
         )
-    except (InvalidSignature, InvalidInput) as exc:
-        return str(exc) or type(exc).__name__
+    except (InvalidSignature, InvalidInput, etree.LxmlError, UnsupportedAlgorithm) as exc:
+        # a malformed ds:Signature (not schema-valid, bad base64, unknown algorithm) is an
+        # invalid signature, never an error of the import
+        return str(exc).rstrip(": ") or type(exc).__name__
+    except (ValueError, TypeError) as exc:
+        return f"the signature cannot be processed: {exc}"
     signed = result[0] if isinstance(result, list) else result
     if signed.signed_xml is None or signed.signed_xml.tag != root.tag:
         return 'the signature does not cover the whole certificate (its reference is not URI="")'
