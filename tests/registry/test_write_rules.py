@@ -587,3 +587,48 @@ def test_the_admin_form_applies_the_equipment_and_text_rules(world) -> None:
         assert reason in response.content.decode()
     world.scale.refresh_from_db()
     assert (world.scale.part_of_standard, world.scale.maker) == (None, "上海某衡器")
+
+
+# --- the role × write-endpoint matrix: every hostile write refused, nothing written -----------
+
+ROLES = ["nim_lab", "sd_lab", "zibo_lab", "market", "taxi", "reg_zibo", "reg_bj", "admin", None]
+
+
+def _hostile_writes(world: Any) -> list[tuple[str, str, Any]]:
+    """(endpoint, kind of body, body): each names something the writer may not name."""
+    evil_instrument = instrument(world, "EVIL-M", part_of_standard="GJJ(力)0101")
+    foreign = certificate(world, "ZB-2026-9900", verifier="REG-N1", standards="SD-E2-001")
+    return [
+        ("/api/instruments", "json", evil_instrument),
+        ("/api/imports/instruments", "file", [evil_instrument]),
+        ("/api/imports/certificates", "file", [foreign]),
+        ("/api/imports/certificates", "file", [certificate(world, "ZB/2026/9901")]),
+        (
+            f"/api/certificates/{world.cert_scale.pk}/amendments",
+            "json",
+            {"number": "ZB-2025-0001/A", "issued_on": "2025-09-20"},
+        ),
+        (
+            f"/api/certificates/{world.cert_scale.pk}/amendments",
+            "json",
+            {"number": "ZB-2025-0001-A", "issued_on": "2025-09-20", "checker": "REG-P1"},
+        ),
+    ]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_is_refused_every_hostile_write(world, role) -> None:
+    client = Client()
+    if role is not None:
+        client.force_login(world.users[role])
+    counts = (Instrument.objects.count(), Certificate.objects.count())
+    for endpoint, kind, body in _hostile_writes(world):
+        if kind == "json":
+            response = client.post(endpoint, json.dumps(body), content_type="application/json")
+        else:
+            upload = SimpleUploadedFile("rows.csv", _csv(body), content_type="text/csv")
+            response = client.post(endpoint, {"file": upload})
+        expected = {401} if role is None else {400, 403, 404}
+        assert response.status_code in expected, (role, endpoint, response.content[:300])
+        assert response.json()  # a JSON body, never an HTML error page
+    assert (Instrument.objects.count(), Certificate.objects.count()) == counts
