@@ -147,6 +147,7 @@ def test_dcc_import_through_the_api(lab: Any) -> None:
         )
     assert response.status_code == 201, response.content
     assert response.json()["external_issuer"] == "Kalibrierfirma GmbH"
+    assert response.json()["xml_signature"]["state"] == "absent"
     with open(DCC_EXAMPLES / "invalid" / "demo_cert.xml", "rb") as handle:
         bad = _client(lab.world.users["market"]).post(
             "/api/calibration/dcc/import", {"file": handle}

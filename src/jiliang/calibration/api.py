@@ -334,6 +334,12 @@ def import_dcc(
             "external_issuer": cert.external_issuer,
             "instrument_id": cert.instrument_id,
             "sha256": cert.external_document_sha256,
+            "xml_signature": {  # the DCC's XML-DSig as checked on import
+                "state": cert.dcc_signature.state,
+                "signer_subject": cert.dcc_signature.signer_subject,
+                "key_fingerprint": cert.dcc_signature.key_fingerprint,
+                "reason": cert.dcc_signature.reason,
+            },
         },
     )
 
