@@ -453,3 +453,17 @@ def test_verify_json_names_registry_differences(logged_world) -> None:
     assert finding["kind"] == "registry"
     assert (finding["object"], finding["field"]) == ("certificate SD-2025-0001", "regulation")
     assert (finding["logged"], finding["current"]) == ("JJG 99-2022", "JJG 0-0000")
+
+
+def test_modified_record_is_also_compared_field_by_field(logged_world) -> None:
+    entry = _entry_of("ZB-2025-0001")
+    disable_triggers()
+    raw(
+        "UPDATE ledger_logentry SET record = %s WHERE leaf_index = %s",
+        [entry.record.replace('"pass"', '"fail"'), entry.leaf_index],
+    )
+    raw("UPDATE ledger_logentry SET record = 'not json' WHERE leaf_index = 0")
+    report = services.audit()
+    assert report.indices("modified") == [0, entry.leaf_index]
+    named = [(f.index, f.field, f.logged, f.current) for f in report.findings if f.object]
+    assert named == [(entry.leaf_index, "conclusion", "fail", "pass")]
