@@ -25,6 +25,35 @@ MAX_LIMIT = 1000
 MAX_OFFSET = 2**62
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# --- uploads: one limit per kind of file, checked where the file enters (web, API, CLI) ---
+# Bulk import (.csv/.xlsx of instruments, standards, certificates): the file's size, its rows,
+# and for a workbook what its zip may expand to. openpyxl reads ~1,500 rows/s of a typical
+# sheet, so 10^5 rows is about a minute; a larger register is imported in several files.
+MAX_IMPORT_BYTES = 64 * 1024 * 1024
+MAX_IMPORT_ROWS = 100_000
+# Declared uncompressed size of all a workbook's zip entries (10^5 rows of 15 columns are
+# ~80 MB of sheet XML), the compression ratio of any entry over 1 MiB (sheets compress ~15x; a
+# zip bomb ~1000x), and the number of entries.
+MAX_WORKBOOK_UNCOMPRESSED = 128 * 1024 * 1024
+MAX_WORKBOOK_RATIO = 100
+MAX_WORKBOOK_ENTRIES = 1000
+# A DCC (XML) imported as a certificate: PTB's examples are 20-200 kB; an embedded PDF rarely
+# takes one past a few MB.
+MAX_DCC_BYTES = 16 * 1024 * 1024
+# A procedure (YAML) uploaded by a laboratory; jiliang.yamlsafe also refuses longer texts.
+MAX_PROCEDURE_BYTES = 1024 * 1024
+# A workbook of a job's observations (.xlsx) and what its zip may expand to.
+MAX_OBSERVATIONS_BYTES = 5 * 1024 * 1024
+MAX_OBSERVATIONS_UNCOMPRESSED = 32 * 1024 * 1024
+
+
+def upload_too_large(size: int | None, limit: int, name: str) -> str:
+    """ "" when an upload of `size` bytes is within `limit`, else the reason, naming the file."""
+    if size is not None and size > limit:
+        return f"{name} is {size:,} bytes; the limit is {limit:,}"
+    return ""
+
+
 # A list size a client may ask for outside pagination (trace-down's `limit`).
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
 

@@ -148,7 +148,7 @@ def register(app: typer.Typer) -> None:
             err.print(f"[red]error:[/] {file}: does not exist")
             raise typer.Exit(2)
         try:
-            materialised = importers.read_file(file)
+            materialised = importers.read_file(file, kind.value)  # header checked first
         except importers.ImportRejected as exc:
             err.print(f"[red]{exc}[/]")
             raise typer.Exit(1) from None

@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 
+from jiliang import bounds
 from jiliang.accounts.audit import record_bulk_creation, snapshot, snapshot_maker
 from jiliang.codes import CodeError, check_division_code
 from jiliang.dbutil import in_values, insert_dicts, insert_objects, insert_rows
-from jiliang.registry import certificate_rows, rules, signals, write_rules
+from jiliang.registry import certificate_rows, rules, signals, workbooks, write_rules
 from jiliang.registry.customers import note_worked
 from jiliang.registry.models import (
     CatalogueItem,
@@ -81,34 +83,32 @@ class ImportResult:
 Progress = Callable[[int], None]
 
 
-def read_rows(path: Path) -> tuple[list[str], Iterator[dict[str, str]]]:
-    """Header and rows (as strings) of a .csv (UTF-8, BOM allowed) or .xlsx file."""
+def read_rows(path: Path, stack: ExitStack) -> tuple[list[str], Iterator[dict[str, str]]]:
+    """Header and rows (as strings) of a .csv (UTF-8, BOM allowed) or .xlsx file, streamed.
+
+    A workbook's zip is checked before it is parsed (`workbooks.check_archive`); rows are
+    read one at a time, so a caller can check the header and count rows as they come. The
+    open file is closed with `stack`.
+    """
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        handle = path.open(encoding="utf-8-sig", newline="")
+        handle = stack.enter_context(path.open(encoding="utf-8-sig", newline=""))
         reader = csv.DictReader(handle)
         header = list(reader.fieldnames or [])
 
         def rows() -> Iterator[dict[str, str]]:
-            with handle:
-                for row in reader:
-                    yield {k: (v or "").strip() for k, v in row.items() if k is not None}
+            for row in reader:
+                yield {k: (v or "").strip() for k, v in row.items() if k is not None}
 
         return header, rows()
     if suffix == ".xlsx":
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        values = sheet.iter_rows(values_only=True)
-        header = [str(h).strip() if h is not None else "" for h in next(values, ())]
+        header, values = workbooks.read_xlsx(path, stack)
 
         def xrows() -> Iterator[dict[str, str]]:
             for raw in values:
                 if raw is None or all(v is None for v in raw):
                     continue
                 yield {h: _cell(v) for h, v in zip(header, raw, strict=False) if h}
-            book.close()
 
         return header, xrows()
     raise ImportRejected(
@@ -284,38 +284,70 @@ def import_rows(
     return _write(kind, objects, extra, user, progress, source)
 
 
-def read_file(path: Path | str) -> list[dict[str, str]]:
+def read_file(path: Path | str, kind: str | None = None) -> list[dict[str, str]]:
     """Every row of a .csv or .xlsx file, each with its row number in the file (`__row__`).
 
-    A file that cannot be read as what its name says (not UTF-8, a damaged workbook) is
-    rejected with the reason, never raised as a decoding error.
+    Bounded before anything is parsed: the file's size (`bounds.MAX_IMPORT_BYTES`) and, for a
+    workbook, what its zip expands to; then, with `kind`, the header is checked for the
+    required columns before any row is read, and reading stops past
+    `bounds.MAX_IMPORT_ROWS`. A file that cannot be read as what its name says (not UTF-8, a
+    damaged workbook) is rejected with the reason, never raised as a decoding error.
     """
     path = Path(path)
     if not path.exists():
         raise ImportRejected([RowError(str(path), 0, "file", "does not exist")])
+    too_large = bounds.upload_too_large(path.stat().st_size, bounds.MAX_IMPORT_BYTES, "the file")
+    if too_large:
+        raise ImportRejected([RowError(path.name, 0, "file", f"{too_large} (split the file)")])
     rows: list[dict[str, str]] = []
     try:
-        _, reader = read_rows(path)
-        for index, row in enumerate(reader, start=2):
-            row["__row__"] = str(index)
-            rows.append(row)
+        with ExitStack() as stack:
+            _read_bounded(path, kind, stack, rows)
+    except workbooks.WorkbookRefused as exc:
+        raise ImportRejected([RowError(path.name, 0, "file", str(exc))]) from None
     except UnicodeDecodeError as exc:
         where = RowError(path.name, len(rows) + 2, "file", f"is not UTF-8 text ({exc.reason})")
         raise ImportRejected([where]) from None
     except csv.Error as exc:
         raise ImportRejected([RowError(path.name, len(rows) + 2, "file", str(exc))]) from None
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        kind = "a readable .xlsx workbook" if path.suffix.lower() == ".xlsx" else "readable"
-        reason = f"is not {kind} ({type(exc).__name__})"
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+        kind_of = "a readable .xlsx workbook" if path.suffix.lower() == ".xlsx" else "readable"
+        reason = f"is not {kind_of} ({type(exc).__name__})"
+        raise ImportRejected([RowError(path.name, 0, "file", reason)]) from None
+    except (SyntaxError, IndexError, TypeError) as exc:  # openpyxl on damaged sheet XML
+        if path.suffix.lower() != ".xlsx":
+            raise
+        reason = f"is not a readable .xlsx workbook ({type(exc).__name__})"
         raise ImportRejected([RowError(path.name, 0, "file", reason)]) from None
     return rows
+
+
+def _read_bounded(
+    path: Path, kind: str | None, stack: ExitStack, rows: list[dict[str, str]]
+) -> None:
+    """read_file's reading: header checked first, then rows appended up to the bound."""
+    header, reader = read_rows(path, stack)
+    missing = [c for c in REQUIRED.get(kind or "", []) if c not in header]
+    if missing:
+        raise ImportRejected(
+            [RowError(path.name, 1, c, "required column is missing") for c in missing]
+        )
+    for index, row in enumerate(reader, start=2):
+        if len(rows) >= bounds.MAX_IMPORT_ROWS:
+            reason = (
+                f"has more than {bounds.MAX_IMPORT_ROWS:,} rows, the most one import takes "
+                "(split the file)"
+            )
+            raise ImportRejected([RowError(path.name, index, "file", reason)])
+        row["__row__"] = str(index)
+        rows.append(row)
 
 
 def import_file(
     path: Path | str, kind: str, user: Any, progress: Progress | None = None
 ) -> ImportResult:
     """Read a whole file, then import its rows all or nothing."""
-    rows = read_file(path)
+    rows = read_file(path, kind)
     return import_rows(kind, rows, user, file=Path(path).name, progress=progress)
 
 
