@@ -78,3 +78,32 @@ def test_each_user_reads_the_entries_of_the_certificates_the_registry_shows(
         readable = _readable(_client(user))
         for entry in LogEntry.objects.filter(record_type="certificate.issued"):
             assert readable[entry.leaf_index] is (entry.subject in visible), (name, entry)
+
+
+def test_seal_events_follow_the_meter(logged_world) -> None:
+    from jiliang.taximeters import services as taxi_services
+
+    w = logged_world
+    parameters = {  # the Beijing 2013 tariff (tests/taximeters/conftest.py)
+        "start_fare": "13.00",
+        "start_distance_m": 3000,
+        "fare_step_distance_m": 500,
+        "price_per_km": "2.30",
+        "waiting_price_per_min": "0.46",
+        "night_surcharge_percent": "20.00",
+        "crossover_speed_kmh": "12.00",
+        "k_pulses_per_km": 1000,
+    }
+    meter = taxi_services.register_meter(
+        w.users["taxi"],
+        w.taxi_meter,
+        vehicle_plate="京B00001",
+        meter_serial="M-0001",
+        parameters=parameters,
+    )
+    body = {"event": "package_applied", "version": 1}
+    (index,) = services.append([taxi_services._seal_item(meter, body)])
+    assert _readable(_client(w.users["taxi"]))[index] is True  # the meter's owner
+    assert _readable(_client(w.users["market"]))[index] is False
+    assert _readable(_client())[index] is False
+    assert services.audit().ok  # its columns are what the body and the meter say
