@@ -467,3 +467,14 @@ def test_modified_record_is_also_compared_field_by_field(logged_world) -> None:
     assert report.indices("modified") == [0, entry.leaf_index]
     named = [(f.index, f.field, f.logged, f.current) for f in report.findings if f.object]
     assert named == [(entry.leaf_index, "conclusion", "fail", "pass")]
+
+
+def test_missing_tree_node_still_compares_the_registry(logged_world) -> None:
+    _fill(5)  # 8 leaves
+    disable_triggers()
+    raw("DELETE FROM ledger_treenode WHERE id = %s", [(1 << 48) | 1])  # node (1, 1)
+    raw("UPDATE registry_certificate SET conclusion = 'fail' WHERE number = 'ZB-2025-0001'")
+    code, out = _verify()
+    assert code == 1
+    assert "the stored tree is incomplete: tree node (1, 1) is not stored" in out
+    assert "conclusion logged 'pass', registry now 'fail'" in out

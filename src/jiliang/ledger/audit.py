@@ -32,6 +32,7 @@ from jiliang.ledger.records import _gc_paused
 from jiliang.ledger.services import head_size, log_keyring
 from jiliang.ledger.store import DbNodeStore
 from jiliang.trust import (
+    AuditReport,
     Checkpoint,
     KeyRing,
     MerkleLog,
@@ -245,7 +246,7 @@ def audit(
         report = audit_log(leaf_list, store, checkpoints, max_findings=max_findings)
     except TrustError as exc:  # a stored node is missing altogether
         findings.append(Finding("node", -1, f"the stored tree is incomplete: {exc}"))
-        return LedgerAudit(len(leaves), size, b"", len(checkpoints), findings)
+        report = AuditReport(len(leaf_list), size, b"")
     modified = {f.index for f in findings if f.kind == "modified"}
     modified |= {f.index for f in report.findings if f.kind == "modified"}
     nodes = [(f.level, f.index) for f in report.findings if f.kind == "node"]
@@ -261,7 +262,10 @@ def audit(
     if len(leaves) + sum(1 for f in findings if f.kind == "deleted") < size:
         findings.append(Finding("head", size, "fewer entries than the head's tree size"))
     if not any(f.kind == "node" for f in findings):
-        findings += _checkpoint_sequence(stored, MerkleLog(store))
+        try:
+            findings += _checkpoint_sequence(stored, MerkleLog(store))
+        except TrustError as exc:
+            findings.append(Finding("node", -1, f"the stored tree is incomplete: {exc}"))
     if comparison is not None:
         findings += [
             Finding(d.kind, d.index, d.detail, d.object, d.field, d.logged, d.current)
