@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from jiliang.bounds import Id, IsoDate
-from jiliang.calibration import keys, services
+from jiliang.calibration import keys, services, uploads
 from jiliang.calibration.models import Job, Recall, RecallItem
 from jiliang.registry.models import Institution, Instrument, MeasurementStandard
 
@@ -176,8 +176,8 @@ def list_procedures(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/procedures", response={201: dict[str, Any]})
 def upload_procedure(request: HttpRequest, file: UploadedFile = File(...)) -> Status[Any]:  # noqa: B008
-    text = file.read().decode("utf-8", errors="replace")
-    record = _guard(lambda: services.add_procedure(_user(request), text, file.name or "upload"))
+    text, name = uploads.procedure_text(file)  # bounded: bounds.MAX_PROCEDURE_BYTES
+    record = _guard(lambda: services.add_procedure(_user(request), text, name))
     return Status(201, {"id": record.pk, "code": record.code})
 
 
@@ -273,7 +273,7 @@ def upload_observations(
     job = _job(request, job_id)
     user = _user(request)
     _guard(lambda: services.require_lab_staff(user, job.lab_id))
-    rows = services.read_spreadsheet(file.read(), file.name or "upload.xlsx")
+    rows = uploads.observation_rows(file)  # bounded: bounds.MAX_OBSERVATIONS_BYTES
     _guard(lambda: services.record_observations(job, user, rows))
     return job_json(job, user)
 
@@ -323,10 +323,8 @@ def import_dcc(
     file: UploadedFile = File(...),  # noqa: B008
     instrument_id: int | None = Form(None),
 ) -> Status[Any]:
-    data = file.read()
-    cert = _guard(
-        lambda: services.import_dcc(_user(request), data, file.name or "upload.xml", instrument_id)
-    )
+    data, name = uploads.dcc_bytes(file)  # bounded: bounds.MAX_DCC_BYTES
+    cert = _guard(lambda: services.import_dcc(_user(request), data, name, instrument_id))
     return Status(
         201,
         {

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from jiliang.bounds import form_id
-from jiliang.calibration import keys, services
+from jiliang.calibration import keys, services, uploads
 from jiliang.calibration.models import Job, Observation, Recall, RecallItem
 from jiliang.registry.models import Institution, Instrument, MeasurementStandard
 
@@ -233,7 +233,7 @@ def job_upload(request: HttpRequest, pk: int) -> HttpResponse:
         services.require_lab_staff(request.user, job.lab_id)
         if upload is None:
             raise ValidationError({"file": "choose an .xlsx file"})
-        rows = services.read_spreadsheet(upload.read(), upload.name or "upload.xlsx")
+        rows = uploads.observation_rows(upload)  # bounded: bounds.MAX_OBSERVATIONS_BYTES
         services.record_observations(job, request.user, rows)
 
     _act(request, action, "表格已导入 spreadsheet imported")
@@ -293,14 +293,12 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         text = request.POST.get("text", "")
         name = "form"
-        if upload is not None:
-            text = upload.read().decode("utf-8", errors="replace")
-            name = upload.name or "upload.yaml"
-        _act(
-            request,
-            lambda: services.add_procedure(user, text, name),
-            "规程已添加 procedure added",
-        )
+
+        def add() -> None:
+            given = (text, name) if upload is None else uploads.procedure_text(upload)
+            services.add_procedure(user, *given)
+
+        _act(request, add, "规程已添加 procedure added")
         return redirect("calibration:procedures")
     return render(
         request,

@@ -83,11 +83,12 @@ def import_(
     setup_django()
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from jiliang.calibration import services
+    from jiliang.calibration import services, uploads
 
     acting = _user(user)
     try:
-        cert = services.import_dcc(acting, file.read_bytes(), file.name, instrument)
+        data, _ = uploads.dcc_bytes(file)  # bounded: bounds.MAX_DCC_BYTES
+        cert = services.import_dcc(acting, data, file.name, instrument)
     except (ValidationError, PermissionDenied) as exc:
         err.print(f"[red]error:[/] {file.name}: {_django_errors(exc)}")
         raise typer.Exit(1) from None
