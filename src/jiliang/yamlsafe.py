@@ -24,12 +24,22 @@ import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 
-__all__ = ["MAX_CHARS", "MAX_DEPTH", "MAX_NODES", "compose", "load", "load_with_nodes"]
+__all__ = [
+    "MAX_CHARS",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NODES",
+    "compose",
+    "load",
+    "load_with_nodes",
+]
 
 # Far above any procedure or model file (the largest shipped procedure is ~20 kB).
 MAX_CHARS = 1_000_000
 MAX_DEPTH = 50
 MAX_NODES = 100_000
+# A file of at most MAX_CHARS characters is at most 4 bytes each in UTF-8.
+MAX_FILE_BYTES = 4 * MAX_CHARS
 
 _CORE = "tag:yaml.org,2002:"
 # Tags a plain-data document may carry (implicitly resolved or written as !!str etc.).

@@ -136,3 +136,13 @@ def test_procedure_text_raises_only_procedure_errors(tokens: list[str]) -> None:
 def test_random_procedure_text_raises_only_procedure_errors(text: str) -> None:
     with contextlib.suppress(ProcedureError):
         parse_procedure_text(text, "fuzz.yaml")
+
+
+def test_a_file_past_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as out:  # sparse: nothing is written to disk
+        out.truncate(yamlsafe.MAX_FILE_BYTES + 1)
+    with pytest.raises(ProcedureError, match=f"the limit is {yamlsafe.MAX_FILE_BYTES:,}"):
+        load_procedure(path)
+    with pytest.raises(ModelFileError, match=f"the limit is {yamlsafe.MAX_FILE_BYTES:,}"):
+        load_model(path)

@@ -133,6 +133,11 @@ def load_procedure(path: str | Path) -> Procedure:
     file = Path(path)
     origin = str(file)
     try:
+        size = file.stat().st_size
+        if size > yamlsafe.MAX_FILE_BYTES:  # refused before it is read
+            raise ProcedureError(
+                origin, "", f"the file is {size:,} bytes; the limit is {yamlsafe.MAX_FILE_BYTES:,}"
+            )
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ProcedureError(origin, "", f"cannot read file: {exc.strerror}") from None
