@@ -100,3 +100,22 @@ def test_cli_prints_an_error_not_a_traceback(
         assert res.exception is None or isinstance(res.exception, SystemExit)
         assert "Traceback" not in res.output
         assert res.output.startswith("error: ")
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"inputs": {"x": {"value": 10**400, "u": 0.1}}},  # a JSON integer past the float range
+        {"inputs": {"x": {"value": 1, "u": 0.1}}, "constants": {"c": {"value": 10**400}}},
+        {"inputs": {"x": {"observations": [1, 10**400]}}},
+        {"inputs": {"x": {"observations": [1e300, -1e300]}}},
+        {"inputs": {"x": {"distribution": "gamma", "value": 1e300, "u": 1e300}}},
+        {"inputs": {"x": {"distribution": "lognormal", "value": 1e300, "u": 1e300}}},
+        {"inputs": {"x": {"distribution": "rectangular", "lower": -1e308, "upper": 1e308}}},
+    ],
+)
+def test_numbers_past_the_float_range_in_a_model_dict(spec: dict[str, object]) -> None:
+    """Recorded values reach a job's model as numbers; 10**400 raised OverflowError (a 500)."""
+    data = {"outputs": {"y": "x * c" if "constants" in spec else "x"}, **spec}
+    with pytest.raises(UncertaintyError):
+        evaluate_dict(data, mc=1000, seed=1)

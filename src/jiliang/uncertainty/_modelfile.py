@@ -30,6 +30,7 @@ from jiliang.uncertainty._mc import (
     validate,
 )
 from jiliang.uncertainty._model import Input, Model, type_a
+from jiliang.uncertainty._numeric import ARITHMETIC_ERRORS, arithmetic_reason
 from jiliang.uncertainty._report import budget_json, budget_text, concise
 
 __all__ = [
@@ -149,7 +150,10 @@ class _Ctx:
             if allow_inf and isinstance(val, str) and val.strip().lower() in ("inf", "infinity"):
                 return math.inf
             raise self.err(path, f"must be a number, got {val!r}")
-        f = float(val)
+        try:
+            f = float(val)
+        except OverflowError:  # an integer past the float range, e.g. 10**400 in JSON
+            raise self.err(path, "is beyond the range of a float (about 1.8e308)") from None
         if math.isnan(f) or (math.isinf(f) and not allow_inf):
             raise self.err(path, f"must be a finite number, got {val!r}")
         if positive and f <= 0:
@@ -254,6 +258,8 @@ def _input(name: str, spec: Any, ctx: _Ctx) -> Input:
         raise
     except UncertaintyError as exc:
         raise ctx.err(path, str(exc)) from None
+    except ARITHMETIC_ERRORS as exc:  # a distribution's moments past the float range
+        raise ctx.err(path, f"cannot be used: {arithmetic_reason(exc)}") from None
 
 
 def model_from_dict(
