@@ -350,12 +350,15 @@ def due_owners(user: Any, instruments: QuerySet[Instrument]) -> QuerySet[Institu
     against a region scans them all (1.4 s). Choosing an owner with none in view just lists
     nothing; institutions are a public register.
     """
-    owned = Instrument.objects.all() if has_at_least(instruments, LARGE_SCOPE) else instruments
-    return (
-        Institution.objects.visible_to(user)
-        .filter(Exists(owned.filter(owner_id=OuterRef("pk"))))
-        .order_by("name_zh")
-    )
+    institutions = Institution.objects.visible_to(user)
+    if has_at_least(instruments, LARGE_SCOPE):
+        owns = Exists(Instrument.objects.filter(owner_id=OuterRef("pk")))
+        return institutions.filter(owns).order_by("name_zh")
+    # A small scope is read once for its owners (fewer than LARGE_SCOPE rows): as a subquery,
+    # PostgreSQL probed each institution's instruments against a laboratory's "worked on"
+    # rows and scanned them all (0.5 s for the national institute's four).
+    owners = set(instruments.order_by().values_list("owner_id", flat=True).distinct())
+    return institutions.filter(pk__in=sorted(owners)).order_by("name_zh")
 
 
 class DuePages(Sequence[DueEntry]):
