@@ -291,8 +291,8 @@ def register(app: typer.Typer) -> None:
 
         changed = services.refresh_due_dates(None)
         print(f"{changed} instrument due date(s) changed")
-        pairs = services.refresh_customers(None)
-        print(f"{pairs} laboratory–customer pair(s) stored")
+        rows = services.refresh_customers(None)
+        print(f"{rows} laboratory–instrument 'worked on' row(s) stored")
 
     @app.command()
     def token(
