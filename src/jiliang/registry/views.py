@@ -310,7 +310,7 @@ def instrument_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "due_state": _due_state(due, today),
         "certificates": Certificate.objects.visible_to(user)
         .filter(instrument=instrument)
-        .select_related("issuer"),
+        .select_related("issuer", "dcc_signature"),
         "audit_label": "registry.instrument",
     }
     return render(request, "registry/instrument_detail.html", context)
