@@ -5,13 +5,14 @@ silent one open for `channel_timeout` (120 s), so 110 half-open connections made
 request wait 90 s. Here gunicorn pre-forks one process per core (SQLite in WAL mode with
 IMMEDIATE transactions stays correct across processes), each with a pool of threads, and:
 
-- a new connection waits for its first bytes in the worker's poller, not in a thread: a client
-  that connects and says nothing costs a file descriptor, never a thread, and is closed after
-  `keepalive` seconds (gunicorn 27's stock gthread worker parks it in a thread for 5 s first,
-  so 120 silent sockets queued a real request for ~40 s — measured, docs/benchmarks/serving.md);
-- once a request has begun, every read and write on its socket has a kernel time-out
-  (SO_RCVTIMEO/SO_SNDTIMEO, `io_timeout`): a client that sends half a header, or never reads its
-  answer, frees its thread after that time;
+- a connection gets a thread only once its whole request head has arrived; until then the
+  worker's poller gathers the bytes: a client that connects and says nothing, or trickles half
+  a header (slowloris), costs a file descriptor, never a thread, and is closed after
+  `io_timeout` seconds. gunicorn 27's stock gthread worker parks a new connection in a thread
+  for 5 s and lets a half header block its thread, so 120 such sockets delayed a real request
+  by 64 s, or for good (measured, docs/benchmarks/serving.md);
+- every later read and write on the socket has a kernel time-out (SO_RCVTIMEO/SO_SNDTIMEO,
+  `io_timeout`): a client that stalls its body or never reads its answer frees its thread;
 - up to `worker_connections` sockets per worker, kept-alive connections closed after
   `keepalive` seconds, request line and header sizes bounded by gunicorn's defaults.
 

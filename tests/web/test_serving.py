@@ -23,6 +23,8 @@ import pytest
 from django.db import connection
 
 HELD = 120
+# The server reads the test database; the mark makes pytest-django create it (PostgreSQL).
+pytestmark = pytest.mark.django_db
 
 
 def _free_port() -> int:
