@@ -478,3 +478,37 @@ def test_missing_tree_node_still_compares_the_registry(logged_world) -> None:
     assert code == 1
     assert "the stored tree is incomplete: tree node (1, 1) is not stored" in out
     assert "conclusion logged 'pass', registry now 'fail'" in out
+
+
+def test_tariff_package_edited_in_the_registry_is_named(logged_world) -> None:
+    import datetime as dt
+
+    from jiliang.taximeters import services as taxi_services
+
+    beijing_2013 = {  # tests/taximeters/conftest.py: the Beijing tariff of 2013-06-10
+        "start_fare": "13.00",
+        "start_distance_m": 3000,
+        "fare_step_distance_m": 500,
+        "price_per_km": "2.30",
+        "waiting_price_per_min": "0.46",
+        "night_surcharge_percent": "20.00",
+        "crossover_speed_kmh": "12.00",
+        "k_pulses_per_km": 1000,
+    }
+    package = taxi_services.create_package(
+        logged_world.users["reg_bj"],
+        scope_kind="fleet",
+        scope_id=logged_world.taxi.uscc,
+        parameters=beijing_2013,
+        effective_at=dt.datetime(2026, 7, 1, tzinfo=dt.UTC),
+    )
+    assert services.audit().ok
+    edited = {**beijing_2013, "price_per_km": "3.30"}
+    raw(
+        "UPDATE taximeters_tariffpackage SET parameters = %s WHERE id = %s",
+        [json.dumps(edited), package.pk],
+    )
+    report = services.audit()
+    assert [(f.index, f.field, f.logged, f.current) for f in report.findings] == [
+        (package.log_index, "parameters.price_per_km", "2.30", "3.30")
+    ]

@@ -22,6 +22,7 @@ import orjson
 from jiliang.ledger.derive import (
     CERTIFICATE_ISSUED,
     CERTIFICATE_STANDARDS_CHANGED,
+    TARIFF_PACKAGE,
     ColumnDeriver,
     Columns,
     body_of,
@@ -98,6 +99,7 @@ class RegistryComparison:
             if isinstance(body.get("number"), str):
                 self.standards[body["number"]] = body.get("standards_used")
         self._events: list[tuple[int, str, dict[str, Any]]] = []
+        self._tariffs: dict[int, dict[str, Any]] = {}
 
     def _add(self, difference: Difference) -> None:
         if len(self.differences) < self.limit:
@@ -118,6 +120,8 @@ class RegistryComparison:
                 self._check_columns(row, columns)
             if body is not None and row[2].startswith("standard."):
                 self._events.append((row[0], row[2], body))
+            elif body is not None and row[2] == TARIFF_PACKAGE:
+                self._tariffs[row[0]] = body
         self._certificates_slow([(r, b) for r, b in parsed if r[2] == CERTIFICATE_ISSUED])
 
     def _current(self, numbers: Sequence[str]) -> dict[str, tuple[Any, ...]]:
@@ -197,7 +201,47 @@ class RegistryComparison:
     def finish(self) -> list[Difference]:
         """Compare the state the logged standard events lead to with the registry."""
         self._standards_state()
+        self._tariff_packages()
         return self.differences
+
+    def _tariff_packages(self) -> None:
+        """Each logged tariff package against the registry row that names its entry, rebuilt
+        by the taximeter core's own record builder (TariffPackage.to_record)."""
+        from jiliang.taximeter import PackageError, Scope, TariffParameters
+        from jiliang.taximeter import TariffPackage as CorePackage
+        from jiliang.taximeters.models import TariffPackage
+        from jiliang.trust import TrustError
+
+        if not self._tariffs:
+            return
+        rows = {
+            row[0]: row[1:]
+            for row in TariffPackage.objects.using(self.using)
+            .filter(log_index__in=list(self._tariffs))
+            .values_list(
+                "log_index", "scope_kind", "scope_id", "version", "effective_at", "parameters"
+            )
+        }
+        for index, logged in sorted(self._tariffs.items()):
+            label = f"tariff package (entry {index})"
+            if index not in rows:
+                self._add(Difference("registry", index, label, "", None, None))
+                continue
+            kind, ident, version, effective_at, parameters = rows[index]
+            label = f"tariff package {ident} v{version}"
+            try:
+                package = CorePackage(
+                    Scope(kind, ident),
+                    version,
+                    effective_at,
+                    TariffParameters.from_json_value(parameters),
+                )
+                now = json.loads(package.to_record().canonical_bytes())["body"]
+            except (PackageError, TrustError, ValueError) as exc:
+                self._add(Difference("registry", index, label, "package", None, str(exc)))
+                continue
+            for name, was, is_now in field_differences(logged, now):
+                self._add(Difference("registry", index, label, name, _show(was), _show(is_now)))
 
     def _standards_state(self) -> None:
         from jiliang.registry.models import ExaminationCertificate, MeasurementStandard
