@@ -171,3 +171,26 @@ def test_the_job_page_and_api_show_undecided(lab: Any) -> None:
     assert data["observations"][0]["statement_label"] == "待定 undecided"
     assert data["decision_rule"].startswith("JJF 1094-2002 5.3")
     assert "conformity" in data["missing"]
+
+
+def test_results_recorded_under_the_old_rule_are_not_signed(lab: Any) -> None:
+    """A draft recorded before JJF 1094 became the default holds "pass" where the current rule
+    says 待定: no signature goes on it until the observations are recorded again."""
+    from jiliang.calibration import services
+    from jiliang.calibration.models import Observation
+
+    job = _job(lab, [0, 0, 0, 0, 0])
+    # what simple acceptance stored for the same inputs (|E| = 0 <= MPE = 2.5 g)
+    Observation.objects.filter(job=job, label__in=["Min", "500 e"]).update(statement="pass")
+    with pytest.raises(ValidationError) as info:
+        services.sign(job, lab.recorder)
+    message = info.value.message_dict["observations"][0]
+    assert "Min: recorded 合格 pass, now 待定 undecided" in message
+    assert "500 e: recorded 合格 pass, now 待定 undecided" in message
+    job.refresh_from_db()
+    assert job.status == "draft" and not job.signatures.exists()
+    # recorded again: the current statements, and the readiness check names the 待定 points
+    rows = [{"point": o.label, "state": o.state, **o.inputs} for o in job.observations.all()]
+    services.record_observations(job, lab.recorder, rows)
+    assert "conformity" in services.readiness_problems(job)
+    assert job.observations.get(label="Min").statement == "undecided"

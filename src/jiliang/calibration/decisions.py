@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from jiliang.registry.models import Certificate
 
 if TYPE_CHECKING:
-    from jiliang.calibration.models import Observation
+    from jiliang.calibration.models import Job, Observation
 
 UNDECIDED = "undecided"
 
@@ -93,3 +93,46 @@ def dcc_conformity(statement: str, error: float | None, mpe: float) -> tuple[str
     inside = error is not None and abs(error) <= mpe
     value = "conditionalPass" if inside else "conditionalFail"
     return value, "；本点待定", "; this point is undecided (待定)"
+
+
+def changed_statements(job: Job) -> dict[str, str]:
+    """Points whose stored statement the current rule would not give (label → why).
+
+    Results are decided when they are recorded; a job recorded before a rule changed (e.g.
+    under simple acceptance, before JJF 1094 became the default) must not be signed or issued
+    on its old statements. Each signature re-decides from the stored inputs.
+    """
+    from django.core.exceptions import ValidationError
+
+    from jiliang.calibration import services
+
+    points = services.test_points(job)
+    changed: dict[str, str] = {}
+    for obs in job.observations.all():
+        if obs.point_index >= len(points):
+            changed[obs.label] = "no longer a test point of the procedure"
+            continue
+        try:
+            now = services._compute(job, points[obs.point_index], obs.inputs)["statement"]
+        except ValidationError as exc:
+            changed[obs.label] = "; ".join(m for ms in exc.message_dict.values() for m in ms)
+            continue
+        if now != obs.statement:
+            changed[obs.label] = (
+                f"recorded {statement_label(obs.statement) or '—'}, "
+                f"now {statement_label(now) or '—'}"
+            )
+    return changed
+
+
+def stale_problem(job: Job) -> dict[str, str]:
+    """The signing problem of results decided under another rule ({} if none)."""
+    changed = changed_statements(job)
+    if not changed:
+        return {}
+    detail = "; ".join(f"{label}: {why}" for label, why in changed.items())
+    return {
+        "observations": f"results decided under an earlier rule ({detail}): record the "
+        "observations again (the same inputs give the current statements) and sign anew "
+        "(结果需按现行判定规则重新记录)"
+    }

@@ -845,6 +845,9 @@ def sign(
         problems = signer_problems(job, user, step)
         if problems:
             raise ValidationError({"signer": problems})
+        stale = decisions.stale_problem(job)  # never sign statements the rule no longer gives
+        if stale:
+            raise ValidationError(stale)
         if step == SignatureEvent.Step.RECORD:
             ready = readiness_problems(job)
             if ready:
