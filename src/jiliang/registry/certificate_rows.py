@@ -98,17 +98,17 @@ def check_certificates(
             for name, reason in contradictions[combo]:
                 problems.add(index, name, reason)
     # rows whose issuer is unknown (reported above) are not checked against an issuer's rules
-    keys = [
+    issuer_keys = [
         UNKNOWN if pk is None and (uscc or not external) else pk
         for pk, uscc, external in zip(issuers, issuer_col, external_col, strict=True)
     ]
-    used_standards = _standards(column("standards"), keys, calibrated, problems)
+    used_standards = _standards(column("standards"), issuer_keys, calibrated, problems)
     materials = {m.gbw_number: m.pk for m in ReferenceMaterial.objects.only("id", "gbw_number")}
     used_materials = _code_lists(
         column("materials"), materials, "materials", "no reference material", problems
     )
     signers = _signatories(
-        {role: column(role) for role in SIGNER_ROLES}, keys, issued, items, problems
+        {role: column(role) for role in SIGNER_ROLES}, issuer_keys, issued, items, problems
     )
 
     columns: dict[str, list[Any]] = {
