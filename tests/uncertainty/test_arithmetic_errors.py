@@ -119,3 +119,21 @@ def test_numbers_past_the_float_range_in_a_model_dict(spec: dict[str, object]) -
     data = {"outputs": {"y": "x * c" if "constants" in spec else "x"}, **spec}
     with pytest.raises(UncertaintyError):
         evaluate_dict(data, mc=1000, seed=1)
+
+
+def test_inputs_are_bounded_before_any_jet_is_built() -> None:
+    """3,000 inputs would hold 9x10^6 derivatives; 30,000 (a 1 MB file) 7 GB."""
+    inputs = {f"x{i}": {"value": 1.0, "u": 0.1} for i in range(1001)}
+    with pytest.raises(UncertaintyError, match="at most 1000 inputs, this one has 1001"):
+        evaluate_dict({"outputs": {"y": "x0"}, "inputs": inputs})
+
+
+def test_second_order_is_bounded_to_few_inputs() -> None:
+    inputs = {f"x{i}": {"value": 1.0, "u": 0.1} for i in range(61)}
+    with pytest.raises(UncertaintyError, match="at most 60 inputs, this model has 61"):
+        evaluate_dict({"outputs": {"y": "x0 * x1"}, "inputs": inputs}, second_order=True)
+    inputs = {f"x{i}": {"value": 1.0, "u": 0.1} for i in range(60)}
+    # y = x0*x1 at (1, 1), u = 0.1 each: first order u^2 = 0.02; the GUM 5.1.2 note adds
+    # (d2y/dx0dx1)^2 u0^2 u1^2 = 1e-4, so u = sqrt(0.0201).
+    result = evaluate_dict({"outputs": {"y": "x0 * x1"}, "inputs": inputs}, second_order=True)
+    assert result.gum.results[0].u == pytest.approx(0.0201**0.5, rel=1e-12)

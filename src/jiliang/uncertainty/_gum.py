@@ -17,7 +17,7 @@ from scipy import special
 from jiliang.uncertainty import _jet
 from jiliang.uncertainty._distributions import describe
 from jiliang.uncertainty._errors import UncertaintyError
-from jiliang.uncertainty._model import Model
+from jiliang.uncertainty._model import MAX_SECOND_ORDER_INPUTS, Model
 from jiliang.uncertainty._numeric import guard
 
 __all__ = [
@@ -201,6 +201,11 @@ def evaluate_gum(
     if not 0.0 < probability < 1.0:
         raise UncertaintyError(f"probability must be in (0, 1), got {probability!r}")
     order = 3 if second_order else 1
+    if second_order and len(model.names) > MAX_SECOND_ORDER_INPUTS:
+        raise UncertaintyError(
+            f"second-order terms need n^3 derivatives; at most {MAX_SECOND_ORDER_INPUTS} "
+            f"inputs, this model has {len(model.names)}"
+        )
     if second_order and np.any(model.correlation != np.eye(len(model.names))):
         raise UncertaintyError(
             "second-order terms (GUM 5.1.2 note) need independent inputs; "

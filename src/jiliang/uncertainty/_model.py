@@ -24,6 +24,12 @@ from jiliang.uncertainty._numeric import ARITHMETIC_ERRORS, arithmetic_reason
 __all__ = ["Input", "Model", "type_a", "type_b", "ureal"]
 
 F64 = npt.NDArray[np.float64]
+# Bounds that keep a model file's cost proportional to what it means: the GUM evaluation holds
+# one gradient of length n per input (n^2 numbers; n^3 with --second-order), so 1,000 inputs
+# are 8 MB where the 30,000 a 1 MB file can list would be 7 GB.
+MAX_INPUTS = 1000
+MAX_OUTPUTS = 1000
+MAX_SECOND_ORDER_INPUTS = 60
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,14 @@ class Model:
     def __post_init__(self) -> None:
         if not self.inputs:
             raise UncertaintyError("a model needs at least one input")
+        if len(self.inputs) > MAX_INPUTS:  # jets hold n x n derivatives (n^3 at second order)
+            raise UncertaintyError(
+                f"a model has at most {MAX_INPUTS} inputs, this one has {len(self.inputs)}"
+            )
+        if self.outputs is not None and len(self.outputs) > MAX_OUTPUTS:
+            raise UncertaintyError(
+                f"a model has at most {MAX_OUTPUTS} outputs, this one has {len(self.outputs)}"
+            )
         for name, inp in self.inputs.items():
             if not isinstance(inp, Input):
                 raise UncertaintyError(f"input {name!r} is not an Input")
