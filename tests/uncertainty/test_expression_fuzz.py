@@ -169,3 +169,14 @@ def test_numpy_raising_mode_is_handled() -> None:
             evaluate_mc(model, 100, seed=1)
         except UncertaintyError as exc:
             assert "output 'y'" in str(exc)
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=20), st.sampled_from(VALUES))
+def test_expressions_with_units_raise_only_documented_errors(tokens: list[str], a: float) -> None:
+    """The unit pass (pint) sees the same text: its failures are UnitErrors too."""
+    inputs = {"a": ureal(a, 0.1, unit="mm"), "b": ureal(2.0, 0.1, unit="s")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with contextlib.suppress(UncertaintyError):
+            evaluate_gum(Model(inputs, {"y": "".join(tokens)}))
