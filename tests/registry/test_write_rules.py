@@ -632,3 +632,14 @@ def test_every_role_is_refused_every_hostile_write(world, role) -> None:
         assert response.status_code in expected, (role, endpoint, response.content[:300])
         assert response.json()  # a JSON body, never an HTML error page
     assert (Instrument.objects.count(), Certificate.objects.count()) == counts
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_nul_byte_in_a_file_is_a_row_error_on_every_path(world, tmp_path, path) -> None:
+    """PostgreSQL refuses NUL in text: a file carrying one in a looked-up cell (the serial
+    number, looked up against the owner's register) must get its row error, not a 500."""
+    rows = [instrument(world, "NUL\x00-1"), instrument(world, "OK-1", name="秤\x00")]
+    reasons = write(path, world, "market", "instruments", rows, tmp_path)
+    assert refused(reasons, "serial_number", "contains a NUL byte"), reasons
+    assert refused(reasons, "name", "contains a NUL byte"), reasons
+    assert not Instrument.objects.filter(owner=world.market).exclude(pk=world.scale.pk).exists()
