@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 
@@ -52,6 +53,18 @@ api.add_router("/comparisons", comparisons_router)
 api.add_router("/intervals", intervals_router)
 api.add_router("/lots", lots_router)
 api.add_router("/account", accounts_router)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Every error body has the same shape (openapi.ERROR_SCHEMA): detail and errors."""
+    body = {"detail": str(exc), "errors": []}
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not Found", "errors": []}, status=404)
 
 
 @api.exception_handler(ValidationError)

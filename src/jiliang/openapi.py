@@ -71,6 +71,7 @@ def declare(schema: dict[str, Any]) -> dict[str, Any]:
             if method not in {"get", "put", "post", "delete", "patch", "head", "options"}:
                 continue
             operation.setdefault("security", SECURITY)
+            _form_fields_are_never_null(operation)
             takes_input = bool(operation.get("parameters") or operation.get("requestBody"))
             responses = operation.setdefault("responses", {})
             for code, description in ERRORS.items():
@@ -80,3 +81,25 @@ def declare(schema: dict[str, Any]) -> dict[str, Any]:
                     continue
                 responses[code] = {"description": description, "content": error}
     return schema
+
+
+def _form_fields_are_never_null(operation: dict[str, Any]) -> None:
+    """A multipart or urlencoded field is absent or a string: it cannot carry JSON's null.
+
+    ninja writes an optional form field (`instrument_id: int | None = None`) as
+    anyOf [integer, null]; a client that believes the null sends the text "null", which the
+    field then refuses (422). Absent is how a form says None, so the null goes.
+    """
+    content = operation.get("requestBody", {}).get("content", {})
+    for media, body in content.items():
+        if media not in {"multipart/form-data", "application/x-www-form-urlencoded"}:
+            continue
+        for prop in body.get("schema", {}).get("properties", {}).values():
+            choices = prop.get("anyOf")
+            if isinstance(choices, list) and {"type": "null"} in choices:
+                rest = [c for c in choices if c != {"type": "null"}]
+                del prop["anyOf"]
+                if len(rest) == 1:
+                    prop.update(rest[0])
+                else:
+                    prop["anyOf"] = rest
