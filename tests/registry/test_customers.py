@@ -400,3 +400,13 @@ def test_both_plans_give_the_same_instruments(world, monkeypatch, large) -> None
     }
     customers.end_relation(world.users["market"], relation(world, world.city, world.market).pk)
     assert api_serials(client) == {"F1-1KG-01"}
+
+
+def test_the_visibility_predicate_takes_an_import_sized_list(world) -> None:
+    """12,000 ids (three chunks, past SQLite's old 999-value limit): only the lab's own and
+    worked-on ones are visible; ids that do not exist are simply not visible."""
+    more = grow_market(world)
+    ids = [world.scale.pk, world.f1_weight.pk, *(i.pk for i in more), *range(10**9, 10**9 + 11_780)]
+    hidden = customers.hidden_from_lab(world.city.pk, ids)
+    assert hidden == set(ids) - {world.scale.pk, world.f1_weight.pk}
+    assert customers.hidden_from_lab(world.city.pk, []) == set()
