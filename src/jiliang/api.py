@@ -19,6 +19,7 @@ from jiliang.comparisons.api import router as comparisons_router
 from jiliang.intervals.api import router as intervals_router
 from jiliang.ledger.api import router as ledger_router
 from jiliang.lots.api import router as lots_router
+from jiliang.notices.api import router as notices_router
 from jiliang.registry.api import router as registry_router
 from jiliang.registry.api import validation_error_body
 from jiliang.registry.customer_api import router as customers_router
@@ -53,6 +54,7 @@ api.add_router("/comparisons", comparisons_router)
 api.add_router("/intervals", intervals_router)
 api.add_router("/lots", lots_router)
 api.add_router("/account", accounts_router)
+api.add_router("/notices", notices_router)
 
 
 @api.exception_handler(HttpError)

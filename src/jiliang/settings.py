@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "jiliang.comparisons",
     "jiliang.intervals",
     "jiliang.lots",
+    "jiliang.notices",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +165,28 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+# E-mail of notices (docs/notices.md): Django's mailers, a real SMTP server from the environment.
+_email_port = os.environ.get("JILIANG_EMAIL_PORT", "25")
+if not _email_port.isdigit():
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"JILIANG_EMAIL_PORT={_email_port!r}: a port number, e.g. 25 or 587")
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("JILIANG_EMAIL_HOST", "localhost"),
+            "port": int(_email_port),
+            "username": os.environ.get("JILIANG_EMAIL_USER", ""),
+            "password": os.environ.get("JILIANG_EMAIL_PASSWORD", ""),
+            "use_tls": os.environ.get("JILIANG_EMAIL_TLS", "0") == "1",
+            "timeout": 20,
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("JILIANG_EMAIL_FROM", "jiliang 计量 <noreply@localhost>")
+SITE_URL = os.environ.get("JILIANG_SITE_URL", "http://127.0.0.1:8000")  # links in e-mails
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -14,5 +14,6 @@ urlpatterns = [
     path("comparisons/", include("jiliang.comparisons.urls")),
     path("intervals/", include("jiliang.intervals.urls")),
     path("lots/", include("jiliang.lots.urls")),
+    path("notices/", include("jiliang.notices.urls")),
     path("", include("jiliang.registry.urls")),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jiliang.cli import certificate, ledger, ledger_db, platform, stats, uncertainty
+from jiliang.cli import certificate, ledger, ledger_db, notify, platform, stats, uncertainty
 
 app = typer.Typer(
     name="jiliang",
@@ -19,6 +19,7 @@ app.add_typer(stats.app, name="stats")
 app.add_typer(ledger.app, name="ledger")
 ledger_db.register(ledger.app)
 app.add_typer(certificate.app, name="certificate")
+notify.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

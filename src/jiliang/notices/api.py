@@ -1,0 +1,91 @@
+"""REST endpoints of the inbox: my notices, mark read, my preferences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from jiliang.notices import services
+from jiliang.notices.models import Kind, Notice
+
+router = Router(tags=["notices"])
+
+
+class ReadIn(Schema):
+    ids: list[int] | None = None  # none: every unread notice
+
+
+class PreferenceIn(Schema):
+    email: bool
+    muted: list[str] = []
+
+
+def _user(request: HttpRequest) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    if not getattr(user, "is_authenticated", False):
+        raise HttpError(401, "sign in or send a bearer token")
+    return user
+
+
+def _out(notice: Notice) -> dict[str, Any]:
+    return {
+        "id": notice.pk,
+        "kind": notice.kind,
+        "subject": notice.subject,
+        "period": notice.period,
+        "title_zh": notice.title_zh,
+        "title_en": notice.title_en,
+        "body_zh": notice.body_zh,
+        "body_en": notice.body_en,
+        "link": notice.link,
+        "data": notice.data,
+        "created_at": notice.created_at.isoformat(),
+        "read": notice.read_at is not None,
+        "mail": notice.mail,
+    }
+
+
+def _pref(pref: Any) -> dict[str, Any]:
+    return {"email": pref.email, "muted": pref.muted, "kinds": Kind.values}
+
+
+@router.get("/")
+def list_notices(
+    request: HttpRequest, unread: bool = False, limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
+    """My notices, newest first, with the unread count."""
+    user = _user(request)
+    if not 1 <= limit <= 500 or offset < 0:
+        raise HttpError(400, "limit is 1 to 500 and offset 0 or more")
+    notices = services.inbox(user, unread)
+    return {
+        "unread": services.unread_count(user),
+        "count": notices.count(),
+        "items": [_out(n) for n in notices[offset : offset + limit]],
+    }
+
+
+@router.post("/read")
+def read(request: HttpRequest, payload: ReadIn) -> dict[str, int]:
+    """Mark my notices read (the ids given, or all); others' notices are not touched."""
+    user = _user(request)
+    return {"marked": services.mark_read(user, payload.ids), "unread": services.unread_count(user)}
+
+
+@router.get("/preferences")
+def get_preferences(request: HttpRequest) -> dict[str, Any]:
+    return _pref(services.preference(_user(request)))
+
+
+@router.put("/preferences")
+def put_preferences(request: HttpRequest, payload: PreferenceIn) -> dict[str, Any]:
+    """E-mail on/off and the kinds not e-mailed; the inbox always gets every notice."""
+    user = _user(request)
+    try:
+        pref = services.set_preference(user, email=payload.email, muted=payload.muted)
+    except ValueError as exc:
+        raise HttpError(400, f"muted: {exc}") from None
+    return _pref(pref)
