@@ -73,6 +73,23 @@ def _iso_date(value: object) -> object:
 # A date in a query string or a body: 422 naming the field unless written YYYY-MM-DD.
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+)
+
+
+def _iso_datetime(value: object) -> object:
+    """Only ISO 8601 text (or a datetime): not 0 or 1e9 read as seconds since 1970."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATETIME.fullmatch(value.strip()):
+        return value.strip()
+    raise ValueError(f"{str(value)[:40]!r} is not a time written YYYY-MM-DDTHH:MM[:SS][+08:00]")
+
+
+# A date and time in a body: 422 naming the field unless ISO 8601.
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
+
 
 def form_id(value: str | None, field: str) -> int | None:
     """A primary key chosen in a form: None when blank, else 1..MAX_ID in ASCII digits.

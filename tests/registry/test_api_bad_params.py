@@ -136,3 +136,27 @@ def test_trace_down_limit_is_bounded(world: Any, admin: Client, limit: str) -> N
     response = admin.get(f"/api/standards/{world.f1.pk}/trace-down", {"limit": limit})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "query.limit"
+
+
+@pytest.mark.parametrize("when", [0, 1e9, "0", "1700000000", "2026-13-01T00:00:00Z"])
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "/api/comparisons/campaigns",
+            {"code": "X-1", "title": "t", "measurand": "m", "unit": "g", "method": "pmm"},
+            "deadline",
+        ),
+        (
+            "/api/taximeters/packages",
+            {"scope_kind": "fleet", "scope_id": "1", "parameters": {}},
+            "effective_at",
+        ),
+    ],
+)
+def test_a_time_in_a_body_given_as_a_number_is_422(
+    admin: Client, path: str, body: dict[str, Any], field: str, when: object
+) -> None:
+    response = admin.post(path, json.dumps({**body, field: when}), content_type="application/json")
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == [f"body.payload.{field}"]

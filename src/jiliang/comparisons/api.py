@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
-from jiliang.bounds import Id, IsoDate
+from jiliang.bounds import Id, IsoDate, IsoDateTime
 from jiliang.comparisons import services
 from jiliang.comparisons.models import Campaign, Participant, Submission
 from jiliang.registry.models import Institution
@@ -25,7 +24,7 @@ class CampaignIn(Schema):
     measurand: str
     unit: str
     method: str
-    deadline: dt.datetime
+    deadline: IsoDateTime
     kind: str = "comparison"
     quantity: str = ""
     sigma_pt: float | None = None

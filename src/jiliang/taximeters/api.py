@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
-from jiliang.bounds import page_window
+from jiliang.bounds import IsoDateTime, page_window
 from jiliang.taximeter import MeterReport
 from jiliang.taximeters import services
 from jiliang.taximeters.models import (
@@ -33,7 +33,7 @@ class ErrorOut(Schema):
 class PackageIn(Schema):
     scope_kind: str
     scope_id: str
-    effective_at: dt.datetime
+    effective_at: IsoDateTime
     parameters: dict[str, Any]
     version: int | None = None
 
