@@ -8,23 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from jiliang.trust import (
-    ED25519,
-    ED25519_COSIGNATURE,
-    KeyEntry,
-    KeyRing,
-    LogRecord,
-    SignerKey,
-    TrustError,
-    VerificationReport,
-    VerifierKey,
-    verify_consistency_offline,
-    verify_record_offline,
-)
+if TYPE_CHECKING:  # jiliang.trust loads cryptography: imported in the commands, so --help is fast
+    from jiliang.trust import KeyRing, VerificationReport
 
 app = typer.Typer(
     help="Transparency-log tools that need only files: verify proofs offline, hash records.",
@@ -41,6 +30,8 @@ def _read(path: Path, what: str) -> bytes:
 
 def _keys(values: list[str], role: str) -> KeyRing:
     """Each value is a vkey string, a key-list JSON file, or a file with one vkey per line."""
+    from jiliang.trust import KeyEntry, KeyRing, TrustError, VerifierKey
+
     entries: list[KeyEntry] = []
     for value in values:
         path = Path(value)
@@ -95,6 +86,8 @@ def verify_proof(
     min_witnesses: Annotated[int, typer.Option(help="Cosignatures required.")] = 0,
 ) -> None:
     """Check offline that RECORD is in the log signed by PUBLIC_KEY (exit 1 if not)."""
+    from jiliang.trust import verify_record_offline
+
     keys = _keys(public_key, "log")
     witnesses = _keys(witness_key, "witness") if witness_key else None
     report = verify_record_offline(
@@ -118,6 +111,8 @@ def verify_consistency_cmd(
     origin: Annotated[str | None, typer.Option(help="Expected log origin line.")] = None,
 ) -> None:
     """Check offline that the NEW checkpoint's log extends the OLD one (exit 1 if not)."""
+    from jiliang.trust import verify_consistency_offline
+
     report = verify_consistency_offline(
         _read(old, "old checkpoint"),
         _read(new, "new checkpoint"),
@@ -134,6 +129,8 @@ def leaf_hash_cmd(
     show_canonical: Annotated[bool, typer.Option(help="Also print the canonical bytes.")] = False,
 ) -> None:
     """Print the RFC 9162 leaf hash (hex) of a record's canonical serialisation."""
+    from jiliang.trust import LogRecord, TrustError
+
     try:
         rec = LogRecord.from_json(_read(record, "record"))
     except TrustError as exc:
@@ -151,6 +148,8 @@ def keygen(
     witness: Annotated[bool, typer.Option(help="Make a cosignature/v1 witness key.")] = False,
 ) -> None:
     """Create an Ed25519 signer key; print the verifier key to publish."""
+    from jiliang.trust import ED25519, ED25519_COSIGNATURE, SignerKey, TrustError
+
     try:
         signer = SignerKey.generate(name, ED25519_COSIGNATURE if witness else ED25519)
     except TrustError as exc:

@@ -12,13 +12,14 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
-from rich.tree import Tree
+
+if TYPE_CHECKING:
+    from rich.tree import Tree
 
 console = Console()
 err = Console(stderr=True)
@@ -152,6 +153,8 @@ def register(app: typer.Typer) -> None:
         except importers.ImportRejected as exc:
             err.print(f"[red]{exc}[/]")
             raise typer.Exit(1) from None
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
         with Progress(
             TextColumn(f"importing {kind.value}"), BarColumn(), MofNCompleteColumn(), console=err
         ) as bar:
@@ -404,6 +407,8 @@ def _find_instrument_or_standard(ref: str, user: Any) -> Any:
 
 
 def _tree(node: dict[str, Any], tree: Tree | None = None) -> Tree:
+    from rich.tree import Tree
+
     if node["type"] == "instrument":
         cert = node["certificate"]
         label = f"[bold]{node['name']}[/] {node['serial_number']}"

@@ -2,6 +2,8 @@
 
 Pure core only (jiliang.stats): no Django import, so the commands work without a database.
 Bad input prints "file, row N, field 'x': reason" on stderr and exits with status 2.
+jiliang.stats (scipy, numpy, matplotlib) is imported inside each command, never at module
+level, so that `jiliang --help` stays fast (tests/cli/test_startup.py).
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from jiliang import stats as st
+if TYPE_CHECKING:
+    from jiliang import stats as st
 
 app = typer.Typer(
     help="Comparisons and proficiency testing, calibration intervals, sampling plans.",
@@ -63,6 +66,8 @@ def comparison(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Reference value, degrees of equivalence and scores of a comparison."""
+    from jiliang import stats as st
+
     try:
         labs = st.read_comparison_csv(file)
         result = st.evaluate_comparison(
@@ -94,6 +99,8 @@ def comparison(
 
 
 def _parse_results(text: str) -> list[int]:
+    from jiliang import stats as st
+
     out: list[int] = []
     for i, cell in enumerate(text.split(","), start=1):
         cell = cell.strip()
@@ -116,6 +123,8 @@ def interval_a3(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Method A3 interval test: keep or adjust the current interval."""
+    from jiliang import stats as st
+
     try:
         res = st.interval_a3(_parse_results(results), interval, target, confidence=confidence)
     except st.StatsInputError as exc:
@@ -137,6 +146,8 @@ def interval_s2(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Method S2: binomial maximum likelihood over the RP-1 reliability models."""
+    from jiliang import stats as st
+
     try:
         data = st.read_s2_csv(file)
         res = st.interval_s2(data, target)
@@ -167,6 +178,8 @@ def plan(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Smallest attribute sampling plan (n, c) through two points of the OC curve."""
+    from jiliang import stats as st
+
     try:
         res = st.attribute_plan(p1, alpha, p2, beta, lot=lot)
     except st.StatsInputError as exc:
@@ -190,6 +203,8 @@ def mandel(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Mandel's h and k consistency statistics (ISO 5725-2) from replicate results."""
+    from jiliang import stats as st
+
     try:
         res = st.mandel_h_k(st.read_replicates_csv(file))
     except st.StatsInputError as exc:
@@ -225,6 +240,8 @@ def draw(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Seeded, auditable draw of a sample of IDs from a lot."""
+    from jiliang import stats as st
+
     try:
         try:
             lines = file.read_text(encoding="utf-8").splitlines()
