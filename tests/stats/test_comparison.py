@@ -180,7 +180,7 @@ def test_read_csv_and_errors(tmp_path: Path) -> None:
     labs = read_comparison_csv(good)
     assert labs == (LabResult("A", 1.0, 0.1, 10.0, True), LabResult("B", 1.2, 0.2, None, False))
     cases = {
-        "lab,value\nA,1\n": (1, "u"),
+        "lab,value,dof\nA,1,3\n": (1, "dof"),  # no u column is fine; dof without u is not
         "lab,value,u\nA,1,0.1\nB,zz,0.1\n": (3, "value"),
         "lab,value,u\nA,1,-1\n": (2, "u"),
         "lab,value,u,include\nA,1,1,maybe\n": (2, "include"),

@@ -50,9 +50,19 @@ def _fmt(value: float | None, digits: int = 4) -> str:
     return "-" if value is None else f"{value:.{digits}g}"
 
 
+def _cell(value: float | None, spec: str) -> str:
+    """A table cell: '-' for a score that needs an input not given (e.g. u)."""
+    return "-" if value is None else format(value, spec)
+
+
 @app.command()
 def comparison(
-    file: Annotated[Path, typer.Argument(help="CSV with columns lab,value,u[,dof][,include]")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV with columns lab,value[,u][,dof][,include] (u: all but algorithm-a)"
+        ),
+    ],
     method: Annotated[
         str, typer.Option(help="weighted-mean|procedure-b|dersimonian-laird|pmm|algorithm-a")
     ] = "weighted-mean",
@@ -70,6 +80,14 @@ def comparison(
 
     try:
         labs = st.read_comparison_csv(file)
+        if method in st.METHODS and method != "algorithm-a" and any(lab.u is None for lab in labs):
+            raise st.StatsInputError(
+                f"missing column 'u': method {method} needs each lab's standard uncertainty; "
+                "only --method algorithm-a works from values alone",
+                source=str(file),
+                row=1,
+                field="u",
+            )
         result = st.evaluate_comparison(
             labs, method, sigma_pt=sigma_pt, k=k, seed=seed, trials=trials
         )
@@ -89,12 +107,14 @@ def comparison(
         typer.echo(f"chi2 = {c.chi2:.4g} on {c.dof} dof, p = {c.p:.3g}: {verdict}")
     if result.tau is not None:
         typer.echo(f"tau = {result.tau:.4g}")
+    if result.sigma_pt is not None and all(d.u is None for d in result.labs):
+        typer.echo(f"sigma_pt = {result.sigma_pt:.4g}; no u given: U(d), En and zeta are '-'")
     typer.echo(f"{'lab':<12}{'d':>12}{'U(d)':>12}{'En':>9}{'zeta':>9}{'z':>9}")
     for d in result.labs:
         mark = "" if d.include else " (excluded)"
         typer.echo(
-            f"{d.lab:<12}{d.d:>12.4g}{d.U_d:>12.4g}{d.En:>9.3f}{d.zeta:>9.3f}"
-            f"{_fmt(d.z, 3):>9}{mark}"
+            f"{d.lab:<12}{d.d:>12.4g}{_cell(d.U_d, '.4g'):>12}{_cell(d.En, '.3f'):>9}"
+            f"{_cell(d.zeta, '.3f'):>9}{_fmt(d.z, 3):>9}{mark}"
         )
 
 

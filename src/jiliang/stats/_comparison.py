@@ -34,12 +34,14 @@ class LabResult:
     """One participant's result: value, standard uncertainty u, optional dof and include.
 
     ``include=False`` keeps the lab's degree of equivalence but leaves it out of the
-    reference value (e.g. a lab with a known problem, or a non-member).
+    reference value (e.g. a lab with a known problem, or a non-member). ``u=None``: the
+    lab reported no uncertainty, as in many proficiency tests; only ``algorithm-a`` works
+    without u (ISO 13528 scores the labs by z against sigma_pt), and then with no lab's u.
     """
 
     lab: str
     value: float
-    u: float
+    u: float | None
     dof: float | None = None
     include: bool = True
 
@@ -48,10 +50,12 @@ class LabResult:
             raise StatsInputError("lab name is empty", field="lab")
         if not math.isfinite(self.value):
             raise StatsInputError(f"value of {self.lab} is not a finite number", field="value")
-        if not (math.isfinite(self.u) and self.u > 0.0):
+        if self.u is not None and not (math.isfinite(self.u) and self.u > 0.0):
             raise StatsInputError(f"u of {self.lab} must be a finite number > 0", field="u")
         if self.dof is not None and not (self.dof > 0.0):
             raise StatsInputError(f"dof of {self.lab} must be > 0", field="dof")
+        if self.dof is not None and self.u is None:
+            raise StatsInputError(f"dof of {self.lab} is given without u", field="dof")
 
 
 @dataclass(frozen=True)
@@ -79,30 +83,33 @@ class Consistency:
 class DegreeOfEquivalence:
     """A lab's degree of equivalence d = x - x_ref, its uncertainty and its scores.
 
-    Scores that need an input that was not given (sigma_pt for z and z') are None.
+    Scores that need an input that was not given (sigma_pt for z and z'; the lab's u for
+    u_d, U_d, En and zeta) are None.
     """
 
     lab: str
     value: float
-    u: float
+    u: float | None
     include: bool
     d: float
-    u_d: float
-    U_d: float
-    En: float
-    zeta: float
+    u_d: float | None
+    U_d: float | None
+    En: float | None
+    zeta: float | None
     z: float | None
     z_prime: float | None
 
 
 @dataclass(frozen=True)
 class PairwiseDoE:
-    """Pairwise degree of equivalence d_ij = x_i - x_j with U = k sqrt(u_i^2 + u_j^2)."""
+    """Pairwise degree of equivalence d_ij = x_i - x_j with U = k sqrt(u_i^2 + u_j^2).
+
+    U is None when the labs gave no u."""
 
     lab_i: str
     lab_j: str
     d: float
-    U: float
+    U: float | None
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,7 @@ class ComparisonResult:
     consistency: Consistency | None
     tau: float | None
     labs: tuple[DegreeOfEquivalence, ...]
-    weights: tuple[float, ...]
+    weights: tuple[float | None, ...]  # None: Algorithm A without u (no Monte Carlo)
     sigma_pt: float | None
     pmm_alpha: float | None = None
     pmm_s: float | None = None
@@ -128,9 +135,10 @@ class ComparisonResult:
         for a in self.labs:
             for b in self.labs:
                 if a.lab != b.lab:
-                    out.append(
-                        PairwiseDoE(a.lab, b.lab, a.value - b.value, k * math.hypot(a.u, b.u))
-                    )
+                    big_u = None
+                    if a.u is not None and b.u is not None:
+                        big_u = k * math.hypot(a.u, b.u)
+                    out.append(PairwiseDoE(a.lab, b.lab, a.value - b.value, big_u))
         return tuple(out)
 
     def to_dict(self) -> dict[str, Any]:
@@ -172,8 +180,8 @@ class ComparisonResult:
 class _Estimate:
     value: float
     u: float
-    cov: FloatArray  # cov(x_i, x_ref) for the included labs
-    weights: FloatArray
+    cov: FloatArray | None  # cov(x_i, x_ref) for the included labs; None without u
+    weights: FloatArray | None
     tau: float | None = None
     sigma_pt: float | None = None
     pmm_alpha: float | None = None
@@ -283,6 +291,32 @@ def _algorithm_a(
     return _Estimate(est.x_star, est.u_x_pt, cov, cov / u**2, sigma_pt=est.s_star)
 
 
+def _algorithm_a_without_u(x: FloatArray) -> _Estimate:
+    """Algorithm A on values alone: x*, u(x_pt) = 1.25 s*/sqrt(p) and s* as sigma_pt."""
+    est = algorithm_a(x.tolist())
+    return _Estimate(est.x_star, est.u_x_pt, None, None, sigma_pt=est.s_star)
+
+
+def _check_u(labs: Sequence[LabResult], method: str) -> bool:
+    """True when every lab gave u; False when none did (Algorithm A only); else an error."""
+    missing = [lab.lab for lab in labs if lab.u is None]
+    if not missing:
+        return True
+    if method != "algorithm-a":
+        raise StatsInputError(
+            f"{method} needs each lab's standard uncertainty (column 'u'); none given for "
+            f"{', '.join(missing)}. Only algorithm-a works without u",
+            field="u",
+        )
+    if len(missing) != len(labs):
+        raise StatsInputError(
+            f"u is given for some labs and not for {', '.join(missing)}: "
+            "give it for every lab or for none",
+            field="u",
+        )
+    return False
+
+
 def evaluate_comparison(
     labs: Sequence[LabResult],
     method: str = "weighted-mean",
@@ -297,7 +331,9 @@ def evaluate_comparison(
     ``sigma_pt`` is the standard deviation for proficiency assessment used by z and z'
     (for Algorithm A it defaults to s*). Monte Carlo methods (procedure-b, algorithm-a)
     are reproducible from ``seed``; ``trials`` defaults to 100000 (procedure-b) and 20000
-    (algorithm-a, which iterates on every trial).
+    (algorithm-a, which iterates on every trial). Without u (every lab's ``u`` None,
+    algorithm-a only) there is no Monte Carlo: d, z and z' are given, u_d, En and zeta
+    are None.
     """
     if method not in METHODS:
         raise StatsInputError(
@@ -317,13 +353,14 @@ def evaluate_comparison(
         raise StatsInputError(
             f"{method} needs at least {need} included labs, got {len(included)}", field="include"
         )
+    has_u = _check_u(labs, method)
     if trials is not None and trials < 100:
         raise StatsInputError("trials must be at least 100", field="trials")
     cover = k if k is not None else _data.number("comparison", "coverage_factor", "k")
     if not (math.isfinite(cover) and cover > 0.0):
         raise StatsInputError("coverage factor k must be > 0", field="k")
     x = np.array([lab.value for lab in included], dtype=float)
-    u = np.array([lab.u for lab in included], dtype=float)
+    u = np.array([lab.u if lab.u is not None else math.nan for lab in included], dtype=float)
     dof = [lab.dof for lab in included]
     consistency: Consistency | None = None
     n_trials: int | None = None
@@ -340,45 +377,57 @@ def evaluate_comparison(
         n_trials = trials if trials is not None else 100_000
         est = _procedure_b(x, u, dof, seed, n_trials)
         consistency = _chi2_check(x, u)
-    else:
+    elif has_u:
         n_trials = trials if trials is not None else 20_000
         est = _algorithm_a(x, u, dof, seed, n_trials)
+    else:
+        est = _algorithm_a_without_u(x)
     s_pt = sigma_pt if sigma_pt is not None else est.sigma_pt
-    cov_by_lab = {lab.lab: float(c) for lab, c in zip(included, est.cov, strict=True)}
-    w_by_lab = {lab.lab: float(w) for lab, w in zip(included, est.weights, strict=True)}
-    doe: list[DegreeOfEquivalence] = []
-    for lab in labs:
-        d = lab.value - est.value
-        cov = cov_by_lab.get(lab.lab, 0.0)
-        u_d = math.sqrt(max(0.0, lab.u**2 + est.u**2 - 2.0 * cov))
-        big_u = cover * u_d
-        doe.append(
-            DegreeOfEquivalence(
-                lab=lab.lab,
-                value=lab.value,
-                u=lab.u,
-                include=lab.include,
-                d=d,
-                u_d=u_d,
-                U_d=big_u,
-                En=d / big_u if big_u > 0.0 else math.inf * (1.0 if d >= 0 else -1.0),
-                zeta=d / math.hypot(lab.u, est.u),
-                z=None if s_pt is None else d / s_pt,
-                z_prime=None if s_pt is None else d / math.hypot(s_pt, est.u),
-            )
-        )
+    cov_by_lab: dict[str, float] = {}
+    w_by_lab: dict[str, float | None] = {lab.lab: None for lab in labs}
+    if est.cov is not None and est.weights is not None:
+        cov_by_lab = {lab.lab: float(c) for lab, c in zip(included, est.cov, strict=True)}
+        w_by_lab = {lab.lab: 0.0 for lab in labs}
+        w_by_lab.update({lab.lab: float(w) for lab, w in zip(included, est.weights, strict=True)})
+    doe = [_degree(lab, est, cov_by_lab.get(lab.lab, 0.0), cover, s_pt) for lab in labs]
     return ComparisonResult(
         method=method,
         reference=ReferenceValue(est.value, est.u, cover * est.u, cover),
         consistency=consistency,
         tau=est.tau,
         labs=tuple(doe),
-        weights=tuple(w_by_lab.get(lab.lab, 0.0) for lab in labs),
+        weights=tuple(w_by_lab[lab.lab] for lab in labs),
         sigma_pt=s_pt,
         pmm_alpha=est.pmm_alpha,
         pmm_s=est.pmm_s,
         seed=seed if n_trials is not None else None,
         trials=n_trials,
+    )
+
+
+def _degree(
+    lab: LabResult, est: _Estimate, cov: float, cover: float, s_pt: float | None
+) -> DegreeOfEquivalence:
+    """d, u(d) from u^2(d) = u^2 + u_ref^2 - 2 cov, and the scores; u-based ones need u."""
+    d = lab.value - est.value
+    u_d = big_u = en = zeta = None
+    if lab.u is not None:
+        u_d = math.sqrt(max(0.0, lab.u**2 + est.u**2 - 2.0 * cov))
+        big_u = cover * u_d
+        en = d / big_u if big_u > 0.0 else math.inf * (1.0 if d >= 0 else -1.0)
+        zeta = d / math.hypot(lab.u, est.u)
+    return DegreeOfEquivalence(
+        lab=lab.lab,
+        value=lab.value,
+        u=lab.u,
+        include=lab.include,
+        d=d,
+        u_d=u_d,
+        U_d=big_u,
+        En=en,
+        zeta=zeta,
+        z=None if s_pt is None else d / s_pt,
+        z_prime=None if s_pt is None else d / math.hypot(s_pt, est.u),
     )
 
 

@@ -74,12 +74,24 @@ def _number(src: str, row: int, field: str, cell: str) -> float:
 
 
 def read_comparison_csv(path: str | Path) -> tuple[LabResult, ...]:
-    """Read ``lab,value,u[,dof][,include]`` rows; any bad cell rejects the whole file."""
+    """Read ``lab,value[,u][,dof][,include]`` rows; any bad cell rejects the whole file.
+
+    Without a ``u`` column every lab's u is None: a proficiency test that collected values
+    only, which ISO 13528 Algorithm A can evaluate and the other methods refuse.
+    """
     p = Path(path)
     src = str(p)
     labs: list[LabResult] = []
     seen: dict[str, int] = {}
-    for row, cells in _rows(p, ("lab", "value", "u"), ("dof", "include")):
+    rows = _rows(p, ("lab", "value"), ("u", "dof", "include"))
+    if "dof" in rows[0][1] and "u" not in rows[0][1]:
+        raise StatsInputError(
+            "column 'dof' needs column 'u' (degrees of freedom of u)",
+            source=src,
+            row=1,
+            field="dof",
+        )
+    for row, cells in rows:
         name = cells["lab"]
         if not name:
             raise StatsInputError("lab name is empty", source=src, row=row, field="lab")
@@ -89,9 +101,11 @@ def read_comparison_csv(path: str | Path) -> tuple[LabResult, ...]:
             )
         seen[name] = row
         value = _number(src, row, "value", cells["value"])
-        u = _number(src, row, "u", cells["u"])
-        if u <= 0.0:
-            raise StatsInputError("u must be > 0", source=src, row=row, field="u")
+        u: float | None = None
+        if "u" in cells:
+            u = _number(src, row, "u", cells["u"])
+            if u <= 0.0:
+                raise StatsInputError("u must be > 0", source=src, row=row, field="u")
         dof: float | None = None
         if cells.get("dof", ""):
             dof = _number(src, row, "dof", cells["dof"])
