@@ -12,6 +12,11 @@ from django.db import models
 from django.utils import timezone
 
 
+def default_staff_roles() -> list[str]:
+    """The three signing roles (a module-level callable: migrations serialise it)."""
+    return ["recorder", "checker", "approver"]
+
+
 class User(AbstractUser):
     """A platform user. Institution and role decide the visible slice of the registry."""
 
@@ -31,6 +36,14 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.OWNER)
     display_name = models.CharField(max_length=100, blank=True)
+    # Staff roles inside the institution (accounts.staff.STAFF_ROLES): which signing step the
+    # user may take and whether it manages the institution's users. The default is what every
+    # laboratory user could do before staff roles existed; managers set them per person.
+    staff_roles = models.JSONField(
+        default=default_staff_roles,
+        blank=True,
+        help_text="recorder, checker, approver, manager, readonly",
+    )
 
 
 class ApiToken(models.Model):
