@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 
 from jiliang.calibration.models import Job, Observation, RecallItem
 from jiliang.notices.models import Kind
@@ -68,15 +68,25 @@ def _recipients(institution_ids: Iterable[int], scope: Scope) -> dict[int, list[
     return found
 
 
-def _scoped_institutions(scope: Scope) -> Q:
-    """A filter on institutions that can have a recipient in the scope (saves work)."""
+def _scoped_institutions(scope: Scope) -> list[int] | None:
+    """The institutions that can have a recipient in the scope; None: every institution.
+
+    Unscoped runs add no institution filter at all: a join from jobs to instruments for it
+    made SQLite walk all 10^6 instruments to find the (few) jobs.
+    """
     if scope.institution_id is not None:
-        return Q(pk=scope.institution_id)
+        return [scope.institution_id]
     if scope.user_id is not None:
         from jiliang.accounts.models import User
 
-        return Q(pk__in=User.objects.filter(pk=scope.user_id).values("institution_id"))
-    return Q()
+        found = User.objects.filter(pk=scope.user_id).values_list("institution_id", flat=True)
+        return [i for i in found if i is not None]
+    return None
+
+
+def _within(field_name: str, scope: Scope) -> Q:
+    institutions = _scoped_institutions(scope)
+    return Q() if institutions is None else Q(**{f"{field_name}__in": institutions})
 
 
 def due_reminders(on: dt.date, scope: Scope) -> Iterator[Candidate]:
@@ -84,10 +94,9 @@ def due_reminders(on: dt.date, scope: Scope) -> Iterator[Candidate]:
     recall = rules.rule("recall", on)
     overdue_before = on - dt.timedelta(days=int(recall["grace_days"]))
     horizon = on + dt.timedelta(days=int(recall["advance_days"]))
-    owners = Institution.objects.filter(_scoped_institutions(scope)).values("pk")
     rows = (
         Instrument.objects.filter(
-            status=Instrument.Status.IN_SERVICE, due_date__lte=horizon, owner_id__in=owners
+            _within("owner_id", scope), status=Instrument.Status.IN_SERVICE, due_date__lte=horizon
         )
         .values("owner_id")
         .annotate(
@@ -152,13 +161,11 @@ def reexamination_reminders(on: dt.date, scope: Scope) -> Iterator[Candidate]:
     )
     certs = (
         ExaminationCertificate.objects.filter(
+            _within("standard__institution_id", scope),
             revoked_on__isnull=True,
             issued_on__lte=on,
             valid_until__gte=on,
             valid_until__lte=rules.add_months(on, months),
-            standard__institution_id__in=Institution.objects.filter(
-                _scoped_institutions(scope)
-            ).values("pk"),
         )
         .exclude(standard__status="retired")
         .exclude(Exists(newer))
@@ -209,18 +216,16 @@ def job_notices(on: dt.date, scope: Scope) -> Iterator[Candidate]:
     """The owner of a job's instrument, told each stage once (the stage is the period)."""
     jobs = (
         Job.objects.filter(
+            _within("instrument__owner_id", scope),
             received_on__lte=on,
             received_on__gte=on - dt.timedelta(days=JOB_WINDOW_DAYS),
-            instrument__owner_id__in=Institution.objects.filter(_scoped_institutions(scope)).values(
-                "pk"
-            ),
         )
-        .exclude(instrument__owner_id=F("lab_id"))
         .annotate(has_obs=Exists(Observation.objects.filter(job_id=OuterRef("pk"))))
         .select_related("lab", "instrument", "certificate")
         .order_by("id")
     )
-    jobs = list(jobs)
+    # the laboratory's own instruments are not a customer's job
+    jobs = [j for j in jobs if j.instrument.owner_id != j.lab_id]
     people = _recipients((j.instrument.owner_id for j in jobs), scope)
     for job in jobs:
         stage = job_stage(job.status, job.has_obs)
@@ -250,10 +255,10 @@ def recall_notices(on: dt.date, scope: Scope) -> Iterator[Candidate]:
     """Customers of certificates in an open recall that are not yet resolved."""
     items = (
         RecallItem.objects.filter(
+            _within("customer_id", scope),
             recall__closed_at__isnull=True,
             new_certificate__isnull=True,
             waived_reason="",
-            customer_id__in=Institution.objects.filter(_scoped_institutions(scope)).values("pk"),
         )
         .select_related("recall__lab", "recall__standard", "certificate__instrument")
         .order_by("id")
@@ -285,45 +290,67 @@ def recall_notices(on: dt.date, scope: Scope) -> Iterator[Candidate]:
             )
 
 
-def mandatory_filter() -> Q:
-    """Instruments under mandatory verification: catalogue item × use area (never stored).
-
-    One clause per distinct list of use areas, so the filter stays small with the whole
-    catalogue (registry.services.mandatory_status decides the same per instrument).
-    """
-    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+def mandatory_pairs() -> dict[int, frozenset[str]]:
+    """Catalogue item → the use areas in which its instruments are under mandatory
+    verification (registry.services.mandatory_status decides the same per instrument)."""
     items = CatalogueItem.objects.exclude(supervision=CatalogueItem.Supervision.P)
-    for pk, areas in items.values_list("pk", "mandatory_use_areas"):
-        if areas:
-            groups[tuple(sorted(areas))].append(pk)
-    condition = Q(pk__in=[])
-    for areas, pks in groups.items():
-        condition |= Q(category_id__in=pks, use_area__in=areas)
+    return {
+        pk: frozenset(areas)
+        for pk, areas in items.values_list("pk", "mandatory_use_areas")
+        if areas
+    }
+
+
+def region_range(prefix: str) -> Q:
+    """Division codes starting with a region's prefix, also as a range of the index: a
+    count needs no ordering, so SQLite too reads only the region's part of the index."""
+    condition = in_region("division_code", prefix)
+    if prefix.isdigit():
+        condition &= Q(division_code__gte=prefix)
+        if prefix.strip("9"):
+            condition &= Q(division_code__lt=str(int(prefix) + 1).zfill(len(prefix)))
     return condition
+
+
+def overdue_mandatory(
+    prefix: str, overdue_before: dt.date, pairs: dict[int, frozenset[str]]
+) -> int:
+    """Overdue instruments under mandatory verification in a region.
+
+    Counted per (catalogue item, use area) from the region's range of the division/due-date
+    index, then summed for the mandatory pairs: written as one OR per item in SQL, SQLite
+    drove the count from the category index instead and took 1.7 s at 10^6 instruments.
+    """
+    rows = (
+        Instrument.objects.filter(
+            region_range(prefix),
+            status=Instrument.Status.IN_SERVICE,
+            due_date__lt=overdue_before,
+        )
+        .values("category_id", "use_area")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return sum(
+        row["n"] for row in rows if row["use_area"] in pairs.get(row["category_id"], frozenset())
+    )
 
 
 def region_notices(on: dt.date, scope: Scope) -> Iterator[Candidate]:
     """Each regulator: overdue instruments under mandatory verification in its region."""
     recall = rules.rule("recall", on)
     overdue_before = on - dt.timedelta(days=int(recall["grace_days"]))
-    regulators = Institution.objects.filter(_scoped_institutions(scope)).filter(
-        kind=Institution.Kind.REGULATOR
-    )
+    regulators = Institution.objects.filter(_within("pk", scope), kind=Institution.Kind.REGULATOR)
     regulators = list(regulators.order_by("id"))
     people = _recipients((r.pk for r in regulators), scope)
-    mandatory = mandatory_filter()
+    pairs = mandatory_pairs()
     period = on.strftime("%Y-%m")
     for regulator in regulators:
         users = people.get(regulator.pk, [])
         if not users:
             continue
         prefix = region_prefix(regulator.division_code)
-        n = Instrument.objects.filter(
-            mandatory,
-            in_region("division_code", prefix),
-            status=Instrument.Status.IN_SERVICE,
-            due_date__lt=overdue_before,
-        ).count()
+        n = overdue_mandatory(prefix, overdue_before, pairs)
         if not n:
             continue
         for user_id in users:
