@@ -14,7 +14,9 @@ from ninja.openapi.schema import OpenAPISchema
 from jiliang import openapi
 from jiliang.accounts.api import router as accounts_router
 from jiliang.accounts.api_auth import SessionOrToken
+from jiliang.accounts.staff_api import router as staff_router
 from jiliang.calibration.api import router as calibration_router
+from jiliang.calibration.portal_api import router as portal_router
 from jiliang.comparisons.api import router as comparisons_router
 from jiliang.intervals.api import router as intervals_router
 from jiliang.ledger.api import router as ledger_router
@@ -54,6 +56,8 @@ api.add_router("/comparisons", comparisons_router)
 api.add_router("/intervals", intervals_router)
 api.add_router("/lots", lots_router)
 api.add_router("/account", accounts_router)
+api.add_router("/staff", staff_router)
+api.add_router("/my", portal_router)
 api.add_router("/notices", notices_router)
 
 

@@ -15,5 +15,7 @@ urlpatterns = [
     path("intervals/", include("jiliang.intervals.urls")),
     path("lots/", include("jiliang.lots.urls")),
     path("notices/", include("jiliang.notices.urls")),
+    path("staff/", include("jiliang.accounts.staff_urls")),
+    path("my/", include("jiliang.calibration.portal_urls")),
     path("", include("jiliang.registry.urls")),
 ]

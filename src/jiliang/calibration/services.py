@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from jiliang import conformity, procedures
+from jiliang.accounts.staff import step_problems as staff_step_problems
 from jiliang.calibration import decisions
 from jiliang.calibration.dcc_import import import_dcc as import_dcc  # moved; still importable
 from jiliang.calibration.decisions import Conclusion as Conclusion  # moved; still importable
@@ -818,6 +819,7 @@ def signer_problems(job: Job, user: Any, step: str, on: dt.date | None = None) -
     problems = registration_problems(
         person, role, institution_id=job.lab_id, day=day, wanted=wanted
     )
+    problems += staff_step_problems(user, step)  # the staff role picks the step (issue 13)
     round_ = current_round(job)
     earlier = job.signatures.filter(
         round=round_, action=SignatureEvent.Action.SIGN, person=person
