@@ -56,7 +56,7 @@ class ServerOptions:
             text = env.get(name, "")
             if not text:
                 return default
-            if not text.isdigit() or int(text) < 1:
+            if not (text.isascii() and text.isdigit()) or int(text) < 1:
                 raise ValueError(f"{name}={text!r}: expected a whole number ≥ 1 (正整数)")
             return int(text)
 
@@ -152,7 +152,7 @@ def _worker_class() -> type:
 
 def _io_timeout() -> int:
     text = os.environ.get("JILIANG_IO_TIMEOUT", "")
-    return int(text) if text.isdigit() and int(text) > 0 else 10
+    return int(text) if text.isascii() and text.isdigit() and int(text) > 0 else 10
 
 
 def _application(host: str, port: int, options: ServerOptions) -> Any:

@@ -141,3 +141,22 @@ def test_keep_alive_connection_serves_several_requests(served: int) -> None:
             body = head.split(b"\r\n\r\n", 1)[1]
             while len(body) < length:
                 body += s.recv(65536)
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-2", "1.5", "²"])
+def test_bad_server_sizes_are_refused_by_name(monkeypatch: Any, value: str) -> None:
+    from jiliang.serving import ServerOptions
+
+    monkeypatch.setenv("JILIANG_WORKERS", value)
+    with pytest.raises(ValueError, match="JILIANG_WORKERS"):
+        ServerOptions.from_environment()
+
+
+def test_server_defaults_to_one_worker_per_core(monkeypatch: Any) -> None:
+    from jiliang.serving import ServerOptions
+
+    for name in ("JILIANG_WORKERS", "JILIANG_THREADS", "JILIANG_IO_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    options = ServerOptions.from_environment()
+    assert options.workers == len(os.sched_getaffinity(0))
+    assert (options.threads, options.io_timeout, options.keepalive) == (8, 10, 5)
