@@ -34,6 +34,12 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=50)
     parser.add_argument("--as", dest="identities", default="anonymous,zibo_lab,admin")
     parser.add_argument("--seed", type=int, default=20261206)
+    parser.add_argument(
+        "--max-time",
+        type=int,
+        default=300,
+        help="seconds per identity (fuzzing repeats until spent)",
+    )
     args = parser.parse_args()
     data_dir = args.data_dir or Path(f"/tmp/jiliang-api-fuzz-{os.getpid()}")
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -49,7 +55,13 @@ def main() -> None:
             headers[who] = []
         else:
             _, raw = ApiToken.issue(User.objects.get(username=who), "api_fuzz", days=1)
-            headers[who] = ["--header", f"Authorization: Bearer {raw}"]
+            headers[who] = [
+                "--header",
+                f"Authorization: Bearer {raw}",
+                # the run would revoke its own token as soon as it guessed the token's id
+                "--exclude-operation-id",
+                "jiliang_accounts_api_revoke_token",
+            ]
     connections.close_all()
     # The run writes, so it gets a copy: the database (a consistent copy of a WAL file through
     # SQLite's backup API), the Django key and the signing keys.
@@ -88,6 +100,8 @@ def main() -> None:
                 "--suppress-health-check=all",
                 "--request-timeout",
                 "60",
+                "--max-time",
+                str(args.max_time),
                 *extra,
             ]
             done = subprocess.run(command, capture_output=True, text=True, check=False)
