@@ -60,6 +60,20 @@ ERRORS: dict[str, str] = {
 }
 
 
+def file_response(*media_types: str, code: int = 200) -> dict[str, Any]:
+    """`openapi_extra` of an operation that answers a file (PDF, XML, PEM, text) with `code`.
+
+    ninja declares every success as JSON; a download or a signed note declares its own media
+    types instead, so a client (and schemathesis' content-type check) knows what comes back.
+    """
+    body = {"schema": {"type": "string"}}
+    return {
+        "responses": {
+            code: {"description": "the file", "content": dict.fromkeys(media_types, body)}
+        }
+    }
+
+
 def declare(schema: dict[str, Any]) -> dict[str, Any]:
     """Add the security schemes and the shared error responses to every operation."""
     components = schema.setdefault("components", {})
