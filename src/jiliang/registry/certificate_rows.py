@@ -216,13 +216,13 @@ def _instruments(
     base = Instrument.objects.all() if is_admin(user) else Instrument.objects.visible_to(user)
     # `= ANY(array)` probes the (owner, serial) index on PostgreSQL; IN (unnest) and a join
     # to the institutions took twice as long (0.2 s for 20,000 serials)
-    found: dict[tuple[str, str], tuple[int, tuple[str, ...]]] = {}
-    for pk, owner, serial, quantity, item in base.filter(
-        any_of_filter(Instrument, "serial_number", serials, "text"),
-        owner_id__in=[institutions[u] for u in set(owner_col) if u in institutions],
-    ).values_list("id", "owner_id", "serial_number", "quantity_id", "category_id"):
-        wanted = (quantity_codes.get(quantity), item_numbers.get(item))
-        found[(uscc_of[owner], serial)] = (pk, tuple(w for w in wanted if w))
+    found = {
+        (uscc_of[owner], serial): (pk, quantity, item)
+        for pk, owner, serial, quantity, item in base.filter(
+            any_of_filter(Instrument, "serial_number", serials, "text"),
+            owner_id__in=[institutions[u] for u in set(owner_col) if u in institutions],
+        ).values_list("id", "owner_id", "serial_number", "quantity_id", "category_id")
+    }
     matches = [found.get(key) for key in zip(owner_col, serial_col, strict=True)]
     if None in matches:
         for index, match in enumerate(matches):
@@ -233,7 +233,12 @@ def _instruments(
                 )
                 problems.add(index, "instrument_serial", reason)
     ids = [match[0] if match else None for match in matches]
-    return ids, [match[1] if match else () for match in matches]
+    kinds = [match[1:] if match else (None, None) for match in matches]
+    wanted = {  # what each distinct (quantity, catalogue item) is, by code and number
+        kind: tuple(w for w in (quantity_codes.get(kind[0]), item_numbers.get(kind[1])) if w)
+        for kind in set(kinds)
+    }
+    return ids, [wanted[kind] for kind in kinds]
 
 
 def _dates(
