@@ -263,3 +263,25 @@ def test_register_meter_rules(taxi_world) -> None:
             parameters=BEIJING_2013,
         )
     assert exc.value.field == "instrument"
+
+
+def test_seal_entries_stay_verified_after_the_meter_changes_owner(taxi_world) -> None:
+    """A seal event records its meter, not the owner of the day: selling the taxi to another
+    company is not tampering, so `ledger verify` reports nothing (the column is not trusted:
+    readers ask the registry who may see the meter)."""
+    from jiliang.ledger import services as ledger
+
+    w = taxi_world
+    package = _package(w)
+    campaign = services.start_campaign(w.users["reg_bj"], package)
+    fleet = services.simulated_fleet(TaxiMeter.objects.filter(fleet=w.taxi.uscc))
+    services.run_simulated_campaign(campaign, fleet, NOW)
+    tampered = fleet["A000002"]
+    tampered.parameters = TariffParameters.from_json_value({**NEW_TARIFF, "k_pulses_per_km": 1100})
+    services.record_reports([m.report() for m in fleet.values()], NOW, campaign)
+    meter = TaxiMeter.objects.select_related("instrument").get(meter_serial="A000002")
+    meter.instrument.owner = w.other_taxi
+    meter.instrument.save()
+    report = ledger.audit()
+    assert [(f.field, f.logged, f.current) for f in report.findings] == []
+    assert report.ok

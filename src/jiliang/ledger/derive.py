@@ -39,6 +39,10 @@ class Columns:
     dedupe_key: str | None
     owner_id: int | None
     issuer_id: int | None
+    # Columns the body cannot decide: a seal event names its meter, not the meter's owner at
+    # the time, so its owner_id is a snapshot that a legitimate change of owner makes stale.
+    # Readers never trust it (jiliang.ledger.visibility asks the registry about the meter).
+    unchecked: frozenset[str] = frozenset()
 
     def differences(self, stored: Sequence[Any]) -> list[tuple[str, Any, Any]]:
         """(column, stored value, derived value) for each column that differs."""
@@ -46,7 +50,7 @@ class Columns:
         return [
             (name, s, d)
             for name, s, d in zip(COLUMNS, stored, derived, strict=True)
-            if _blank_is_none(s) != _blank_is_none(d)
+            if name not in self.unchecked and _blank_is_none(s) != _blank_is_none(d)
         ]
 
 
@@ -171,7 +175,9 @@ class ColumnDeriver:
                 owner = self.institution_id(body.get("institution"))
                 out[index] = Columns("standard", key, None, owner, None)
             elif record_type in SEAL_TYPES:
-                out[index] = Columns("taximeter", key, None, meters.get(key), None)
+                out[index] = Columns(
+                    "taximeter", key, None, meters.get(key), None, frozenset({"owner_id"})
+                )
             elif record_type == TARIFF_PACKAGE and index in packages:
                 regulator, uscc, row_version = packages[index]
                 version = body.get("version", row_version)
