@@ -10,6 +10,7 @@ row over the limit, and a sparse file one byte over the size limit.
 from __future__ import annotations
 
 import io
+import re
 import struct
 import time
 import zipfile
@@ -251,3 +252,45 @@ def test_cli_import_checks_the_header_first(world: Any, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["import", "instruments", str(path), "--user", "market"])
     assert result.exit_code == 1
     assert "required column is missing" in result.output
+
+
+def _patched_sheet(rows: list[list[object]], patch: Any) -> bytes:
+    """A workbook of `rows` whose sheet XML is rewritten by `patch` (bytes -> bytes)."""
+    good = zipfile.ZipFile(io.BytesIO(workbook(rows)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as patched:
+        for info in good.infolist():
+            data = good.read(info.filename)
+            patched.writestr(info.filename, patch(data) if info.filename == SHEET else data)
+    return out.getvalue()
+
+
+def test_a_sheet_without_dimension_is_not_parsed_before_its_header(tmp_path: Path) -> None:
+    """openpyxl scans a sheet without <dimension> to its end on opening (35 s for 10^5 rows,
+    the probe's 258 s); rows after the header are damaged here, so a scan would fail on them
+    instead of reporting the header."""
+
+    def patch(xml: bytes) -> bytes:
+        start = xml.index(b"<dimension")
+        xml = xml[:start] + xml[xml.index(b"/>", start) + 2 :]
+        return xml.replace(b"</row>", b"</row><row r='3'><c r='A3'><v>1</v></c></broken>", 1)
+
+    rows: list[list[object]] = [["owner", "title"], ["x", "y"], ["x", "y"]]
+    path = write(tmp_path, "nodim.xlsx", _patched_sheet(rows, patch))
+    with pytest.raises(importers.ImportRejected) as caught:
+        importers.read_file(path, "instruments")
+    assert caught.value.errors[0].reason == "required column is missing"
+
+
+def test_a_row_numbered_past_the_last_row_of_a_sheet_is_refused(tmp_path: Path) -> None:
+    """<row r="2000000"> made openpyxl yield 1,999,998 empty rows first (r="10^11": hours)."""
+
+    def patch(xml: bytes) -> bytes:
+        xml = re.sub(rb'r="([A-Z]*)2"', rb'r="\g<1>2000000"', xml)
+        return xml.replace(b'ref="A1:D2"', b'ref="A1:D2000000"')
+
+    rows: list[list[object]] = [HEADER, ["x", "y", "z", "370102"]]
+    path = write(tmp_path, "far.xlsx", _patched_sheet(rows, patch))
+    with pytest.raises(importers.ImportRejected) as caught:
+        importers.read_file(path, "instruments")
+    assert "past row 1,048,576, the last row of a sheet" in caught.value.errors[0].reason
