@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from jiliang.api import api
+from jiliang.errors import json_api_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/", api.urls),
+    path("api/", json_api_urls(api.urls)),  # a wrong method answers JSON 405 (errors.py)
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("calibration/", include("jiliang.calibration.urls")),
@@ -19,3 +20,9 @@ urlpatterns = [
     path("my/", include("jiliang.calibration.portal_urls")),
     path("", include("jiliang.registry.urls")),
 ]
+
+# Styled pages for people, JSON under /api/ (jiliang.errors)
+handler400 = "jiliang.errors.bad_request"
+handler403 = "jiliang.errors.permission_denied"
+handler404 = "jiliang.errors.page_not_found"
+handler500 = "jiliang.errors.server_error"
