@@ -7,12 +7,20 @@ from typing import Any
 
 
 def build_calibration_demo(summary_or_today: Any = None) -> dict[str, int]:
-    """Load the shipped procedures (idempotent) so the demo labs can receive instruments.
+    """Load the shipped procedures (idempotent), then the city lab's demo jobs: two issued
+    with their documents, one ready for the three signatures, one received (demo_jobs).
 
-    ``summary_or_today`` (the registry DemoSummary or a date) is accepted for a uniform call;
-    jobs are left to the demo user, since a job needs three registered signers of one lab.
+    ``summary_or_today`` is the registry DemoSummary or a date (default: today).
     """
     from jiliang.calibration import services
+    from jiliang.calibration.demo_jobs import build_demo_jobs
 
-    _ = summary_or_today if summary_or_today is not None else dt.date.today()
-    return {"procedures": services.load_builtin_procedures()}
+    if summary_or_today is None:
+        today = dt.date.today()
+    elif isinstance(summary_or_today, dt.date):
+        today = summary_or_today
+    else:
+        today = summary_or_today.today
+    counts = {"procedures": services.load_builtin_procedures()}
+    counts.update(build_demo_jobs(today))
+    return counts

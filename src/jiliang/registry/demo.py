@@ -596,9 +596,11 @@ class _Builder:
                 is_superuser=row["role"] == "admin",
                 is_staff=row["role"] == "admin",
             )
+            if "staff_roles" in row:
+                user.staff_roles = list(row["staff_roles"])
             user.save()
-            if row.get("person"):
-                person = self.people[key][0]
+            if row.get("person") is not None:
+                person = self.people[key][int(row["person"])]
                 person.user = user
                 person.save(update_fields=["user"])
 
