@@ -212,3 +212,70 @@ def test_bad_input_is_a_clear_message_without_traceback(nw: NoticeWorld, smtp: R
         assert result.exit_code == 2, (args, result.output)
         assert words in result.output and "Traceback" not in result.output
     assert Notice.objects.count() == 0 and smtp.messages == []
+
+
+def test_a_send_interrupted_by_a_dead_run_is_retried(nw: NoticeWorld, smtp: Received) -> None:
+    """A notice left `sending` for over an hour (the run died) is sent by the next run."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jiliang.notices.models import Notice
+
+    assert notify("--dry-run").exit_code == 0
+    taxi = nw.world.users["taxi"]
+    stuck = Notice.objects.create(
+        user=taxi,
+        kind="overdue",
+        subject=f"owner:{nw.world.taxi.pk}",
+        period="2026-06",
+        title_zh="1 台计量器具已超期",
+        title_en="1 instrument(s) overdue",
+        body_zh="…",
+        body_en="…",
+        mail="sending",
+        mailed_at=timezone.now() - dt.timedelta(hours=2),
+    )
+    fresh = Notice.objects.create(
+        user=taxi,
+        kind="due",
+        subject="owner:0",
+        period="2026-06",
+        title_zh="t",
+        title_en="t",
+        body_zh="b",
+        body_en="b",
+        mail="sending",
+        mailed_at=timezone.now(),  # another run is sending it right now: not ours
+    )
+    data = json.loads(notify("--json").output)
+    assert data["new"] == 8 and data["mailed"] == 9
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stuck.mail, stuck.mail_attempts) == ("sent", 2)
+    assert fresh.mail == "sending"
+    assert len(smtp.to("taxi@example.test")) == 1
+
+
+def test_no_address_means_inbox_only(nw: NoticeWorld, smtp: Received) -> None:
+    from jiliang.notices.models import Notice
+
+    reg = nw.world.users["reg_bj"]
+    reg.email = ""
+    reg.save(update_fields=["email"])
+    data = json.loads(notify("--json").output)
+    assert data["new"] == 9 and data["mailed"] == 8
+    assert Notice.objects.get(user=reg).mail == "none"
+
+
+def test_a_title_with_a_line_break_still_mails_on_one_subject_line(
+    nw: NoticeWorld, smtp: Received
+) -> None:
+    from jiliang.registry.models import Instrument
+
+    Instrument.objects.filter(pk=nw.world.scale.pk).update(name="电子计价秤\nRetail scale")
+    data = json.loads(notify("--json").output)
+    assert data["failed"] == 0 and data["mailed"] == 9
+    (job_mail,) = [m for m in smtp.to("market@example.test") if "已收样" in str(m["Subject"])]
+    assert "\n" not in str(job_mail["Subject"])
+    assert "电子计价秤 Retail scale SCALE-0001" in str(job_mail["Subject"])

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from jiliang.notices import collect, tokens
 from jiliang.notices.models import Kind, Notice, Preference
 
 MAX_ATTEMPTS = 5  # a failed e-mail is retried by the next runs, this many times in all
+STALE_CLAIM = dt.timedelta(hours=1)  # a run that died while sending: its claims go back
 _CHUNK = 1000
 
 Mail = Notice.Mail
@@ -148,7 +149,8 @@ def message(notice: Notice, to: str) -> EmailMultiAlternatives:
         "kind": Kind(notice.kind).label,
     }
     mail = EmailMultiAlternatives(
-        subject=f"[计量 jiliang] {notice.title_zh} | {notice.title_en}",
+        # one line whatever a title holds: a line break in a header is refused by Django
+        subject=" ".join(f"[计量 jiliang] {notice.title_zh} | {notice.title_en}".split()),
         body=render_to_string("notices/email.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
@@ -166,7 +168,16 @@ def deliver(
     user_ids: Iterable[int] | None = None,
     on_sent: Callable[[int, int], None] | None = None,
 ) -> None:
-    """Send the pending notices (and retry failed ones), each claimed before it is sent."""
+    """Send the pending notices (and retry failed ones), each claimed before it is sent.
+
+    A claim older than STALE_CLAIM belongs to a run that died mid-send: it becomes a failed
+    attempt, retried now (the server may have taken it: at least once, never lost).
+    """
+    Notice.objects.filter(mail=Mail.SENDING, mailed_at__lt=timezone.now() - STALE_CLAIM).update(
+        mail=Mail.FAILED,
+        mail_attempts=F("mail_attempts") + 1,
+        mail_error="the run sending it stopped before it finished",
+    )
     queue = Notice.objects.filter(
         Q(mail=Mail.PENDING) | Q(mail=Mail.FAILED, mail_attempts__lt=MAX_ATTEMPTS)
     )
@@ -184,7 +195,7 @@ def deliver(
             if not notice.user.email or (pref is not None and not pref.emails(notice.kind)):
                 claim.update(mail=Mail.NONE)  # the user changed its mind since
                 continue
-            if not claim.update(mail=Mail.SENDING):
+            if not claim.update(mail=Mail.SENDING, mailed_at=timezone.now()):
                 continue  # another run took it
             try:
                 connection.send_messages([message(notice, notice.user.email)])
