@@ -951,7 +951,7 @@ def configure_numbering(user: Any, institution_code: str, pattern: str) -> None:
         user.institution_id, pattern, institution_code, timezone.localdate().year
     )
     if overlap is not None:
-        raise ValidationError({"institution_code": overlap})
+        raise ValidationError({overlap[0]: overlap[1]})
     NumberSeries.objects.filter(institution_id=user.institution_id).update(
         institution_code=institution_code, pattern=pattern
     )

@@ -243,17 +243,25 @@ def default_series_code(institution: Any) -> str:
     return _default_code(institution.division_code, institution.uscc, taken)
 
 
-def series_refusal(institution_id: int, pattern: str, code: str, year: int) -> str | None:
-    """Why an institution may not number with `pattern` and `code` (None: it may): another
-    institution's series uses the code, or one series would hold the other's numbers (tried on
-    the first and a large sequence number of `year`), so that one's issuing would skip the
-    other's numbers."""
+def series_refusal(
+    institution_id: int, pattern: str, code: str, year: int
+) -> tuple[str, str] | None:
+    """(field, reason) why an institution may not number with `pattern` and `code` (None: it
+    may): its numbers would break the numbering syntax, another institution's series uses the
+    code, or one series would hold the other's numbers (tried on the first and a large sequence
+    number of `year`), so that one's issuing would skip the other's numbers."""
+    for seq in (1, 123456):
+        sample = pattern.format(institution_code=code, year=year, seq=seq)
+        problem = number_problem(sample)
+        if problem is not None:
+            return "pattern", f"gives numbers such as {sample[:80]!r}, which {problem}"
     number_series = apps.get_model("calibration", "NumberSeries")
     used = number_series.objects.filter(institution_code=code).exclude(
         institution_id=institution_id
     )
     if used.exists():
-        return f"the code {code!r} already numbers another institution's certificates"
+        reason = f"the code {code!r} already numbers another institution's certificates"
+        return "institution_code", reason
     mine = series(institution_id, pattern, code)
     others = [s for s in SeriesIndex.load().all() if s.institution_id != institution_id]
     samples = [pattern.format(institution_code=code, year=year, seq=seq) for seq in (1, 123456)]
@@ -261,7 +269,7 @@ def series_refusal(institution_id: int, pattern: str, code: str, year: int) -> s
         if any(other.regex.fullmatch(sample) for sample in samples) or any(
             mine.regex.fullmatch(sample) for sample in other.samples(year)
         ):
-            return "the pattern and code would give numbers of another institution's series"
+            return "pattern", "with this code it gives numbers of another institution's series"
     return None
 
 
