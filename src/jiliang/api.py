@@ -16,6 +16,7 @@ from jiliang.accounts.api import router as accounts_router
 from jiliang.accounts.api_auth import SessionOrToken
 from jiliang.accounts.staff_api import router as staff_router
 from jiliang.calibration.api import router as calibration_router
+from jiliang.calibration.check_api import router as check_router
 from jiliang.calibration.portal_api import router as portal_router
 from jiliang.comparisons.api import router as comparisons_router
 from jiliang.intervals.api import router as intervals_router
@@ -50,6 +51,7 @@ api = JiliangAPI(
 api.add_router("/", registry_router)
 api.add_router("/", customers_router)
 api.add_router("/calibration", calibration_router)
+api.add_router("/check", check_router)
 api.add_router("/ledger", ledger_router)
 api.add_router("/taximeters", taximeters_router)
 api.add_router("/comparisons", comparisons_router)

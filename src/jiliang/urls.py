@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from jiliang.api import api
+from jiliang.calibration.check_views import check_page
 from jiliang.errors import json_api_urls
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("notices/", include("jiliang.notices.urls")),
     path("staff/", include("jiliang.accounts.staff_urls")),
     path("my/", include("jiliang.calibration.portal_urls")),
+    path("check/", check_page, name="check"),
     path("", include("jiliang.registry.urls")),
 ]
 

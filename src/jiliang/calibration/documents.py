@@ -156,7 +156,10 @@ def render_pdf(job: Job, certificate: Certificate) -> bytes:
     """The certificate as PDF: cover, inner pages, 'page x of y' on every page."""
     from weasyprint import HTML
 
-    html = render_to_string("calibration/certificate_pdf.html", _context(job, certificate))
+    from jiliang.calibration import check
+
+    context = {**_context(job, certificate), **check.pdf_context(certificate)}  # QR, check code
+    html = render_to_string("calibration/certificate_pdf.html", context)
     pdf: bytes = HTML(string=html).write_pdf()
     return pdf
 

@@ -257,6 +257,8 @@ class IssuedDocument(AppendOnly):
         constraints = [
             models.UniqueConstraint(fields=["certificate", "format"], name="calibration_one_doc")
         ]
+        # the public check finds an uploaded file by its hash (calibration/check.py)
+        indexes = [models.Index(fields=["sha256"], name="calibration_doc_sha256")]
 
 
 class Recall(models.Model):
