@@ -33,7 +33,7 @@ _FALLBACK_500 = (
 
 def is_api(request: HttpRequest) -> bool:
     """True for the API's paths (also under a SCRIPT_NAME prefix)."""
-    return request.path_info.startswith(API_PREFIX)
+    return str(request.path_info).startswith(API_PREFIX)
 
 
 def api_error(status: int, detail: str, **headers: str) -> JsonResponse:
