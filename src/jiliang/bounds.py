@@ -44,7 +44,8 @@ MAX_DCC_BYTES = 16 * 1024 * 1024
 MAX_PROCEDURE_BYTES = 1024 * 1024
 # A workbook of a job's observations (.xlsx) and what its zip may expand to.
 MAX_OBSERVATIONS_BYTES = 5 * 1024 * 1024
-MAX_OBSERVATIONS_UNCOMPRESSED = 32 * 1024 * 1024
+MAX_OBSERVATIONS_UNCOMPRESSED = 8 * 1024 * 1024
+MAX_OBSERVATIONS_ROWS = 10_000
 
 
 def upload_too_large(size: int | None, limit: int, name: str) -> str:

@@ -9,7 +9,9 @@ jiliang.bounds; a refusal is a 400 naming the file (API), a message (page) or an
 from __future__ import annotations
 
 import io
+import re
 import struct
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +160,55 @@ def test_observations_upload_that_is_not_a_workbook_is_400(lab: Any) -> None:
     )
     assert response.status_code == 400
     assert "not an .xlsx workbook" in response.json()["errors"][0]["reason"]
+
+
+def _observations_sheet(patch: Any) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["point", "state", "I", "dL", "mpe_ref"])
+    sheet.append([1, "as_found", 100, 2.5, 0.05])
+    out = io.BytesIO()
+    book.save(out)
+    good = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    patched = io.BytesIO()
+    with zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in good.infolist():
+            data = good.read(info.filename)
+            archive.writestr(
+                info.filename, patch(data) if info.filename == SHEET.decode() else data
+            )
+    return patched.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("patch", "why"),
+    [
+        # a row numbered 10^11: openpyxl would build 10^11 empty rows before it
+        (
+            lambda x: re.sub(rb'r="([A-Z]*)2"', rb'r="\g<1>99999999999"', x).replace(
+                b'ref="A1:E2"', b'ref="A1:E99999999999"'
+            ),
+            "declares 99,999,999,999 rows",
+        ),
+        # a dimension of 16,384 columns: every row would be 16,384 cells wide
+        (lambda x: x.replace(b'ref="A1:E2"', b'ref="A1:XFD2"'), "16,384 columns"),
+        (
+            lambda x: re.sub(rb"<dimension[^>]*/>", b"", x).replace(
+                b'<row r="2"', b'<row r="20000"'
+            ),
+            "more than 10,000 rows",
+        ),
+    ],
+)
+def test_observations_sheet_that_would_expand_in_memory_is_400(
+    lab: Any, patch: Any, why: str
+) -> None:
+    job = make_job(lab)
+    response = _client(lab.recorder).post(
+        f"/api/calibration/jobs/{job.pk}/observations/upload",
+        {"file": SimpleUploadedFile("obs.xlsx", _observations_sheet(patch))},
+    )
+    assert response.status_code == 400
+    assert why in response.json()["errors"][0]["reason"]
+    assert not job.observations.exists()

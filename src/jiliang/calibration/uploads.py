@@ -72,8 +72,13 @@ def observation_rows(upload: Upload) -> list[dict[str, object]]:
     data, name = read_bounded(upload, bounds.MAX_OBSERVATIONS_BYTES, "workbook")
     try:
         workbooks.check_archive(io.BytesIO(data), bounds.MAX_OBSERVATIONS_UNCOMPRESSED)
+        # rows numbered up to 10^11 or a <dimension> of 16,384 columns would make the loader
+        # below build that many cells; one streamed pass first bounds both
+        workbooks.check_sheet(io.BytesIO(data), bounds.MAX_OBSERVATIONS_ROWS)
     except workbooks.WorkbookRefused as exc:
         raise _refuse(name, str(exc)) from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
+        raise _refuse(name, f"not an .xlsx workbook ({type(exc).__name__})") from None
+    except (SyntaxError, IndexError, TypeError) as exc:  # openpyxl on damaged sheet XML
         raise _refuse(name, f"not an .xlsx workbook ({type(exc).__name__})") from None
     return services.read_spreadsheet(data, name)

@@ -84,7 +84,27 @@ def _within_the_sheet(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ..
         yield row
 
 
-def _open_read_only(path: Path) -> Any:
+def check_sheet(source: Path | IO[bytes], max_rows: int) -> None:
+    """Refuse a workbook whose first sheet declares or holds rows past `max_rows` or columns
+    past MAX_COLUMNS, reading it once, streamed (for readers that then load it whole)."""
+    book = _open_read_only(source)
+    try:
+        if not book.worksheets:
+            raise WorkbookRefused("has no sheet")
+        sheet = book.worksheets[0]
+        if (sheet.max_row or 0) > max_rows or (sheet.max_column or 0) > MAX_COLUMNS:
+            raise WorkbookRefused(
+                f"declares {sheet.max_row:,} rows and {sheet.max_column:,} columns; the limit "
+                f"is {max_rows:,} rows of {MAX_COLUMNS} columns"
+            )
+        for number, _ in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1):
+            if number > max_rows:
+                raise WorkbookRefused(f"has more than {max_rows:,} rows, the limit")
+    finally:
+        book.close()
+
+
+def _open_read_only(path: Path | IO[bytes]) -> Any:
     """openpyxl's read-only workbook, without its scan of each whole sheet on opening.
 
     openpyxl's ReadOnlyWorksheet looks for the sheet's <dimension> element with end events, so
