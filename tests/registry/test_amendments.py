@@ -246,6 +246,8 @@ BAD_INPUT = [
     ({"number": "ZB-2026\x001"}, "number", "NUL"),
     ({"number": "ZB-2026\x1b1"}, "number", "U+001B"),
     ({"regulation": "JJG\x00539"}, "regulation", "NUL"),
+    ({"verifier": "REG\x00-C1"}, "verifier", "NUL"),  # before the lookup (PostgreSQL)
+    ({"checker": "REG-P1"}, "checker", "no registered metrologist 'REG-P1' of the issuing"),
 
     ({"number": "  "}, "number", "required"),
     ({"issued_on": "2025-08-31"}, "issued_on", "original"),
