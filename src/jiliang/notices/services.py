@@ -198,6 +198,7 @@ def deliver(
             if not claim.update(mail=Mail.SENDING, mailed_at=timezone.now()):
                 continue  # another run took it
             try:
+                connection.open()  # kept open across messages; a no-op while it is
                 connection.send_messages([message(notice, notice.user.email)])
             except Exception as exc:  # SMTP and socket errors alike: keep it for a retry
                 _reset(connection)
