@@ -205,5 +205,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     context = {"invitee": user, "form": form}
     response = render(request, "accounts/staff/accept.html", context, status=status)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # the token must not leak to other sites; "no-referrer" would make Chromium send
+    # `Origin: null` with the form, which Django's CSRF check refuses
+    response["Referrer-Policy"] = "same-origin"
     return response
