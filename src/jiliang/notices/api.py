@@ -14,11 +14,11 @@ from jiliang.notices.models import Kind, Notice
 router = Router(tags=["notices"])
 
 
-class ReadIn(Schema):
+class NoticesReadIn(Schema):
     ids: list[int] | None = None  # none: every unread notice
 
 
-class PreferenceIn(Schema):
+class NoticePreferencesIn(Schema):
     email: bool
     muted: list[str] = []
 
@@ -69,7 +69,7 @@ def list_notices(
 
 
 @router.post("/read")
-def read(request: HttpRequest, payload: ReadIn) -> dict[str, int]:
+def read(request: HttpRequest, payload: NoticesReadIn) -> dict[str, int]:
     """Mark my notices read (the ids given, or all); others' notices are not touched."""
     user = _user(request)
     return {"marked": services.mark_read(user, payload.ids), "unread": services.unread_count(user)}
@@ -81,7 +81,7 @@ def get_preferences(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.put("/preferences")
-def put_preferences(request: HttpRequest, payload: PreferenceIn) -> dict[str, Any]:
+def put_preferences(request: HttpRequest, payload: NoticePreferencesIn) -> dict[str, Any]:
     """E-mail on/off and the kinds not e-mailed; the inbox always gets every notice."""
     user = _user(request)
     try:
