@@ -642,3 +642,18 @@ def test_a_nul_byte_in_a_file_is_a_row_error_on_every_path(world, tmp_path, path
     assert refused(reasons, "serial_number", "contains a NUL byte"), reasons
     assert refused(reasons, "name", "contains a NUL byte"), reasons
     assert not Instrument.objects.filter(owner=world.market).exclude(pk=world.scale.pk).exists()
+
+
+def test_the_customers_page_refuses_control_characters_before_any_lookup(world) -> None:
+    """The relation page looks institutions up by USCC and instruments by serial number: a
+    NUL there is a 400 with the field, not a database error (PostgreSQL)."""
+    lab, owner = Client(), Client()
+    lab.force_login(world.users["zibo_lab"])
+    owner.force_login(world.users["market"])
+    asked = lab.post("/customers/", {"action": "request", "owner_uscc": "91\x00X"})
+    given = owner.post(
+        "/customers/",
+        {"action": "grant", "lab_uscc": world.city.uscc, "serials": "SCALE-0001\nSCALE\x00-1"},
+    )
+    assert (asked.status_code, given.status_code) == (400, 400)
+    assert "contains a NUL byte" in html.unescape(given.content.decode())

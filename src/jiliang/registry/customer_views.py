@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from jiliang.bounds import form_id
-from jiliang.registry import customers
+from jiliang.registry import customers, write_rules
 from jiliang.registry.customer_models import LabAccess, LabCustomer
 from jiliang.registry.models import Institution, Instrument
 
@@ -33,7 +33,8 @@ def _errors(exc: ValidationError) -> list[str]:
 def _institution_by_code(code: str, field: str) -> Institution:
     """An institution by its USCC (the public register's key; naming one reveals nothing)."""
     text = (code or "").strip().upper()
-    found = Institution.objects.filter(uscc=text).first() if 0 < len(text) <= 18 else None
+    readable = 0 < len(text) <= 18 and write_rules.text_problem(text) is None  # NUL: PostgreSQL
+    found = Institution.objects.filter(uscc=text).first() if readable else None
     if found is None:
         raise ValidationError({field: f"no institution with USCC {text[:18]!r} 无此机构"})
     return found
@@ -44,6 +45,10 @@ def _own_instruments(user: Any, text: str) -> list[int]:
     serials = [line.strip() for line in (text or "").splitlines() if line.strip()]
     if len(serials) > MAX_LINES:
         raise ValidationError({"serials": f"at most {MAX_LINES} lines 最多{MAX_LINES}行"})
+    for serial in serials:  # before the lookup: PostgreSQL refuses a NUL byte with an error
+        problem = write_rules.text_problem(serial, 60)
+        if problem is not None:
+            raise ValidationError({"serials": f"{serial[:20]!r} {problem}"})
     found = dict(
         Instrument.objects.filter(
             owner_id=user.institution_id, serial_number__in=serials
