@@ -344,3 +344,54 @@ def test_anonymous_visitor_finds_the_check_page(db: Any) -> None:
     home = Client().get("/").content.decode()
     assert home.count('href="/check/"') == 2  # the header and the home page
     assert Client().get("/check/").status_code == 200
+
+
+def test_forwarded_header_does_not_dodge_the_limit(issued: Any, settings: Any) -> None:
+    """Served directly (no proxy), X-Forwarded-For is the client's own text and is ignored;
+    behind one proxy, the hop that proxy appended (the last) is the address."""
+    settings.JILIANG_CHECK_RATE = (2, 600)
+    settings.AXES_IPWARE_PROXY_COUNT = 0
+    code = code_of(settings, issued)
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    statuses = [
+        client.get(
+            API, {"number": issued.number, "code": code}, HTTP_X_FORWARDED_FOR=f"10.0.0.{i}"
+        ).status_code
+        for i in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    proxy = Client(REMOTE_ADDR="127.0.0.1")
+    hops = ["1.1.1.1, 192.0.2.1", "2.2.2.2, 192.0.2.1", "3.3.3.3, 192.0.2.1"]
+    statuses = [
+        proxy.get(API, {"number": issued.number, "code": code}, HTTP_X_FORWARDED_FOR=h).status_code
+        for h in hops
+    ]
+    assert statuses == [200, 200, 429]  # the forged first hops change nothing
+    other = proxy.get(
+        API, {"number": issued.number, "code": code}, HTTP_X_FORWARDED_FOR="192.0.2.2"
+    )
+    assert other.status_code == 200
+
+
+def test_the_api_document_declares_the_check_answers(db: Any) -> None:
+    from jiliang.api import api
+
+    paths = api.get_openapi_schema()["paths"]
+    get = paths["/api/check"]["get"]
+    assert {"200", "404", "429"} <= set(map(str, get["responses"]))
+    upload = paths["/api/check/file"]["post"]
+    assert {"200", "400", "413", "429"} <= set(map(str, upload["responses"]))
+    assert {} in get["security"]  # anonymous
+
+
+def test_check_code_is_stable_and_its_key_is_private(issued: Any, settings: Any) -> None:
+    import stat
+
+    from jiliang.calibration import check
+
+    path = Path(settings.DATA_DIR) / "keys" / "check-code.key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert check.check_code(issued.number) == check.check_code(issued.number)
+    assert re.fullmatch(r"[A-Z2-7]{8}", check.check_code(issued.number))
+    assert check.normalise_code(" ab0-1c8d ") == "ABOICBD"

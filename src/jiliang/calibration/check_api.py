@@ -15,6 +15,7 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from jiliang.calibration import check
+from jiliang.registry.schemas import ErrorOut
 
 router = Router(tags=["check"])
 
@@ -54,19 +55,27 @@ def _answer(request: HttpRequest, number: str, code: str) -> HttpResponse:
     return _json(result.as_dict(), 200)
 
 
-@router.get("", auth=None, url_name="check_get", response={200: dict[str, Any]})
+ANSWERS: dict[int, Any] = {200: dict[str, Any], 404: ErrorOut, 429: ErrorOut}
+
+
+@router.get("", auth=None, url_name="check_get", response=ANSWERS)
 def check_get(request: HttpRequest, number: str, code: str) -> HttpResponse:
     """Check a certificate by number and check code (the QR code's query, as JSON)."""
     return _answer(request, number, code)
 
 
-@router.post("", auth=None, url_name="check_post", response={200: dict[str, Any]})
+@router.post("", auth=None, url_name="check_post", response=ANSWERS)
 def check_post(request: HttpRequest, payload: CheckIn) -> HttpResponse:
     """Check a certificate by number and check code."""
     return _answer(request, payload.number, payload.code)
 
 
-@router.post("/file", auth=None, url_name="check_file", response={200: dict[str, Any]})
+@router.post(
+    "/file",
+    auth=None,
+    url_name="check_file",
+    response={200: dict[str, Any], 400: ErrorOut, 413: ErrorOut, 429: ErrorOut},
+)
 def check_upload(
     request: HttpRequest,
     file: UploadedFile = File(...),  # noqa: B008
