@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from jiliang.bounds import page_window
 from jiliang.notices import services
 from jiliang.notices.models import Kind, Notice
 
@@ -58,8 +59,7 @@ def list_notices(
 ) -> dict[str, Any]:
     """My notices, newest first, with the unread count."""
     user = _user(request)
-    if not 1 <= limit <= 500 or offset < 0:
-        raise HttpError(400, "limit is 1 to 500 and offset 0 or more")
+    offset, limit = page_window(offset, limit, 500)  # 422 past 2**62: bigint on PostgreSQL
     notices = services.inbox(user, unread)
     return {
         "unread": services.unread_count(user),
