@@ -279,3 +279,33 @@ def test_a_title_with_a_line_break_still_mails_on_one_subject_line(
     (job_mail,) = [m for m in smtp.to("market@example.test") if "已收样" in str(m["Subject"])]
     assert "\n" not in str(job_mail["Subject"])
     assert "电子计价秤 Retail scale SCALE-0001" in str(job_mail["Subject"])
+
+
+def test_summary_table_without_json(nw: NoticeWorld, smtp: Received) -> None:
+    result = notify()
+    assert result.exit_code == 0, result.output
+    assert "notices on 2026-06-01" in result.output
+    assert "Instruments overdue 器具已超期" in result.output
+    assert "e-mailed 已发送: 9" in result.output
+    dry = notify("--dry-run")
+    assert "dry run: nothing stored or sent" in dry.output and "e-mailed 已发送: 0" in dry.output
+
+
+def test_a_user_deactivated_before_the_send_is_not_mailed(
+    nw: NoticeWorld, smtp: Received, settings: Any
+) -> None:
+    """Stored while active, retried after leaving: the retry does not mail a former user."""
+
+    from jiliang.notices.models import Notice
+    from tests.notices.conftest import free_port, mailer
+
+    working = settings.MAILERS
+    settings.MAILERS = mailer(free_port())
+    assert notify().exit_code == 1  # all nine failed, kept for a retry
+    settings.MAILERS = working
+    taxi = nw.world.users["taxi"]
+    taxi.is_active = False
+    taxi.save(update_fields=["is_active"])
+    data = json.loads(notify("--json").output)
+    assert data["mailed"] == 8 and smtp.to("taxi@example.test") == []
+    assert Notice.objects.get(user=taxi).mail == "none"

@@ -192,8 +192,9 @@ def deliver(
         for index, notice in enumerate(todo, 1):
             pref = prefs.get(notice.user_id)
             claim = Notice.objects.filter(pk=notice.pk, mail=notice.mail)
-            if not notice.user.email or (pref is not None and not pref.emails(notice.kind)):
-                claim.update(mail=Mail.NONE)  # the user changed its mind since
+            wanted = pref is None or pref.emails(notice.kind)
+            if not (notice.user.is_active and notice.user.email and wanted):
+                claim.update(mail=Mail.NONE)  # left, or changed its mind, since it was stored
                 continue
             if not claim.update(mail=Mail.SENDING, mailed_at=timezone.now()):
                 continue  # another run took it
