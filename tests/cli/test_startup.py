@@ -44,6 +44,7 @@ HELP_COMMANDS = [
     ["demo", "--help"],
     ["import", "--help"],
     ["due", "--help"],
+    ["notify", "--help"],
 ]
 
 
@@ -84,7 +85,16 @@ def test_help_imports_no_heavy_library(args: list[str]) -> None:
 def test_root_help_still_lists_every_group() -> None:
     """Lazy imports kept the same app: every command group and command is listed."""
     _, out = _imported(["--help"])
-    for name in ("uncertainty", "stats", "ledger", "certificate", "demo", "serve", "import"):
+    for name in (
+        "uncertainty",
+        "stats",
+        "ledger",
+        "certificate",
+        "demo",
+        "serve",
+        "import",
+        "notify",
+    ):
         assert name in out, name
     assert "jiliang (计量): traceability, verification, uncertainty and trusted records." in out
 
