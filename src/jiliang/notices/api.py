@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from jiliang.bounds import page_window
+from jiliang.bounds import MAX_OFFSET
 from jiliang.notices import services
 from jiliang.notices.models import Kind, Notice
 
@@ -59,7 +59,8 @@ def list_notices(
 ) -> dict[str, Any]:
     """My notices, newest first, with the unread count."""
     user = _user(request)
-    offset, limit = page_window(offset, limit, 500)  # 422 past 2**62: bigint on PostgreSQL
+    if not 1 <= limit <= 500 or not 0 <= offset <= MAX_OFFSET:  # bigint on PostgreSQL
+        raise HttpError(400, f"limit is 1 to 500 and offset 0 to {MAX_OFFSET}")
     notices = services.inbox(user, unread)
     return {
         "unread": services.unread_count(user),
