@@ -395,3 +395,19 @@ def test_check_code_is_stable_and_its_key_is_private(issued: Any, settings: Any)
     assert check.check_code(issued.number) == check.check_code(issued.number)
     assert re.fullmatch(r"[A-Z2-7]{8}", check.check_code(issued.number))
     assert check.normalise_code(" ab0-1c8d ") == "ABOICBD"
+
+
+def test_a_pdf_whose_streams_inflate_enormously_is_read_within_the_budget(issued: Any) -> None:
+    """64 MiB of zeros in one FlateDecode stream (64 kB compressed) and a thousand more small
+    ones: the search for the check URL inflates at most 32 MiB and answers 'not issued'."""
+    import time
+    import zlib
+
+    bomb = zlib.compress(b"\0" * (64 * 1024 * 1024), 9)
+    small = b"".join(b"1 0 obj <<>> stream\n" + zlib.compress(b"x") + b"\nendstream\n"
+                     for _ in range(1000))  # fmt: skip
+    data = b"%PDF-1.7\n1 0 obj <<>> stream\n" + bomb + b"\nendstream\n" + small + b"%%EOF"
+    started = time.perf_counter()
+    body = Client().post(f"{API}/file", {"file": _named(data, "bomb.pdf")}).json()
+    assert time.perf_counter() - started < 10
+    assert body["genuine"] is False and "no issued PDF has SHA-256" in body["reasons"][0]
