@@ -657,3 +657,27 @@ def test_the_customers_page_refuses_control_characters_before_any_lookup(world) 
     )
     assert (asked.status_code, given.status_code) == (400, 400)
     assert "contains a NUL byte" in html.unescape(given.content.decode())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/instruments?q=a%00b",
+        "/api/institutions?q=a%00b",
+        "/api/certificates?q=a%1Bb",
+        "/api/people?q=a%00b",
+        "/api/standards?kind=a%00",
+        "/api/materials?q=a%00b",
+        "/api/instruments?region=3%007",
+        "/api/institutions?kind=a%00",
+        "/api/due?region=37%00",
+        f"/api/instruments?q={'x' * 101}",
+    ],
+)
+def test_search_texts_with_control_characters_are_422_on_both_backends(world, path) -> None:
+    """PostgreSQL answered a NUL in a query parameter with a 500; the schema refuses it."""
+    client = Client()
+    client.force_login(world.users["admin"])
+    response = client.get(path)
+    assert response.status_code == 422, response.content[:200]
+    assert response.json()["errors"][0]["field"].split(".")[-1] in ("q", "kind", "region")

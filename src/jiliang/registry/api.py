@@ -5,7 +5,7 @@ in ninja's own module, where a string such as "Id | None" cannot be resolved.
 """
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import IntegerField, Q, QuerySet
@@ -15,6 +15,7 @@ from ninja import File, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
+from pydantic import Field
 
 from jiliang.accounts.audit import history
 from jiliang.bounds import Id, IsoDate, Limit, Pagination, form_id
@@ -51,6 +52,12 @@ from jiliang.registry.schemas import (
 
 router = Router()
 
+# A search or filter text from the query string. PostgreSQL answers a NUL byte in a query
+# parameter with an error (a 500), SQLite with nothing: control characters are refused by the
+# schema itself (422 naming the parameter, the same on both), and the length is bounded as
+# the pages' filter forms bound it.
+Text = Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
+
 
 def _user(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
@@ -67,7 +74,7 @@ def _search(qs: QuerySet[Any], q: str, *fields: str) -> QuerySet[Any]:
 
 @router.get("/institutions", response=list[InstitutionOut], tags=["registry"])
 @paginate(Pagination)
-def list_institutions(request: HttpRequest, q: str = "", kind: str = "") -> QuerySet[Institution]:
+def list_institutions(request: HttpRequest, q: Text = "", kind: Text = "") -> QuerySet[Institution]:
     qs = Institution.objects.visible_to(_user(request)).prefetch_related("authorisations")
     if kind:
         qs = qs.filter(kind=kind)
@@ -81,14 +88,14 @@ def get_institution(request: HttpRequest, pk: int) -> Institution:
 
 @router.get("/people", response=list[PersonOut], tags=["registry"])
 @paginate(Pagination)
-def list_people(request: HttpRequest, q: str = "") -> QuerySet[Person]:
+def list_people(request: HttpRequest, q: Text = "") -> QuerySet[Person]:
     return _search(Person.objects.visible_to(_user(request)), q, "name", "registration_number")
 
 
 @router.get("/standards", response=list[StandardOut], tags=["registry"])
 @paginate(Pagination)
 def list_standards(
-    request: HttpRequest, q: str = "", kind: str = ""
+    request: HttpRequest, q: Text = "", kind: Text = ""
 ) -> QuerySet[MeasurementStandard]:
     qs = MeasurementStandard.objects.visible_to(_user(request)).select_related("quantity")
     qs = qs.prefetch_related("examination_certificates")
@@ -154,7 +161,7 @@ def standard_usable(request: HttpRequest, pk: int, on: IsoDate | None = None) ->
 
 @router.get("/materials", response=list[MaterialOut], tags=["registry"])
 @paginate(Pagination)
-def list_materials(request: HttpRequest, q: str = "") -> QuerySet[ReferenceMaterial]:
+def list_materials(request: HttpRequest, q: Text = "") -> QuerySet[ReferenceMaterial]:
     return _search(ReferenceMaterial.objects.visible_to(_user(request)), q, "gbw_number", "name")
 
 
@@ -171,7 +178,7 @@ def list_schemes(request: HttpRequest) -> QuerySet[VerificationScheme]:
 @router.get("/instruments", response=list[InstrumentOut], tags=["registry"])
 @paginate(Pagination)
 def list_instruments(
-    request: HttpRequest, q: str = "", owner: Id | None = None, region: str = ""
+    request: HttpRequest, q: Text = "", owner: Id | None = None, region: Text = ""
 ) -> QuerySet[Instrument]:
     qs = Instrument.objects.visible_to(_user(request))
     if owner is not None:
@@ -252,7 +259,7 @@ def instrument_trace_up(request: HttpRequest, pk: int, on: IsoDate | None = None
 
 @router.get("/certificates", response=list[CertificateOut], tags=["registry"])
 @paginate(Pagination)
-def list_certificates(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
+def list_certificates(request: HttpRequest, q: Text = "") -> list[dict[str, Any]]:
     qs = _search(Certificate.objects.visible_to(_user(request)), q, "number", "regulation")
     return qs.prefetch_related("standards_used", "materials_used", "dcc_signature")  # type: ignore[return-value]
 
@@ -308,7 +315,7 @@ def amend_certificate(request: HttpRequest, pk: Id, payload: AmendmentIn) -> Sta
 
 @router.get("/due", response=list[DueOut], tags=["traceability"])
 def due(
-    request: HttpRequest, owner: Id | None = None, region: str = "", today: IsoDate | None = None
+    request: HttpRequest, owner: Id | None = None, region: Text = "", today: IsoDate | None = None
 ) -> list[Any]:
     qs = Instrument.objects.visible_to(_user(request))
     return services.due_list(qs, today=today, owner_id=owner, region=region or None)
