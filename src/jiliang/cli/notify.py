@@ -93,37 +93,56 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Remind owners, standard owners, customers and regulators; e-mail the new notices."""
         day = _day(on)
+        from django.core.exceptions import ImproperlyConfigured
+
         from jiliang.cli.platform_commands import setup_django
 
-        setup_django()
-        scope = _scope(user, institution)
-        from jiliang.notices import services
-        from jiliang.registry.rules import RuleNotInForce
+        try:
+            setup_django()
+        except ImproperlyConfigured as exc:  # e.g. JILIANG_EMAIL_PORT not a number
+            err.print(f"[red]error:[/] settings: {exc}")
+            raise typer.Exit(2) from None
+        from django.db import DatabaseError
 
         try:
-            if as_json:
-                summary = services.run(day, scope, dry_run=dry_run)
-            else:
-                with console.status("collecting notices…") as status:
-                    summary = services.run(
-                        day,
-                        scope,
-                        dry_run=dry_run,
-                        on_step=lambda kind: status.update(f"collecting: {kind}…"),
-                        on_sent=lambda i, n: status.update(f"e-mailing: {i}/{n}"),
-                    )
-        except RuleNotInForce as exc:
-            err.print(f"[red]error:[/] --on {day}: {exc}")
-            raise typer.Exit(2) from None
-        data = summary.as_json()
-        if as_json:
-            typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-        else:
-            console.print(_table(data))
-            console.print(
-                f"e-mailed 已发送: {data['mailed']}   failed 失败 (retried next run): {data['failed']}"
+            _notify(day, dry_run, _scope(user, institution), as_json)
+        except DatabaseError as exc:
+            err.print(
+                f"[red]error:[/] the database is not ready ({exc}); migrate it first"
+                " (`jiliang serve` migrates, or `python -m django migrate`)"
             )
-            for line in data["errors"]:
-                err.print(f"[yellow]mail:[/] {line}")
-        if data["failed"]:
-            raise typer.Exit(1)
+            raise typer.Exit(2) from None
+
+
+def _notify(day: dt.date, dry_run: bool, scope: Any, as_json: bool) -> None:
+    """Run, then print the summary; exit 1 when some e-mail failed (retried next run)."""
+    from jiliang.notices import services
+    from jiliang.registry.rules import RuleNotInForce
+
+    try:
+        if as_json:
+            summary = services.run(day, scope, dry_run=dry_run)
+        else:
+            with console.status("collecting notices…") as status:
+                summary = services.run(
+                    day,
+                    scope,
+                    dry_run=dry_run,
+                    on_step=lambda kind: status.update(f"collecting: {kind}…"),
+                    on_sent=lambda i, n: status.update(f"e-mailing: {i}/{n}"),
+                )
+    except RuleNotInForce as exc:
+        err.print(f"[red]error:[/] --on {day}: {exc}")
+        raise typer.Exit(2) from None
+    data = summary.as_json()
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        console.print(_table(data))
+        console.print(
+            f"e-mailed 已发送: {data['mailed']}   failed 失败 (retried next run): {data['failed']}"
+        )
+        for line in data["errors"]:
+            err.print(f"[yellow]mail:[/] {line}")
+    if data["failed"]:
+        raise typer.Exit(1)
