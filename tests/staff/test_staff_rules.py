@@ -266,3 +266,37 @@ def test_api_creates_with_a_registration_number(
     assert taken.status_code == 400 and "taken" in json.dumps(taken.json())
     listed = client_as("zibo_lab").get("/api/staff/").json()
     assert {u["username"] for u in listed} == {"zibo_lab", "zibo_api"}
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"username": "zibo new"}, "username"),
+        ({"username": "   "}, "username"),
+        ({"username": "zibo_mail", "email": "not-an-address"}, "email"),
+        ({"username": "zibo_ro", "roles": ["readonly", "checker"]}, "roles"),
+        ({"username": "zibo_p", "person": "NO-SUCH-REG"}, "person"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(
+    staffed: Any, client_as: Callable[[str | None], Client], payload: dict[str, Any], field: str
+) -> None:
+    before = User.objects.count()
+    response = client_as("zibo_lab").post(
+        "/api/staff/", json.dumps(payload), content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert field in {e["field"] for e in response.json()["errors"]}, response.json()
+    assert User.objects.count() == before
+    if field == "person":
+        return  # the page offers a select of the institution's own people
+    page = client_as("zibo_lab").post(
+        "/staff/",
+        {
+            "username": payload["username"],
+            "roles": payload.get("roles", ["checker"]),
+            "email": payload.get("email", ""),
+        },
+    )
+    assert page.status_code == 400
+    assert User.objects.count() == before

@@ -228,9 +228,14 @@ def create_user(
     if institution is None:
         raise ValidationError({"institution": "choose the user's institution (请选择单位)"})
     username = username.strip()
-    User.username_validator(username)
+    try:
+        User.username_validator(username)
+    except ValidationError:
+        username = ""
     if not username or len(username) > 150:
-        raise ValidationError({"username": "1–150 letters, digits and @ . + - _ (用户名)"})
+        raise ValidationError(
+            {"username": "1–150 letters, digits and @ . + - _ (用户名只能含字母、数字和 @ . + - _)"}
+        )
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": f"{username!r} is taken (用户名已存在)"})
     picked = clean_roles(roles)
@@ -268,7 +273,14 @@ def update_user(
     if not staff_of(manager).filter(pk=user.pk).exists():
         raise PermissionDenied("not a user of your institution")
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user.pk)
+        # lock the institution's users (few): two managers demoting each other at once must
+        # not both pass the last-manager check
+        list(
+            User.objects.select_for_update()
+            .filter(institution_id=user.institution_id)
+            .values_list("pk", flat=True)
+        )
+        user = User.objects.get(pk=user.pk)
         before = _state(user)
         picked = clean_roles(roles) if roles is not None else list(user.staff_roles or [])
         now_active = user.is_active if active is None else active
