@@ -300,3 +300,16 @@ def test_bad_input_is_a_400_naming_the_field(
     )
     assert page.status_code == 400
     assert User.objects.count() == before
+
+
+def test_a_deactivated_users_open_session_ends(
+    staffed: Any, client_as: Callable[[str | None], Client]
+) -> None:
+    leaver = staff.create_user(staffed.users["zibo_lab"], username="zibo_gone", roles=["recorder"])
+    session = Client()
+    session.force_login(leaver)
+    assert session.get("/my/jobs/").status_code == 200
+    staff.update_user(staffed.users["zibo_lab"], leaver, active=False)
+    response = session.get("/my/jobs/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert session.get("/api/my/jobs").status_code == 401
