@@ -19,6 +19,7 @@ from ninja.files import UploadedFile
 from jiliang.bounds import Id, IsoDate
 from jiliang.calibration import keys, services, uploads
 from jiliang.calibration.models import Job, Recall, RecallItem
+from jiliang.openapi import file_response
 from jiliang.registry.models import Institution, Instrument, MeasurementStandard
 
 router = Router(tags=["calibration"])
@@ -297,7 +298,10 @@ def reject_job(request: HttpRequest, job_id: int, payload: RejectIn) -> dict[str
 _CONTENT = {"pdf": "application/pdf", "dcc": "application/xml"}
 
 
-@router.get("/certificates/{number}/{fmt}")
+@router.get(
+    "/certificates/{number}/{fmt}",
+    openapi_extra=file_response("application/pdf", "application/xml", "application/json"),
+)
 def download(request: HttpRequest, number: str, fmt: str) -> HttpResponse:
     """fmt: pdf, dcc, pdf.sig or dcc.sig."""
     base, _, sig = fmt.partition(".")
@@ -359,7 +363,9 @@ def list_keys(request: HttpRequest) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/keys/{institution_id}.pem", auth=None)
+@router.get(
+    "/keys/{institution_id}.pem", auth=None, openapi_extra=file_response("application/x-pem-file")
+)
 def get_key(request: HttpRequest, institution_id: int) -> HttpResponse:
     if not keys.has_key(institution_id):
         raise HttpError(404, "this institution has not signed any certificate yet")

@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 from jiliang.bounds import Id, IsoDate, IsoDateTime
 from jiliang.comparisons import services
 from jiliang.comparisons.models import Campaign, Participant, Submission
+from jiliang.openapi import file_response
 from jiliang.registry.models import Institution
 
 router = Router(tags=["comparisons"])
@@ -193,7 +194,10 @@ def results(request: HttpRequest, pk: int) -> dict[str, Any]:
     return data
 
 
-@router.get("/campaigns/{pk}/report/{fmt}")
+@router.get(
+    "/campaigns/{pk}/report/{fmt}",
+    openapi_extra=file_response("application/pdf", "text/csv", "application/json", "image/png"),
+)
 def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     campaign = _campaign(request, pk)
     file = services.report_file(_user(request), campaign, fmt)

@@ -23,7 +23,7 @@ class ReviewIn(Schema):
     target: float | None = None
 
 
-class AcceptIn(Schema):
+class IntervalAcceptIn(Schema):
     reason: str
     days: int | None = None
 
@@ -93,7 +93,7 @@ def get_review(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 
 @router.post("/reviews/{pk}/accept")
-def accept(request: HttpRequest, pk: int, payload: AcceptIn) -> dict[str, Any]:
+def accept(request: HttpRequest, pk: int, payload: IntervalAcceptIn) -> dict[str, Any]:
     user = _user(request)
     review = get_object_or_404(services.reviews_for(user), pk=pk)
     try:

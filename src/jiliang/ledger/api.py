@@ -9,23 +9,20 @@ Witnessing: POST by an authenticated peer; the cosignature itself rests on the c
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
-from jiliang.bounds import page_window
+from jiliang.bounds import MAX_OFFSET, page_window
 from jiliang.ledger import services
 from jiliang.ledger.models import LogEntry
 from jiliang.ledger.visibility import certificate_entry, may_read, readable_indices
+from jiliang.openapi import file_response
+from jiliang.registry.schemas import ErrorOut
 from jiliang.trust import ConsistencyProof, TrustError
 
 router = Router(tags=["ledger"])
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict[str, str]]
 
 
 class WitnessIn(Schema):
@@ -56,7 +53,12 @@ def _entry_dict(entry: LogEntry, visible: bool) -> dict[str, Any]:
     }
 
 
-@router.get("/checkpoint", auth=None, response={200: str}, url_name="ledger_checkpoint")
+@router.get(
+    "/checkpoint",
+    auth=None,
+    url_name="ledger_checkpoint",
+    openapi_extra=file_response("text/plain"),
+)
 def checkpoint(request: HttpRequest) -> HttpResponse:
     """The latest signed checkpoint (C2SP tlog-checkpoint, signed note), as text/plain."""
     return _text(services.latest_checkpoint().note)
@@ -69,7 +71,11 @@ def public_keys(request: HttpRequest) -> HttpResponse:
 
 
 @router.get("/entries", url_name="ledger_entries")
-def entries(request: HttpRequest, offset: int = 0, limit: int = 50) -> dict[str, Any]:
+def entries(
+    request: HttpRequest,
+    offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Field(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
     """Entries newest first; record content only where the caller may read it."""
     offset, limit = page_window(offset, limit, max_limit=500)
     qs = LogEntry.objects.order_by("-leaf_index")[offset : offset + limit]
@@ -140,8 +146,9 @@ def consistency(request: HttpRequest, size1: int, size2: int | None = None) -> A
 
 @router.post(
     "/witness",
-    response={200: str, 400: ErrorOut, 401: ErrorOut, 409: ErrorOut},
+    response={400: ErrorOut, 401: ErrorOut, 409: ErrorOut},
     url_name="ledger_witness",
+    openapi_extra=file_response("text/plain"),
 )
 def witness(request: HttpRequest, payload: WitnessIn) -> HttpResponse:
     """Cosign another instance's checkpoint if consistent with the last one cosigned."""

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import StrictBool
 
 from jiliang.bounds import Id, Pagination
 from jiliang.registry import customers
@@ -81,13 +82,13 @@ class RequestIn(Schema):
 
 
 class AcceptIn(Schema):
-    all_instruments: bool = False
+    all_instruments: StrictBool = False
 
 
 class GrantIn(Schema):
     lab_id: Id
     instrument_ids: list[Id] = Field(default_factory=list, max_length=customers.MAX_GRANT)
-    all_instruments: bool | None = None
+    all_instruments: StrictBool | None = None  # true/false only, not 0/1 or "yes"
 
 
 class RevokeIn(Schema):

@@ -57,6 +57,9 @@ class InstitutionOut(ModelSchema):
 
 
 class PersonOut(ModelSchema):
+    registration_scope: list[str]  # JSON lists: ninja would declare a JSONField an object
+    roles: list[str]
+
     class Meta:
         model = Person
         fields = [
@@ -124,6 +127,8 @@ class MaterialOut(ModelSchema):
 
 
 class CatalogueOut(ModelSchema):
+    mandatory_use_areas: list[str]  # a JSON list: ninja would declare a JSONField an object
+
     class Meta:
         model = CatalogueItem
         fields = [

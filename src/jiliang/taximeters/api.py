@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
-from jiliang.bounds import IsoDateTime, page_window
+from jiliang.bounds import MAX_OFFSET, IsoDateTime, Limit, page_window
+from jiliang.registry.schemas import ErrorOut
 from jiliang.taximeter import MeterReport
 from jiliang.taximeters import services
 from jiliang.taximeters.models import (
@@ -25,11 +26,6 @@ from jiliang.taximeters.models import (
 router = Router(tags=["taximeters"])
 
 
-class ErrorOut(Schema):
-    detail: str
-    errors: list[dict[str, str]]
-
-
 class PackageIn(Schema):
     scope_kind: str
     scope_id: str
@@ -38,7 +34,7 @@ class PackageIn(Schema):
     version: int | None = None
 
 
-class CampaignIn(Schema):
+class TariffCampaignIn(Schema):
     package_id: int
 
 
@@ -111,7 +107,11 @@ def _meters(request: HttpRequest) -> Any:
 
 
 @router.get("/meters", url_name="taximeters_meters")
-def meters(request: HttpRequest, offset: int = 0, limit: int = 100) -> dict[str, Any]:
+def meters(
+    request: HttpRequest,
+    offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Limit = 100,
+) -> dict[str, Any]:
     """Meters the caller may see (a taxi company: its own; a regulator: its region)."""
     qs = _meters(request)
     offset, limit = page_window(offset, limit)
@@ -187,7 +187,7 @@ def create_package(request: HttpRequest, payload: PackageIn) -> Any:
     response={201: dict[str, Any], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     url_name="taximeters_create_campaign",
 )
-def create_campaign(request: HttpRequest, payload: CampaignIn) -> Any:
+def create_campaign(request: HttpRequest, payload: TariffCampaignIn) -> Any:
     """A regulator pushes one of its packages to every meter it addresses."""
     package = TariffPackage.objects.filter(pk=payload.package_id).first()
     if package is None:
