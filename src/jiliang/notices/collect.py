@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.urls import reverse
 
 from jiliang.calibration.models import Job, Observation, RecallItem
 from jiliang.notices.models import Kind
@@ -113,7 +114,7 @@ def due_reminders(on: dt.date, scope: Scope) -> Iterator[Candidate]:
     days = int(recall["advance_days"])
     for row in rows:
         owner = row["owner_id"]
-        link = f"/due/?owner={owner}"
+        link = f"{reverse('registry:due')}?owner={owner}"
         for user_id in people.get(owner, []):
             if row["due"]:
                 n, first = row["due"], row["first_due"]
@@ -190,7 +191,7 @@ def reexamination_reminders(on: dt.date, scope: Scope) -> Iterator[Candidate]:
                 f"The examination certificate {cert.number} of the standard {standard.name} "
                 f"({standard.code}) is valid until {cert.valid_until}; reexamination must be "
                 f"applied for {months} months before it expires.",
-                f"/standards/{standard.pk}/",
+                reverse("registry:standard", args=[standard.pk]),
                 {"certificate": cert.number, "valid_until": str(cert.valid_until)},
             )
 
@@ -231,7 +232,9 @@ def job_notices(on: dt.date, scope: Scope) -> Iterator[Candidate]:
         stage = job_stage(job.status, job.has_obs)
         zh, en = JOB_STAGES[stage]
         instrument = job.instrument
-        link = f"/certificates/{job.certificate_id}/" if job.certificate_id else ""
+        link = (
+            reverse("registry:certificate", args=[job.certificate_id]) if job.certificate_id else ""
+        )
         number = f"，证书编号 {job.certificate.number}" if job.certificate else ""
         number_en = f", certificate {job.certificate.number}" if job.certificate else ""
         for user_id in people.get(instrument.owner_id, []):
@@ -285,7 +288,7 @@ def recall_notices(on: dt.date, scope: Scope) -> Iterator[Candidate]:
                 f"nonconforming since {recall.nonconforming_since}; the results of certificate "
                 f"{cert.number} ({instrument.name} {instrument.serial_number}), issued with it, "
                 "can no longer be relied on: please contact the laboratory for re-verification.",
-                f"/certificates/{cert.pk}/",
+                reverse("registry:certificate", args=[cert.pk]),
                 {"recall": recall.pk, "certificate": cert.number},
             )
 
@@ -365,7 +368,7 @@ def region_notices(on: dt.date, scope: Scope) -> Iterator[Candidate]:
                 f"用于强检用途的在用计量器具已超过检定有效期（截至 {on}）。",
                 f"In the region {regulator.division_code}, {n} instrument(s) in service under "
                 f"mandatory verification are past their due date (on {on}).",
-                f"/due/?region={prefix}",
+                f"{reverse('registry:due')}?region={prefix}",
                 {"region": prefix, "count": n, "on": str(on)},
             )
 
