@@ -195,8 +195,13 @@ def test_scope_user_and_institution(nw: NoticeWorld, smtp: Received) -> None:
     w = nw.world
     data = json.loads(notify("--user", "taxi", "--json").output)
     assert data["new"] == 1 and stored() == {("taxi", "overdue", 1)}
-    data = json.loads(notify("--institution", w.market.uscc, "--json").output)
+    data = json.loads(notify("--institution", w.market.uscc.lower(), "--json").output)
     assert data["new"] == 4 and len(smtp.messages) == 5
+    data = json.loads(notify("--institution", str(w.regulator_bj.pk), "--json").output)
+    assert data["new"] == 1 and len(smtp.messages) == 6
+    # a user outside the institution asked for: nobody
+    data = json.loads(notify("--user", "sd_lab", "--institution", w.city.uscc, "--json").output)
+    assert data["found"] == 0 and len(smtp.messages) == 6
 
 
 def test_bad_input_is_a_clear_message_without_traceback(nw: NoticeWorld, smtp: Received) -> None:
