@@ -200,3 +200,17 @@ def test_unsubscribe_all_stops_every_email(nw: NoticeWorld, smtp: Received) -> N
     run()
     assert smtp.to("market@example.test") == []
     assert len(smtp.messages) == 5
+
+
+def test_ids_past_bigint_mark_nothing_and_are_no_500(nw: NoticeWorld, smtp: Received) -> None:
+    """An id no row can have (past PostgreSQL's bigint) is simply not one of mine."""
+    run()
+    client = logged_in(nw, "market")
+    huge = 2**63
+    api = client.post(
+        "/api/notices/read", json.dumps({"ids": [huge, -1]}), content_type="application/json"
+    )
+    assert api.status_code == 200 and api.json() == {"marked": 0, "unread": 4}
+    page = client.post("/notices/", {"id": str(10**30)})
+    assert page.status_code == 302
+    assert client.get("/api/notices/").json()["unread"] == 4
