@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from jiliang.dbutil import any_of, value_rows
 from jiliang.registry.customer_models import LabAccess, LabCustomer
 from jiliang.registry.models import Certificate, Institution, Instrument
 from jiliang.registry.querysets import is_admin
@@ -103,23 +104,33 @@ def note_worked(pairs: Iterable[tuple[int | None, int | None]]) -> None:
 
     Called for every certificate written (saved, imported, demo) and every job receipt. It
     creates no relation: without the owner's relation the rows give nothing to see.
+    Set-based, two statements per laboratory with the ids bound as one parameter: an
+    import of 2x10^4 certificates spent 0.7-1 s per 5,000 rows building model instances
+    for `bulk_create`. `ON CONFLICT DO NOTHING` keeps concurrent imports of the same pair
+    from failing on the unique index.
     """
-    wanted = sorted({(lab, inst) for lab, inst in pairs if lab is not None and inst is not None})
-    if not wanted:
-        return
-    LabAccess.objects.bulk_create(
-        [LabAccess(lab_id=lab, instrument_id=inst) for lab, inst in wanted],
-        ignore_conflicts=True,
-        batch_size=2000,
-    )
-    granted = LabAccess.objects.filter(reason=LabAccess.Reason.GRANTED)
-    by_lab: dict[int, list[int]] = {}
-    for lab, inst in wanted:
-        by_lab.setdefault(lab, []).append(inst)
-    for lab, ids in by_lab.items():  # worked on outlives the owner taking a grant back
-        for start in range(0, len(ids), 2000):
-            granted.filter(lab_id=lab, instrument_id__in=ids[start : start + 2000]).update(
-                reason=LabAccess.Reason.WORKED
+    by_lab: dict[int, set[int]] = {}
+    for lab, inst in pairs:
+        if lab is not None and inst is not None:
+            by_lab.setdefault(lab, set()).add(inst)
+    table = connection.ops.quote_name(LabAccess._meta.db_table)
+    worked, granted = LabAccess.Reason.WORKED.value, LabAccess.Reason.GRANTED.value
+    with connection.cursor() as cursor:
+        for lab, ids in by_lab.items():
+            ordered = sorted(ids)
+            # worked on outlives the owner taking a grant back: probes of (lab, instrument)
+            cond, param = any_of("instrument_id", ordered, "bigint")
+            cursor.execute(
+                f"UPDATE {table} SET reason = %s"  # noqa: S608 (quoted name, bound values)
+                f" WHERE lab_id = %s AND reason = %s AND {cond}",
+                [worked, lab, granted, param],
+            )
+            rows, param = value_rows(ordered, "bigint")
+            cursor.execute(
+                f"INSERT INTO {table} (lab_id, instrument_id, reason)"  # noqa: S608
+                f" SELECT %s, v.value, %s FROM ({rows}) v WHERE true"
+                " ON CONFLICT (lab_id, instrument_id) DO NOTHING",
+                [lab, worked, param],
             )
 
 
