@@ -203,7 +203,9 @@ def test_unsubscribe_all_stops_every_email(nw: NoticeWorld, smtp: Received) -> N
 
 
 def test_ids_past_bigint_mark_nothing_and_are_no_500(nw: NoticeWorld, smtp: Received) -> None:
-    """An id no row can have (past PostgreSQL's bigint) is simply not one of mine."""
+    """An id no row can have (past a 64-bit integer) is simply not one of mine, on both
+    backends (SQLite's driver raised OverflowError: the API answered 400 there, 200 on
+    PostgreSQL)."""
     run()
     client = logged_in(nw, "market")
     huge = 2**63

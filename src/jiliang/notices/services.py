@@ -281,7 +281,9 @@ def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
     """Mark the user's own notices read (all of them when no ids); returns how many."""
     notices = Notice.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
-        notices = notices.filter(pk__in=list(ids))
+        # ids no row can have (past a 64-bit integer) are nobody's: SQLite's driver raised
+        # OverflowError on them where PostgreSQL simply matched nothing
+        notices = notices.filter(pk__in=[i for i in ids if 0 < i < 2**63])
     return notices.update(read_at=timezone.now())
 
 
