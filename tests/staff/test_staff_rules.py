@@ -313,3 +313,17 @@ def test_a_deactivated_users_open_session_ends(
     response = session.get("/my/jobs/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert session.get("/api/my/jobs").status_code == 401
+
+
+@pytest.mark.parametrize("body", ["false", "[]", "null", "1", '"x"'])
+def test_a_body_that_is_not_an_object_is_refused(
+    staffed: Any, client_as: Callable[[str | None], Client], body: str
+) -> None:
+    manager = staffed.users["zibo_lab"]
+    before = _state(manager)
+    client = client_as("zibo_lab")
+    patch = client.patch(f"/api/staff/{manager.pk}", body, content_type="application/json")
+    assert patch.status_code in (400, 422), patch.content
+    post = client.post("/api/staff/", body, content_type="application/json")
+    assert post.status_code in (400, 422), post.content
+    assert _state(manager) == before

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import model_validator
 
 from jiliang.accounts import staff
 from jiliang.accounts.models import User
@@ -62,7 +63,21 @@ class StaffCreated(StaffOut):
     invitation: str = Field(description="the signed one-time link's token (shown once)")
 
 
-class StaffIn(Schema):
+class JsonObject(Schema):
+    """A body that must be a JSON object: ninja's Schema would read `false` or `[]` as an
+    object whose attributes are all missing, which for a body of optional fields is a
+    silently accepted empty change."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        raw = getattr(data, "_obj", data)  # ninja's wrap validator hands a DjangoGetter
+        if not isinstance(raw, dict):
+            raise ValueError("the body must be a JSON object (请求体应为 JSON 对象)")
+        return data
+
+
+class StaffIn(JsonObject):
     username: str = Field(max_length=150)
     display_name: str = Field("", max_length=100)
     email: str = Field("", max_length=254)
@@ -70,7 +85,7 @@ class StaffIn(Schema):
     person: str | None = Field(None, max_length=40, description="registration number")
 
 
-class StaffPatch(Schema):
+class StaffPatch(JsonObject):
     display_name: str | None = Field(None, max_length=100)
     roles: list[str] | None = Field(None, max_length=5)
     person: str | None = Field(
