@@ -327,3 +327,18 @@ def test_a_body_that_is_not_an_object_is_refused(
     post = client.post("/api/staff/", body, content_type="application/json")
     assert post.status_code in (400, 422), post.content
     assert _state(manager) == before
+
+
+def test_a_platform_admin_sees_every_institutions_staff_but_no_admin(staffed: Any) -> None:
+    client = Client()
+    client.force_login(staffed.users["admin"])
+    page = client.get("/staff/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'data-username="sd_lab"' in text and 'data-username="zibo_lab"' in text
+    assert 'data-username="admin"' not in text
+    # an admin has no institution of its own: the page cannot guess one (400, nothing made)
+    response = client.post("/staff/", {"username": "orphan", "roles": ["checker"]})
+    assert response.status_code == 400
+    assert "institution" in response.content.decode()
+    assert not User.objects.filter(username="orphan").exists()
