@@ -8,7 +8,7 @@ No `from __future__ import annotations`: ninja resolves the annotations of @pagi
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -130,7 +130,9 @@ def _relations(user: Any) -> QuerySet[LabCustomer]:
 
 @router.get("/customers", response=list[RelationOut])
 @paginate(Pagination)
-def list_relations(request: HttpRequest, status: str = "") -> QuerySet[LabCustomer]:
+def list_relations(
+    request: HttpRequest, status: Literal["", "requested", "accepted", "ended"] = ""
+) -> QuerySet[LabCustomer]:
     """Relations the user's institution is a party to: as laboratory or as owner."""
     qs = _relations(_user(request))
     if status:
