@@ -106,8 +106,13 @@ def main() -> None:
             ]
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             failed |= done.returncode != 0
+            report = data_dir / f"api-fuzz-{who}.txt"
+            report.write_text(done.stdout + done.stderr)
             print(f"\n=== {who}: exit {done.returncode}, {time.perf_counter() - started:.0f} s")
-            print(done.stdout[-4000:] if done.returncode else done.stdout[-1500:])
+            for line in done.stdout.splitlines():  # each failing operation and its check
+                if line.startswith(("___", "- ST")) or "generated," in line:
+                    print(line.strip(" _"))
+            print(f"(full output: {report})")
     finally:
         serve_load.stop_server(server)
     sys.exit(1 if failed else 0)
