@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import browser  # noqa: F401
 from tests.calibration.conftest import make_lab, ready_job
 from tests.check.conftest import pdf_urls
 
@@ -21,7 +20,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:  # noqa: F811
+def phone(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport=PHONE, locale="zh-CN")
     context.set_default_timeout(15_000)
     yield context.new_page()

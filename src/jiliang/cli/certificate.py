@@ -17,7 +17,7 @@ from rich.markup import escape
 
 app = typer.Typer(help="certificate commands.", no_args_is_help=True)
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one message a line, however narrow the terminal
 
 UserOption = Annotated[
     str, typer.Option("--user", envvar="JILIANG_USER", help="act as this platform user")

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one message a line, however narrow the terminal
 
 
 def _day(text: str) -> dt.date:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rich.tree import Tree
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one message a line, however narrow the terminal
 
 UserOption = Annotated[
     str, typer.Option("--user", envvar="JILIANG_USER", help="act as this platform user")
