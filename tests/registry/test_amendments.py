@@ -248,7 +248,6 @@ BAD_INPUT = [
     ({"regulation": "JJG\x00539"}, "regulation", "NUL"),
     ({"verifier": "REG\x00-C1"}, "verifier", "NUL"),  # before the lookup (PostgreSQL)
     ({"checker": "REG-P1"}, "checker", "no registered metrologist 'REG-P1' of the issuing"),
-
     ({"number": "  "}, "number", "required"),
     ({"issued_on": "2025-08-31"}, "issued_on", "original"),
     ({"calibration_date": "2025-09-25"}, "issued_on", "before calibration_date"),
