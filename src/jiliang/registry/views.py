@@ -331,7 +331,9 @@ def _due_state(due: dt.date | None, today: dt.date) -> str:
 @login_required
 def certificate_list(request: HttpRequest) -> HttpResponse:
     qs = Certificate.objects.visible_to(request.user).select_related(
-        "issuer", "instrument__owner", "dcc_signature"  # the badge of an imported DCC
+        "issuer",
+        "instrument__owner",
+        "dcc_signature",  # the badge of an imported DCC
     )
     return _list(request, qs, forms.CertificateFilter, "registry/certificate_list.html")
 
