@@ -216,3 +216,24 @@ def test_ids_past_bigint_mark_nothing_and_are_no_500(nw: NoticeWorld, smtp: Rece
     page = client.post("/notices/", {"id": str(10**30)})
     assert page.status_code == 302
     assert client.get("/api/notices/").json()["unread"] == 4
+
+
+def test_ids_and_flags_are_strict_json(nw: NoticeWorld) -> None:
+    """schemathesis found `ids: [true]` read as notice 1 and `email: 1` as true: lax
+    coercions answer 422 and change nothing."""
+    from jiliang.notices.models import Notice, Preference
+
+    client = logged_in(nw, "market")
+    unread = Notice.objects.filter(read_at__isnull=True).count()
+    for body in ({"ids": [True]}, {"ids": [1.5]}, {"ids": ["1"]}):
+        answer = client.post("/api/notices/read", json.dumps(body), content_type="application/json")
+        assert answer.status_code == 422, (body, answer.content)
+    assert Notice.objects.filter(read_at__isnull=True).count() == unread
+    for flag in (1, 0, "true"):
+        answer = client.put(
+            "/api/notices/preferences",
+            json.dumps({"email": flag, "muted": []}),
+            content_type="application/json",
+        )
+        assert answer.status_code == 422, (flag, answer.content)
+    assert not Preference.objects.filter(user=nw.world.users["market"]).exists()

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import model_validator
+from pydantic import StrictBool, model_validator
 
 from jiliang.accounts import staff
 from jiliang.accounts.models import User
@@ -91,7 +91,7 @@ class StaffPatch(JsonObject):
     person: str | None = Field(
         None, max_length=40, description="registration number; an empty string unlinks"
     )
-    active: bool | None = None
+    active: StrictBool | None = None  # true/false only, not 0/1
 
 
 def _manager(request: HttpRequest) -> Any:

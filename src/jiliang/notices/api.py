@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
+from pydantic import StrictBool, StrictInt
 
 from jiliang.bounds import MAX_OFFSET
 from jiliang.notices import services
@@ -16,11 +17,11 @@ router = Router(tags=["notices"])
 
 
 class NoticesReadIn(Schema):
-    ids: list[int] | None = None  # none: every unread notice
+    ids: list[StrictInt] | None = None  # none: every unread notice; ids only, not true/1.0
 
 
 class NoticePreferencesIn(Schema):
-    email: bool
+    email: StrictBool
     muted: list[str] = []
 
 
