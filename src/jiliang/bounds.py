@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, model_validator
 
 # The largest primary key of a BigAutoField (signed 64-bit, SQLite and PostgreSQL alike).
 MAX_ID = 2**63 - 1
@@ -126,3 +126,17 @@ def page_window(offset: int, limit: int, max_limit: int = MAX_LIMIT) -> tuple[in
     if not 1 <= limit <= max_limit:
         raise HttpError(422, f"limit must be between 1 and {max_limit}, got {limit}")
     return offset, limit
+
+
+class JsonObject(Schema):
+    """A body that must be a JSON object: ninja's Schema would read `false` or `[]` as an
+    object whose attributes are all missing, which for a body of optional fields is a
+    silently accepted empty change."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        raw = getattr(data, "_obj", data)  # ninja's wrap validator hands a DjangoGetter
+        if not isinstance(raw, dict):
+            raise ValueError("the body must be a JSON object (请求体应为 JSON 对象)")
+        return data

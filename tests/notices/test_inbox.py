@@ -225,7 +225,7 @@ def test_ids_and_flags_are_strict_json(nw: NoticeWorld) -> None:
 
     client = logged_in(nw, "market")
     unread = Notice.objects.filter(read_at__isnull=True).count()
-    for body in ({"ids": [True]}, {"ids": [1.5]}, {"ids": ["1"]}):
+    for body in ({"ids": [True]}, {"ids": [1.5]}, {"ids": ["1"]}, [None, None], False):
         answer = client.post("/api/notices/read", json.dumps(body), content_type="application/json")
         assert answer.status_code == 422, (body, answer.content)
     assert Notice.objects.filter(read_at__isnull=True).count() == unread

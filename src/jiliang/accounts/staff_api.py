@@ -13,11 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import StrictBool, model_validator
+from pydantic import StrictBool
 
 from jiliang.accounts import staff
 from jiliang.accounts.models import User
-from jiliang.bounds import Id
+from jiliang.bounds import Id, JsonObject
 from jiliang.registry.models import Person
 from jiliang.registry.schemas import ErrorOut
 
@@ -61,20 +61,6 @@ class StaffOut(Schema):
 
 class StaffCreated(StaffOut):
     invitation: str = Field(description="the signed one-time link's token (shown once)")
-
-
-class JsonObject(Schema):
-    """A body that must be a JSON object: ninja's Schema would read `false` or `[]` as an
-    object whose attributes are all missing, which for a body of optional fields is a
-    silently accepted empty change."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _an_object(cls, data: Any) -> Any:
-        raw = getattr(data, "_obj", data)  # ninja's wrap validator hands a DjangoGetter
-        if not isinstance(raw, dict):
-            raise ValueError("the body must be a JSON object (请求体应为 JSON 对象)")
-        return data
 
 
 class StaffIn(JsonObject):

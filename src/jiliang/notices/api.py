@@ -5,22 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router
 from ninja.errors import HttpError
 from pydantic import StrictBool, StrictInt
 
-from jiliang.bounds import MAX_OFFSET
+from jiliang.bounds import MAX_OFFSET, JsonObject
 from jiliang.notices import services
 from jiliang.notices.models import Kind, Notice
 
 router = Router(tags=["notices"])
 
 
-class NoticesReadIn(Schema):
+class NoticesReadIn(JsonObject):
     ids: list[StrictInt] | None = None  # none: every unread notice; ids only, not true/1.0
 
 
-class NoticePreferencesIn(Schema):
+class NoticePreferencesIn(JsonObject):
     email: StrictBool
     muted: list[str] = []
 
