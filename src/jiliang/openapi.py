@@ -59,6 +59,13 @@ ERRORS: dict[str, str] = {
     "422": "A parameter or body field does not match its schema (errors name each field)",
 }
 
+# Answered by the server before the application sees the request (gunicorn's
+# limit_request_line, jiliang.serving): a query string past it is refused as a whole.
+URI_TOO_LONG = {
+    "description": "The request line is longer than the server accepts (4,094 bytes)",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
 
 def file_response(*media_types: str, code: int = 200) -> dict[str, Any]:
     """`openapi_extra` of an operation that answers a file (PDF, XML, PEM, text) with `code`.
@@ -94,6 +101,8 @@ def declare(schema: dict[str, Any]) -> dict[str, Any]:
                 if code in responses or int(code) in responses:
                     continue
                 responses[code] = {"description": description, "content": error}
+            if operation.get("parameters"):
+                responses.setdefault("414", URI_TOO_LONG)
     return schema
 
 
