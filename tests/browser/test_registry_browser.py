@@ -4,30 +4,12 @@ shows its reason. Screenshots go to /tmp/jiliang-browser (outside the repository
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
 
 from jiliang.registry.models import Certificate, MeasurementStandard
-
-SHOTS = Path("/tmp/jiliang-browser")
+from tests.browser.helpers import login, shot
 
 pytestmark = pytest.mark.browser
-
-
-def login(page: Any, base: str, username: str, password: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_instrument_chain_up_to_primary_and_trace_down(live_server, scenario, page) -> None:

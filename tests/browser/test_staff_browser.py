@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from tests.browser.helpers import login, shot
+
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-SHOTS = Path("/tmp/jiliang-browser")
 
 pytestmark = pytest.mark.browser
 
@@ -27,20 +28,6 @@ def demo(transactional_db: Any, live_server: Any, settings: Any, tmp_path: Path)
     summary = build_demo()
     build_calibration_demo(summary)
     return summary
-
-
-def login(page: Any, base: str, username: str, password: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_three_demo_logins_sign_and_the_owner_downloads(
