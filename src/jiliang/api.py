@@ -18,15 +18,19 @@ from jiliang.accounts.staff_api import router as staff_router
 from jiliang.calibration.api import router as calibration_router
 from jiliang.calibration.check_api import router as check_router
 from jiliang.calibration.portal_api import router as portal_router
+from jiliang.cloud.api import router as cloud_router
 from jiliang.comparisons.api import router as comparisons_router
 from jiliang.intervals.api import router as intervals_router
 from jiliang.ledger.api import router as ledger_router
 from jiliang.lots.api import router as lots_router
+from jiliang.market.api import router as market_router
+from jiliang.monitoring.api import router as monitoring_router
 from jiliang.notices.api import router as notices_router
 from jiliang.registry.api import router as registry_router
 from jiliang.registry.api import validation_error_body
 from jiliang.registry.customer_api import router as customers_router
 from jiliang.registry.rules import RuleNotInForce
+from jiliang.services.api import router as services_router
 from jiliang.taximeters.api import router as taximeters_router
 
 
@@ -61,6 +65,10 @@ api.add_router("/account", accounts_router)
 api.add_router("/staff", staff_router)
 api.add_router("/my", portal_router)
 api.add_router("/notices", notices_router)
+api.add_router("/energy", monitoring_router)
+api.add_router("/market", market_router)
+api.add_router("/services", services_router)
+api.add_router("/cloud", cloud_router)
 
 
 @api.exception_handler(HttpError)

@@ -21,12 +21,16 @@ def build_everything(
     today: dt.date | None = None, on_step: Callable[[str], None] | None = None
 ) -> DemoReport:
     from jiliang.calibration.demo import build_calibration_demo
+    from jiliang.cloud.demo import build_cloud_demo
     from jiliang.comparisons.demo import build_comparisons_demo
     from jiliang.intervals.demo import build_intervals_demo
     from jiliang.ledger.demo import build_ledger_demo
     from jiliang.lots.demo import build_lots_demo
+    from jiliang.market.demo import build_market_demo
+    from jiliang.monitoring.demo import build_monitoring_demo
     from jiliang.registry.demo import build_demo
     from jiliang.registry.services import load_reference_data
+    from jiliang.services.demo import build_services_demo
     from jiliang.taximeters.demo import build_taximeters_demo
 
     def step(name: str) -> None:
@@ -49,6 +53,14 @@ def build_everything(
     steps["intervals"] = build_intervals_demo(summary.today)
     step("comparison campaigns")
     steps["comparisons"] = build_comparisons_demo(summary.today)
+    step("online energy monitoring of key energy users")
+    steps["monitoring"] = build_monitoring_demo(summary)
+    step("market supervision")
+    steps["market"] = build_market_demo(summary)
+    step("online applications and approvals")
+    steps["services"] = build_services_demo(summary)
+    step("industrial metrology cloud")
+    steps["cloud"] = build_cloud_demo(summary)
     step("transparency log")
     steps["ledger"] = build_ledger_demo(summary)
     logins = [(login.username, login.role, login.institution) for login in summary.logins]

@@ -62,6 +62,12 @@ INSTALLED_APPS = [
     "jiliang.intervals",
     "jiliang.lots",
     "jiliang.notices",
+    "jiliang.monitoring",
+    "jiliang.market",
+    "jiliang.services",
+    "jiliang.cloud",
+    "django_tables2",
+    "django_filters",
 ]
 
 MIDDLEWARE = [

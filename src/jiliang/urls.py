@@ -20,6 +20,10 @@ urlpatterns = [
     path("staff/", include("jiliang.accounts.staff_urls")),
     path("my/", include("jiliang.calibration.portal_urls")),
     path("check/", check_page, name="check"),
+    path("energy/", include("jiliang.monitoring.urls")),
+    path("market/", include("jiliang.market.urls")),
+    path("services/", include("jiliang.services.urls")),
+    path("cloud/", include("jiliang.cloud.urls")),
     path("", include("jiliang.registry.urls")),
 ]
 

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from jiliang.cli import certificate, ledger, ledger_db, notify, platform, stats, uncertainty
+from jiliang.cli import (
+    certificate,
+    cmc,
+    deadline,
+    energy,
+    ledger,
+    ledger_db,
+    notify,
+    platform,
+    prepack,
+    stats,
+    uncertainty,
+)
 
 app = typer.Typer(
     name="jiliang",
@@ -20,6 +32,10 @@ app.add_typer(ledger.app, name="ledger")
 ledger_db.register(ledger.app)
 app.add_typer(certificate.app, name="certificate")
 notify.register(app)
+energy.register(app)
+prepack.register(app)
+deadline.register(app)
+cmc.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,12 @@
+"""`jiliang deadline`: Working-day deadlines under China's official calendar.
+
+Heavy libraries and Django load only when a command runs (tests/cli/test_startup.py).
+"""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(root: typer.Typer) -> None:
+    """Add `jiliang deadline` to the root command (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Market supervision: campaigns, prepackaged goods, honest measurement, risk (issue 15)."""

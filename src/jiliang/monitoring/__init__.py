@@ -1,0 +1,1 @@
+"""Online energy monitoring of key energy users and carbon accounts (issue 14)."""
