@@ -29,6 +29,7 @@ from jiliang.notices.api import router as notices_router
 from jiliang.registry.api import router as registry_router
 from jiliang.registry.api import validation_error_body
 from jiliang.registry.customer_api import router as customers_router
+from jiliang.registry.record_api import router as records_router
 from jiliang.registry.rules import RuleNotInForce
 from jiliang.services.api import router as services_router
 from jiliang.taximeters.api import router as taximeters_router
@@ -54,6 +55,7 @@ api = JiliangAPI(
 )
 api.add_router("/", registry_router)
 api.add_router("/", customers_router)
+api.add_router("/", records_router)
 api.add_router("/calibration", calibration_router)
 api.add_router("/check", check_router)
 api.add_router("/ledger", ledger_router)
