@@ -1,0 +1,3 @@
+"""Pure core package (no Django); see docs."""
+
+__all__: list[str] = []
