@@ -277,17 +277,13 @@ class Converter:
             return None
 
         def msg(text: str) -> str:
-            return VARIABLE.sub(
-                lambda m: f"%({m.group('expr')})s", text.replace("%", "%%")
-            )
+            return VARIABLE.sub(lambda m: f"%({m.group('expr')})s", text.replace("%", "%%"))
 
         msgid, msgstr = msg(zh_b), msg(en_b)
         ctx = self.choose_context(msgid, msgstr, template)
         self.cats.add(target, msgid, msgstr, ctx, f"{self.rel(conv.path)}:{line}")
         conv.pairs.append((line, msgid, msgstr, ctx))
-        bindings = " ".join(
-            f"{name}={expr}" for name, expr in names.items() if name != expr
-        )
+        bindings = " ".join(f"{name}={expr}" for name, expr in names.items() if name != expr)
         head = "blocktranslate"
         if ctx:
             head += f" context {_literal(ctx)}"
@@ -463,7 +459,7 @@ def template_uses(path: Path) -> Iterator[Use]:
                         current.append(f"%({t.contents.strip()})s")
                     j += 1
 
-                def join(parts: list[str]) -> str:
+                def join(parts: list[str], trimmed: bool = trimmed) -> str:
                     s = "".join(parts)
                     if trimmed:
                         s = " ".join(x.strip() for x in s.strip().splitlines() if x.strip())
@@ -523,10 +519,10 @@ def python_uses(path: Path) -> Iterator[Use]:
             continue
         msg_i, ctx_i, plural_i = GETTEXT_FUNCS[name]
 
-        def literal(i: int | None) -> str | None:
-            if i is None or i >= len(node.args):
+        def literal(i: int | None, args: list[ast.expr] = node.args) -> str | None:
+            if i is None or i >= len(args):
                 return None
-            a = node.args[i]
+            a = args[i]
             return a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None
 
         msgid = literal(msg_i)
