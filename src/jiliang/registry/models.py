@@ -108,6 +108,13 @@ class Institution(models.Model):
         "unified social credit code", max_length=18, unique=True, validators=[validate_uscc]
     )
     address = models.CharField(max_length=200, blank=True)
+    # A customer a laboratory recorded before it joined the platform (issue 13 §1): owned by
+    # nobody, acted for by the laboratory that recorded it until it joins; joining is this
+    # same row turning `joined`, so its instruments were always its own (registry.records).
+    joined = models.BooleanField(default=True)
+    recorded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
 
     objects = RestrictedQuerySet.as_manager()
     public_register = True
@@ -375,6 +382,7 @@ class Instrument(models.Model):
         IN_SERVICE = "in_service", "In service 在用"
         OUT_OF_SERVICE = "out_of_service", "Out of service 停用"
         SCRAPPED = "scrapped", "Scrapped 报废"
+        LOST = "lost", "Lost 丢失"
 
     # No single-column indexes where a composite one starts with the column (owner: the
     # unique serial and due-date indexes; division: the regional due-date index): each
@@ -685,3 +693,4 @@ class SchemeLevel(models.Model):
 # after the models they refer to; here so that Django and `from models import` find them
 from jiliang.registry.customer_models import LabAccess as LabAccess  # noqa: E402
 from jiliang.registry.customer_models import LabCustomer as LabCustomer  # noqa: E402
+from jiliang.registry.record_models import StateChange as StateChange  # noqa: E402

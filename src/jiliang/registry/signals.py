@@ -9,3 +9,7 @@ certificates_imported = Signal()
 # Sent after a bulk import of standards commits: kwargs `standards` and
 # `examination_certificates` (lists of the created rows).
 standards_imported = Signal()
+
+# Sent after instruments change state (registry.state_changes) commits: kwargs
+# `instrument_ids` (list), `state` (retired, in_service, scrapped, lost, transferred), `on`.
+instrument_states_changed = Signal()
