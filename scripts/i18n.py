@@ -179,12 +179,15 @@ TOKEN = re.compile(
 )
 # "中文 English" — a Chinese part (no Latin letters) then an English part (no CJK)
 PLAIN_PAIR = re.compile(
-    rf"^(?P<lead>\s*)(?P<zh>[^A-Za-z<>{{}}]*[{CJK}][^A-Za-z<>{{}}]*?)\s*(?:[·/|]\s*)?"
-    rf"(?P<en>[A-Za-z][^{CJK}<>{{}}]*?)(?P<trail>\s*)$",
+    rf"^(?P<lead>\s*(?:[←‹«]\s*)?)(?P<zh>[^A-Za-z<>{{}}]*[{CJK}][^A-Za-z<>{{}}]*?)\s*(?:[·/|]\s*)?"
+    rf"(?P<en>[A-Za-z][^{CJK}<>{{}}]*?)(?P<trail>\s*(?:[→›»]\s*)?)$",
     re.S,
 )
 ATTRIBUTE = re.compile(r'(?P<pre>\b(?:title|placeholder|aria-label|alt)=")(?P<value>[^"{}]*)"')
 VARIABLE = re.compile(r"\{\{\s*(?P<expr>[^{}]+?)\s*\}\}")
+INLINE = r"(?:a|code|strong|em|small|b|i|abbr|sub|sup|kbd|var|bdi|span|time)\b"
+INLINE_OPEN = re.compile(f"<{INLINE}")
+INLINE_CLOSE = re.compile(f"</{INLINE}")
 EXTENDS = re.compile(r"\{%\s*extends\s.*?%\}")
 LOAD_I18N = re.compile(r"\{%\s*load\s[^%]*\bi18n\b[^%]*%\}")
 
@@ -205,6 +208,18 @@ def _literal(text: str) -> str:
     if "'" not in text:
         return f"'{text}'"
     raise ValueError("text holds both quote kinds")
+
+
+def _balanced(text: str) -> bool:
+    """Brackets open and close within text (a run cut off mid-parenthesis is a fragment)."""
+    pairs = {"(": ")", "（": "）", "[": "]", "“": "”"}
+    stack: list[str] = []
+    for ch in text:
+        if ch in pairs:
+            stack.append(pairs[ch])
+        elif ch in pairs.values() and (not stack or stack.pop() != ch):
+            return False
+    return not stack
 
 
 def _var_name(expr: str, taken: dict[str, str]) -> str:
@@ -328,21 +343,46 @@ class Converter:
     def convert_plain(self, text: str, conv: Conversion) -> str:
         out: list[str] = []
         pos = 0
+        prev = ""
+        inside_block = False  # text of a {% blocktranslate %} is already translated
         for m in TOKEN.finditer(text):
-            out.append(self.plain_run(text[pos : m.start()], conv, text.count("\n", 0, pos) + 1))
             token = m.group(0)
+            line = text.count("\n", 0, pos) + 1
+            run = text[pos : m.start()]
+            out.append(run if inside_block else self.plain_run(run, conv, line, prev, token))
+            if re.match(r"\{%\s*blocktrans(late)?\b", token):
+                inside_block = True
+            elif re.match(r"\{%\s*endblocktrans(late)?\b", token):
+                inside_block = False
             if token.startswith("<") and not token.startswith(("<!--", "<script", "<style")):
                 token = self.plain_attributes(token, conv, text.count("\n", 0, m.start()) + 1)
             out.append(token)
+            prev = token
             pos = m.end()
-        out.append(self.plain_run(text[pos:], conv, text.count("\n", 0, pos) + 1))
+        out.append(self.plain_run(text[pos:], conv, text.count("\n", 0, pos) + 1, prev, ""))
         return "".join(out)
 
-    def plain_run(self, run: str, conv: Conversion, line: int) -> str:
+    def plain_run(self, run: str, conv: Conversion, line: int, prev: str, after: str) -> str:
+        """Convert a text run that is a whole "中文 English" pair, not a sentence fragment.
+
+        A run next to a {{ variable }} or to inline markup (</code> before it, <a> after it)
+        is part of a longer sentence; it is reported and left for a hand conversion.
+        """
         if not HAS_CJK.search(run):
             return run
         m = PLAIN_PAIR.match(run)
         if not m:
+            conv.skipped.append((line, f"mixed text left as is: {run.strip()[:60]!r}"))
+            return run
+        fragment = (
+            prev.startswith("{{")
+            or after.startswith("{{")
+            or INLINE_CLOSE.match(prev) is not None
+            or INLINE_OPEN.match(after) is not None
+            or not (_balanced(m.group("zh")) and _balanced(m.group("en")))
+        )
+        if fragment:
+            conv.skipped.append((line, f"part of a sentence, left as is: {run.strip()[:60]!r}"))
             return run
         new = self.translate_tag(m.group("zh"), m.group("en"), conv, line)
         if new is None:
