@@ -165,3 +165,17 @@ def test_cli_bad_file_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "cmcs.yaml" in proc.stderr
+
+
+def test_temperature_uncertainty_is_a_difference() -> None:
+    # U = 0.01 K stated for a range in °C: at 100 °C it is 0.01 °C (an interval), not -273.14
+    demand = demand_from_dict(
+        {
+            "quantity": "temperature",
+            "value": 100,
+            "unit": "degC",
+            "required_U": {"value": 0.02, "unit": "degC"},
+        }
+    )
+    result = match([_cmcs()["SH-T-001"]], demand)
+    assert result.matches[0].u == pytest.approx(0.01)

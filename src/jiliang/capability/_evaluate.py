@@ -58,4 +58,6 @@ def u_at(cmc: Cmc, x: float) -> float | None:
         return value * factor * abs(x)
     from jiliang.capability._units import convert
 
-    return convert(value, cmc.uncertainty.unit, cmc.unit, f"cmc {cmc.id}.uncertainty.unit")
+    return convert(
+        value, cmc.uncertainty.unit, cmc.unit, f"cmc {cmc.id}.uncertainty.unit", difference=True
+    )

@@ -92,7 +92,7 @@ def _check(cmc: Cmc, demand: Demand) -> Match | Excluded:
         required, unit = _required_abs(demand, convert(x, cmc.unit, demand.unit, where))
         if not compatible(unit, cmc.unit, where):
             raise CapabilityError("demand.required_U.unit", f"{unit} is not a unit of {cmc.unit}")
-        u_demand_unit = convert(u_cmc, cmc.unit, unit, where)
+        u_demand_unit = convert(u_cmc, cmc.unit, unit, where, difference=True)
         ratio = u_demand_unit / required
         if worst is None or ratio > worst[0]:
             worst = (ratio, u_demand_unit, unit)

@@ -44,10 +44,29 @@ def compatible(a: str, b: str, where: str) -> bool:
     return bool(_unit(a, where).dimensionality == _unit(b, where).dimensionality)
 
 
-def convert(value: float, frm: str, to: str, where: str) -> float:
-    """``value`` in unit ``frm`` expressed in unit ``to`` (same dimension, else an error)."""
+OFFSET_UNITS = {
+    "degc": "delta_degC",
+    "°c": "delta_degC",
+    "celsius": "delta_degC",
+    "degree_celsius": "delta_degC",
+    "degf": "delta_degF",
+    "°f": "delta_degF",
+    "fahrenheit": "delta_degF",
+    "degree_fahrenheit": "delta_degF",
+}
+
+
+def convert(value: float, frm: str, to: str, where: str, *, difference: bool = False) -> float:
+    """``value`` in unit ``frm`` expressed in unit ``to`` (same dimension, else an error).
+
+    An uncertainty is a difference: with ``difference`` a Celsius or Fahrenheit unit is read as
+    its interval (1 °C of uncertainty is 1 K, not 274.15 K).
+    """
     if frm.strip() == to.strip():
         return value
+    if difference:
+        frm = OFFSET_UNITS.get(frm.strip().lower(), frm)
+        to = OFFSET_UNITS.get(to.strip().lower(), to)
     source, target = _unit(frm, where), _unit(to, where)
     if source.dimensionality != target.dimensionality:
         raise CapabilityError(where, f"{frm} cannot be converted to {to}")
