@@ -9,6 +9,7 @@ add without each decorator repeating the same six codes.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
@@ -35,6 +36,35 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
 # Anonymous calls are allowed everywhere ({}): they see the public registers only, and an
 # operation that needs a user answers 401 itself.
 SECURITY: list[dict[str, list[str]]] = [{}, {"bearerToken": []}, {"sessionCookie": []}]
+# Private operations (accounts.api_auth.api_user without anonymous=True) answer an anonymous
+# call 401 instead of an empty 200 (issue 13 §6): they offer no anonymous alternative.
+SIGNED_IN: list[dict[str, list[str]]] = [{"bearerToken": []}, {"sessionCookie": []}]
+
+# (methods or "*", path pattern) of the operations that need a user. Kept beside the runtime
+# rule (api_user) rather than derived from it: ninja has built the document before any call.
+PRIVATE_OPERATIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (methods, re.compile(pattern))
+    for methods, pattern in (
+        ("*", r"^/api/(instruments|certificates|people|customers|imports)(/|$)"),
+        ("*", r"^/api/(due|changes/.*)$"),
+        ("*", r"^/api/standards/\{pk\}/(trace-up|trace-down|impact)$"),
+        ("*", r"^/api/calibration/(jobs|recalls|dcc|numbering|certificates)(/|$)"),
+        ("post", r"^/api/calibration/procedures$"),
+        ("*", r"^/api/taximeters/(meters|alerts|campaigns)(/|$)"),
+        ("post", r"^/api/taximeters/packages$"),
+        ("*", r"^/api/(lots/lots|lots/groups|intervals|comparisons|notices)(/|$)"),
+        ("post", r"^/api/ledger/witness$"),
+    )
+)
+
+
+def is_private(method: str, path: str) -> bool:
+    """Whether the operation needs a signed-in user (see PRIVATE_OPERATIONS)."""
+    return any(
+        (methods == "*" or method in methods.split(",")) and pattern.search(path)
+        for methods, pattern in PRIVATE_OPERATIONS
+    )
+
 
 ERROR_SCHEMA: dict[str, Any] = {
     "title": "Error",
@@ -87,11 +117,11 @@ def declare(schema: dict[str, Any]) -> dict[str, Any]:
     components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
     components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    for item in schema.get("paths", {}).values():
+    for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
             if method not in {"get", "put", "post", "delete", "patch", "head", "options"}:
                 continue
-            operation.setdefault("security", SECURITY)
+            operation.setdefault("security", SIGNED_IN if is_private(method, path) else SECURITY)
             _form_fields_are_never_null(operation)
             takes_input = bool(operation.get("parameters") or operation.get("requestBody"))
             responses = operation.setdefault("responses", {})

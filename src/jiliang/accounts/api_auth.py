@@ -43,3 +43,23 @@ class SessionOrToken:
             return user
         request.user = AnonymousUser()
         return request.user
+
+
+LOGIN_NEEDED = "sign in or send a bearer token"
+
+
+def api_user(request: HttpRequest, *, anonymous: bool = False) -> Any:
+    """The caller SessionOrToken resolved; one function for every API module.
+
+    Private operations (the default) answer 401 with the shared error body to an anonymous
+    call, rather than an empty 200 that reads like "you have nothing": issue 13 §6. Public
+    registers (institutions, standards, materials, catalogue, schemes, ledger proofs, the
+    certificate check) pass `anonymous=True` and get the AnonymousUser, which their
+    `visible_to` scopes to the public rows.
+    """
+    user = getattr(request, "auth", None)
+    if getattr(user, "is_authenticated", False):
+        return user
+    if anonymous:
+        return user if user is not None else AnonymousUser()
+    raise HttpError(401, LOGIN_NEEDED)

@@ -16,6 +16,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from jiliang.accounts.api_auth import api_user
 from jiliang.bounds import Id, IsoDate
 from jiliang.calibration import keys, services, uploads
 from jiliang.calibration.models import Job, Recall, RecallItem
@@ -23,10 +24,6 @@ from jiliang.openapi import file_response
 from jiliang.registry.models import Institution, Instrument, MeasurementStandard
 
 router = Router(tags=["calibration"])
-
-
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
 
 
 def _guard[T](fn: Callable[[], T]) -> T:
@@ -156,7 +153,7 @@ def job_json(job: Job, user: Any) -> dict[str, Any]:
 
 
 def _job(request: HttpRequest, job_id: int) -> Job:
-    return get_object_or_404(services.jobs_visible_to(_user(request)), pk=job_id)
+    return get_object_or_404(services.jobs_visible_to(api_user(request)), pk=job_id)
 
 
 @router.get("/procedures")
@@ -171,20 +168,20 @@ def list_procedures(request: HttpRequest) -> list[dict[str, Any]]:
             "accuracy_classes": p.accuracy_classes,
             "own": p.institution_id is not None,
         }
-        for p in services.procedures_for(_user(request))
+        for p in services.procedures_for(api_user(request, anonymous=True))
     ]
 
 
 @router.post("/procedures", response={201: dict[str, Any]})
 def upload_procedure(request: HttpRequest, file: UploadedFile = File(...)) -> Status[Any]:  # noqa: B008
     text, name = uploads.procedure_text(file)  # bounded: bounds.MAX_PROCEDURE_BYTES
-    record = _guard(lambda: services.add_procedure(_user(request), text, name))
+    record = _guard(lambda: services.add_procedure(api_user(request), text, name))
     return Status(201, {"id": record.pk, "code": record.code})
 
 
 @router.get("/jobs")
 def list_jobs(request: HttpRequest, status: str = "") -> list[dict[str, Any]]:
-    qs = services.jobs_visible_to(_user(request)).select_related("instrument", "procedure")
+    qs = services.jobs_visible_to(api_user(request)).select_related("instrument", "procedure")
     if status:
         qs = qs.filter(status=status)
     return [
@@ -202,7 +199,7 @@ def list_jobs(request: HttpRequest, status: str = "") -> list[dict[str, Any]]:
 
 @router.post("/jobs", response={201: dict[str, Any]})
 def create_job(request: HttpRequest, payload: JobIn) -> Status[Any]:
-    user = _user(request)
+    user = api_user(request)
     instrument = get_object_or_404(Instrument.objects.visible_to(user), pk=payload.instrument_id)
     procedure = (
         services.procedures_for(user).filter(code=payload.procedure_code).order_by("-id").first()
@@ -233,14 +230,14 @@ def create_job(request: HttpRequest, payload: JobIn) -> Status[Any]:
 
 @router.get("/jobs/{job_id}")
 def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
-    return job_json(_job(request, job_id), _user(request))
+    return job_json(_job(request, job_id), api_user(request))
 
 
 @router.put("/jobs/{job_id}/standards")
 def put_standards(request: HttpRequest, job_id: int, payload: StandardsIn) -> dict[str, Any]:
     job = _job(request, job_id)
-    _guard(lambda: services.set_standards(job, _user(request), payload.standard_ids))
-    return job_json(job, _user(request))
+    _guard(lambda: services.set_standards(job, api_user(request), payload.standard_ids))
+    return job_json(job, api_user(request))
 
 
 @router.put("/jobs/{job_id}/conditions")
@@ -249,20 +246,20 @@ def put_conditions(request: HttpRequest, job_id: int, payload: ConditionsIn) -> 
     _guard(
         lambda: services.set_conditions(
             job,
-            _user(request),
+            api_user(request),
             work_date=payload.work_date,
             place=payload.place,
             environment=payload.environment,
         )
     )
-    return job_json(job, _user(request))
+    return job_json(job, api_user(request))
 
 
 @router.post("/jobs/{job_id}/observations")
 def post_observations(request: HttpRequest, job_id: int, payload: ObservationsIn) -> dict[str, Any]:
     job = _job(request, job_id)
-    _guard(lambda: services.record_observations(job, _user(request), payload.rows))
-    return job_json(job, _user(request))
+    _guard(lambda: services.record_observations(job, api_user(request), payload.rows))
+    return job_json(job, api_user(request))
 
 
 @router.post("/jobs/{job_id}/observations/upload")
@@ -272,7 +269,7 @@ def upload_observations(
     file: UploadedFile = File(...),  # noqa: B008
 ) -> dict[str, Any]:
     job = _job(request, job_id)
-    user = _user(request)
+    user = api_user(request)
     _guard(lambda: services.require_lab_staff(user, job.lab_id))
     rows = uploads.observation_rows(file)  # bounded: bounds.MAX_OBSERVATIONS_BYTES
     _guard(lambda: services.record_observations(job, user, rows))
@@ -282,17 +279,17 @@ def upload_observations(
 @router.post("/jobs/{job_id}/sign")
 def sign_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
     job = _job(request, job_id)
-    _guard(lambda: services.sign(job, _user(request)))
+    _guard(lambda: services.sign(job, api_user(request)))
     job.refresh_from_db()
-    return job_json(job, _user(request))
+    return job_json(job, api_user(request))
 
 
 @router.post("/jobs/{job_id}/reject")
 def reject_job(request: HttpRequest, job_id: int, payload: RejectIn) -> dict[str, Any]:
     job = _job(request, job_id)
-    _guard(lambda: services.reject(job, _user(request), payload.reason))
+    _guard(lambda: services.reject(job, api_user(request), payload.reason))
     job.refresh_from_db()
-    return job_json(job, _user(request))
+    return job_json(job, api_user(request))
 
 
 _CONTENT = {"pdf": "application/pdf", "dcc": "application/xml"}
@@ -307,7 +304,7 @@ def download(request: HttpRequest, number: str, fmt: str) -> HttpResponse:
     base, _, sig = fmt.partition(".")
     if base not in _CONTENT or sig not in ("", "sig"):
         raise HttpError(404, "format is pdf, dcc, pdf.sig or dcc.sig")
-    certificate = services.certificates_visible_to(_user(request)).filter(number=number).first()
+    certificate = services.certificates_visible_to(api_user(request)).filter(number=number).first()
     if certificate is None:
         raise HttpError(404, f"no certificate {number} visible to you")
     doc = services.document(certificate, base)
@@ -328,7 +325,7 @@ def import_dcc(
     instrument_id: int | None = Form(None),
 ) -> Status[Any]:
     data, name = uploads.dcc_bytes(file)  # bounded: bounds.MAX_DCC_BYTES
-    cert = _guard(lambda: services.import_dcc(_user(request), data, name, instrument_id))
+    cert = _guard(lambda: services.import_dcc(api_user(request), data, name, instrument_id))
     return Status(
         201,
         {
@@ -379,7 +376,7 @@ def get_key(request: HttpRequest, institution_id: int) -> HttpResponse:
 @router.put("/numbering")
 def put_numbering(request: HttpRequest, payload: NumberingIn) -> dict[str, Any]:
     """The lab's certificate number pattern, e.g. "{institution_code}-{year}-{seq:06d}"."""
-    user = _user(request)
+    user = api_user(request)
     _guard(lambda: services.configure_numbering(user, payload.institution_code, payload.pattern))
     return {"institution_code": payload.institution_code, "pattern": payload.pattern}
 
@@ -409,7 +406,7 @@ def recall_json(recall: Recall) -> dict[str, Any]:
 
 @router.get("/recalls")
 def list_recalls(request: HttpRequest) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = api_user(request)
     if not user.is_authenticated or user.role not in ("lab", "regulator", "admin"):
         return []
     return [recall_json(r) for r in Recall.objects.visible_to(user)]
@@ -417,7 +414,7 @@ def list_recalls(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/recalls", response={201: dict[str, Any]})
 def create_recall(request: HttpRequest, payload: RecallIn) -> Status[Any]:
-    user = _user(request)
+    user = api_user(request)
     standard = get_object_or_404(MeasurementStandard, pk=payload.standard_id)
     recall = _guard(lambda: services.open_recall(user, standard, payload.since, payload.reason))
     return Status(201, recall_json(recall))
@@ -425,12 +422,14 @@ def create_recall(request: HttpRequest, payload: RecallIn) -> Status[Any]:
 
 @router.get("/recalls/{recall_id}")
 def get_recall(request: HttpRequest, recall_id: int) -> dict[str, Any]:
-    return recall_json(get_object_or_404(Recall.objects.visible_to(_user(request)), pk=recall_id))
+    return recall_json(
+        get_object_or_404(Recall.objects.visible_to(api_user(request)), pk=recall_id)
+    )
 
 
 @router.patch("/recalls/items/{item_id}")
 def patch_recall_item(request: HttpRequest, item_id: int, payload: RecallItemIn) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     item = get_object_or_404(RecallItem.objects.visible_to(user), pk=item_id)
     _guard(
         lambda: services.update_recall_item(
@@ -447,7 +446,7 @@ def patch_recall_item(request: HttpRequest, item_id: int, payload: RecallItemIn)
 
 @router.post("/recalls/{recall_id}/close")
 def close_recall(request: HttpRequest, recall_id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     recall = get_object_or_404(Recall.objects.visible_to(user), pk=recall_id)
     _guard(lambda: services.close_recall(recall, user))
     return recall_json(recall)

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from jiliang.accounts.api_auth import api_user
 from jiliang.bounds import Id, IsoDate, IsoDateTime
 from jiliang.comparisons import services
 from jiliang.comparisons.models import Campaign, Participant, Submission
@@ -50,15 +51,8 @@ class SubmissionIn(Schema):
     replicates: list[float] = []
 
 
-def _user(request: HttpRequest) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
-    if not getattr(user, "is_authenticated", False):
-        raise HttpError(401, "sign in or send a bearer token")
-    return user
-
-
 def _campaign(request: HttpRequest, pk: int) -> Campaign:
-    return get_object_or_404(services.campaigns_for(_user(request)), pk=pk)
+    return get_object_or_404(services.campaigns_for(api_user(request)), pk=pk)
 
 
 def _participant(p: Participant) -> dict[str, Any]:
@@ -112,20 +106,20 @@ def _guard(call: Any) -> Any:
 
 @router.get("/campaigns")
 def list_campaigns(request: HttpRequest) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = api_user(request)
     return [_campaign_out(c, user) for c in services.campaigns_for(user)]
 
 
 @router.post("/campaigns", response={201: dict[str, Any]})
 def create_campaign(request: HttpRequest, payload: CampaignIn) -> Status[Any]:
-    user = _user(request)
+    user = api_user(request)
     c = _guard(lambda: services.create_campaign(user, **payload.dict()))
     return Status(201, _campaign_out(c, user))
 
 
 @router.get("/campaigns/{pk}")
 def get_campaign(request: HttpRequest, pk: int) -> dict[str, Any]:
-    return _campaign_out(_campaign(request, pk), _user(request))
+    return _campaign_out(_campaign(request, pk), api_user(request))
 
 
 @router.post("/campaigns/{pk}/participants", response={201: dict[str, Any]})
@@ -136,7 +130,7 @@ def invite(request: HttpRequest, pk: int, payload: InviteIn) -> Status[Any]:
         raise ValidationError({"institution": [f"no institution {payload.institution}"]})
     data = payload.dict()
     data.pop("institution")
-    p = _guard(lambda: services.invite(_user(request), campaign, inst, **data))
+    p = _guard(lambda: services.invite(api_user(request), campaign, inst, **data))
     return Status(201, _participant(p))
 
 
@@ -154,21 +148,21 @@ def set_schedule(
     """The pilot's plan of the artefact's circulation for one participant."""
     campaign = _campaign(request, pk)
     entry = get_object_or_404(campaign.participants, institution_id=institution)
-    p = _guard(lambda: services.set_schedule(_user(request), entry, **payload.dict()))
+    p = _guard(lambda: services.set_schedule(api_user(request), entry, **payload.dict()))
     return _participant(p)
 
 
 @router.post("/campaigns/{pk}/respond")
 def respond(request: HttpRequest, pk: int, payload: RespondIn) -> dict[str, Any]:
     campaign = _campaign(request, pk)
-    p = _guard(lambda: services.respond(_user(request), campaign, payload.accept))
+    p = _guard(lambda: services.respond(api_user(request), campaign, payload.accept))
     return _participant(p)
 
 
 @router.put("/campaigns/{pk}/submission")
 def submit(request: HttpRequest, pk: int, payload: SubmissionIn) -> dict[str, Any]:
     campaign = _campaign(request, pk)
-    s = _guard(lambda: services.submit(_user(request), campaign, **payload.dict()))
+    s = _guard(lambda: services.submit(api_user(request), campaign, **payload.dict()))
     return _submission(s)
 
 
@@ -176,19 +170,19 @@ def submit(request: HttpRequest, pk: int, payload: SubmissionIn) -> dict[str, An
 def submissions(request: HttpRequest, pk: int) -> list[dict[str, Any]]:
     """Only what the sealing rule lets this user see (own result before the deadline)."""
     campaign = _campaign(request, pk)
-    return [_submission(s) for s in services.visible_submissions(_user(request), campaign)]
+    return [_submission(s) for s in services.visible_submissions(api_user(request), campaign)]
 
 
 @router.post("/campaigns/{pk}/close")
 def close(request: HttpRequest, pk: int) -> dict[str, Any]:
     campaign = _campaign(request, pk)
-    c = _guard(lambda: services.close(_user(request), campaign))
+    c = _guard(lambda: services.close(api_user(request), campaign))
     return c.result or {}
 
 
 @router.get("/campaigns/{pk}/results")
 def results(request: HttpRequest, pk: int) -> dict[str, Any]:
-    data = services.results_for(_user(request), _campaign(request, pk))
+    data = services.results_for(api_user(request), _campaign(request, pk))
     if data is None:
         raise HttpError(404, "results are published when the pilot closes the campaign")
     return data
@@ -200,7 +194,7 @@ def results(request: HttpRequest, pk: int) -> dict[str, Any]:
 )
 def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     campaign = _campaign(request, pk)
-    file = services.report_file(_user(request), campaign, fmt)
+    file = services.report_file(api_user(request), campaign, fmt)
     if file is None:
         raise HttpError(404, "no such report file (published when the campaign is closed)")
     response = HttpResponse(bytes(file.content), content_type=services.REPORT_FORMATS[fmt])
@@ -210,7 +204,7 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @router.get("/evidence")
 def evidence(request: HttpRequest, institution: Id | None = None) -> list[dict[str, Any]]:
-    qs = services.evidence_for(_user(request))
+    qs = services.evidence_for(api_user(request))
     if institution is not None:
         qs = qs.filter(institution_id=institution)
     return [

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from jiliang.accounts.api_auth import api_user
 from jiliang.intervals import services
 from jiliang.intervals.models import IntervalReview
 
@@ -26,13 +27,6 @@ class ReviewIn(Schema):
 class IntervalAcceptIn(Schema):
     reason: str
     days: int | None = None
-
-
-def _user(request: HttpRequest) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
-    if not getattr(user, "is_authenticated", False):
-        raise HttpError(401, "sign in or send a bearer token")
-    return user
 
 
 def _out(r: IntervalReview) -> dict[str, Any]:
@@ -61,7 +55,7 @@ def _out(r: IntervalReview) -> dict[str, Any]:
 
 @router.get("/groups")
 def groups(request: HttpRequest) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = api_user(request)
     if user.institution is None:
         return []
     try:
@@ -72,12 +66,12 @@ def groups(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/reviews")
 def list_reviews(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_out(r) for r in services.reviews_for(_user(request))]
+    return [_out(r) for r in services.reviews_for(api_user(request))]
 
 
 @router.post("/reviews", response={201: dict[str, Any]})
 def create_review(request: HttpRequest, payload: ReviewIn) -> Status[Any]:
-    user = _user(request)
+    user = api_user(request)
     if user.institution is None:
         raise HttpError(403, "only the owner's laboratory staff review intervals")
     try:
@@ -89,12 +83,12 @@ def create_review(request: HttpRequest, payload: ReviewIn) -> Status[Any]:
 
 @router.get("/reviews/{pk}")
 def get_review(request: HttpRequest, pk: int) -> dict[str, Any]:
-    return _out(get_object_or_404(services.reviews_for(_user(request)), pk=pk))
+    return _out(get_object_or_404(services.reviews_for(api_user(request)), pk=pk))
 
 
 @router.post("/reviews/{pk}/accept")
 def accept(request: HttpRequest, pk: int, payload: IntervalAcceptIn) -> dict[str, Any]:
-    user = _user(request)
+    user = api_user(request)
     review = get_object_or_404(services.reviews_for(user), pk=pk)
     try:
         return _out(services.accept(user, review, reason=payload.reason, days=payload.days))

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
+from jiliang.accounts.api_auth import api_user
 from jiliang.bounds import MAX_OFFSET, page_window
 from jiliang.ledger import services
 from jiliang.ledger.models import LogEntry
@@ -28,10 +29,6 @@ router = Router(tags=["ledger"])
 class WitnessIn(Schema):
     checkpoint: str
     proof: dict[str, Any] | None = None
-
-
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
 
 
 def _error(status: int, field: str, reason: str) -> HttpResponse:
@@ -80,7 +77,7 @@ def entries(
     offset, limit = page_window(offset, limit, max_limit=500)
     qs = LogEntry.objects.order_by("-leaf_index")[offset : offset + limit]
     rows = list(qs)
-    visible = readable_indices(_user(request), rows)
+    visible = readable_indices(api_user(request, anonymous=True), rows)
     return {
         "tree_size": services.head_size(),
         "items": [_entry_dict(e, e.leaf_index in visible) for e in rows],
@@ -94,7 +91,7 @@ def entry(request: HttpRequest, index: int) -> Any:
     found = LogEntry.objects.filter(leaf_index=index).first()
     if found is None:
         return _error(404, "index", f"no log entry {index}")
-    return _entry_dict(found, may_read(_user(request), found))
+    return _entry_dict(found, may_read(api_user(request, anonymous=True), found))
 
 
 @router.get(
@@ -122,10 +119,14 @@ def certificate_proof(request: HttpRequest, number: str) -> Any:
     """Record + inclusion proof + checkpoint for a certificate the caller may see."""
     from jiliang.registry.models import Certificate
 
-    if not Certificate.objects.visible_to(_user(request)).filter(number=number).exists():
+    if (
+        not Certificate.objects.visible_to(api_user(request, anonymous=True))
+        .filter(number=number)
+        .exists()
+    ):
         return _error(404, "number", f"no certificate {number!r} visible to you")
     entry = certificate_entry(number)
-    if entry is None or not may_read(_user(request), entry):
+    if entry is None or not may_read(api_user(request, anonymous=True), entry):
         return _error(404, "number", f"certificate {number!r} is not in the log yet")
     return services.prove_entry(entry).as_dict()
 
@@ -152,7 +153,7 @@ def consistency(request: HttpRequest, size1: int, size2: int | None = None) -> A
 )
 def witness(request: HttpRequest, payload: WitnessIn) -> HttpResponse:
     """Cosign another instance's checkpoint if consistent with the last one cosigned."""
-    user = _user(request)
+    user = api_user(request, anonymous=True)
     if user is None or not user.is_authenticated:
         return _error(401, "auth", "log in or send a bearer token of the peer instance")
     proof = None

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from jiliang.accounts.api_auth import api_user
 from jiliang.lots import services
 from jiliang.lots.models import Lot
 
@@ -40,15 +41,8 @@ class ApproveIn(Schema):
     note: str = ""
 
 
-def _user(request: HttpRequest) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
-    if not getattr(user, "is_authenticated", False):
-        raise HttpError(401, "sign in or send a bearer token")
-    return user
-
-
 def _lot(request: HttpRequest, pk: int) -> Lot:
-    return get_object_or_404(services.lots_for(_user(request)), pk=pk)
+    return get_object_or_404(services.lots_for(api_user(request)), pk=pk)
 
 
 def _out(lot: Lot, *, sample: bool = False) -> dict[str, Any]:
@@ -89,12 +83,12 @@ def _guard(call: Any) -> Any:
 
 @router.get("/lots")
 def list_lots(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_out(lot) for lot in services.lots_for(_user(request))]
+    return [_out(lot) for lot in services.lots_for(api_user(request))]
 
 
 @router.get("/groups")
 def groups(request: HttpRequest) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = api_user(request)
     if user.institution is None:
         raise HttpError(403, "only the owner's staff form lots")
     result: list[dict[str, Any]] = _guard(lambda: services.candidate_groups(user, user.institution))
@@ -103,7 +97,7 @@ def groups(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/lots", response={201: dict[str, Any]})
 def form_lot(request: HttpRequest, payload: LotIn) -> Status[Any]:
-    user = _user(request)
+    user = api_user(request)
     if user.institution is None:
         raise HttpError(403, "only the owner's staff form lots")
     lot = _guard(lambda: services.form_lot(user, user.institution, **payload.dict()))
@@ -119,7 +113,7 @@ def get_lot(request: HttpRequest, pk: int) -> dict[str, Any]:
 def draw(request: HttpRequest, pk: int, payload: DrawIn) -> dict[str, Any]:
     lot = _lot(request, pk)
     return _out(
-        _guard(lambda: services.draw(_user(request), lot, seed=payload.seed, lq=payload.lq)),
+        _guard(lambda: services.draw(api_user(request), lot, seed=payload.seed, lq=payload.lq)),
         sample=True,
     )
 
@@ -128,7 +122,7 @@ def draw(request: HttpRequest, pk: int, payload: DrawIn) -> dict[str, Any]:
 def record(request: HttpRequest, pk: int, payload: list[ResultIn]) -> dict[str, Any]:
     """All-or-nothing: one bad row rejects the whole batch of results."""
     lot = _lot(request, pk)
-    user = _user(request)
+    user = api_user(request)
     with transaction.atomic():
         for row in payload:
             _guard(lambda row=row: services.record(user, lot, row.serial, row.result, row.note))
@@ -138,7 +132,7 @@ def record(request: HttpRequest, pk: int, payload: list[ResultIn]) -> dict[str, 
 @router.post("/lots/{pk}/decide")
 def decide(request: HttpRequest, pk: int) -> dict[str, Any]:
     lot = _lot(request, pk)
-    return _out(_guard(lambda: services.decide(_user(request), lot)))
+    return _out(_guard(lambda: services.decide(api_user(request), lot)))
 
 
 @router.post("/lots/{pk}/approve")
@@ -147,7 +141,7 @@ def approve(request: HttpRequest, pk: int, payload: ApproveIn) -> dict[str, Any]
     return _out(
         _guard(
             lambda: services.approve(
-                _user(request), lot, approved=payload.approved, note=payload.note
+                api_user(request), lot, approved=payload.approved, note=payload.note
             )
         )
     )

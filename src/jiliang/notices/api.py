@@ -9,6 +9,7 @@ from ninja import Router
 from ninja.errors import HttpError
 from pydantic import StrictBool, StrictInt
 
+from jiliang.accounts.api_auth import api_user
 from jiliang.bounds import MAX_OFFSET, JsonObject
 from jiliang.notices import services
 from jiliang.notices.models import Kind, Notice
@@ -23,13 +24,6 @@ class NoticesReadIn(JsonObject):
 class NoticePreferencesIn(JsonObject):
     email: StrictBool
     muted: list[str] = []
-
-
-def _user(request: HttpRequest) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
-    if not getattr(user, "is_authenticated", False):
-        raise HttpError(401, "sign in or send a bearer token")
-    return user
 
 
 def _out(notice: Notice) -> dict[str, Any]:
@@ -59,7 +53,7 @@ def list_notices(
     request: HttpRequest, unread: bool = False, limit: int = 50, offset: int = 0
 ) -> dict[str, Any]:
     """My notices, newest first, with the unread count."""
-    user = _user(request)
+    user = api_user(request)
     if not 1 <= limit <= 500 or not 0 <= offset <= MAX_OFFSET:  # bigint on PostgreSQL
         raise HttpError(400, f"limit is 1 to 500 and offset 0 to {MAX_OFFSET}")
     notices = services.inbox(user, unread)
@@ -73,19 +67,19 @@ def list_notices(
 @router.post("/read")
 def read(request: HttpRequest, payload: NoticesReadIn) -> dict[str, int]:
     """Mark my notices read (the ids given, or all); others' notices are not touched."""
-    user = _user(request)
+    user = api_user(request)
     return {"marked": services.mark_read(user, payload.ids), "unread": services.unread_count(user)}
 
 
 @router.get("/preferences")
 def get_preferences(request: HttpRequest) -> dict[str, Any]:
-    return _pref(services.preference(_user(request)))
+    return _pref(services.preference(api_user(request)))
 
 
 @router.put("/preferences")
 def put_preferences(request: HttpRequest, payload: NoticePreferencesIn) -> dict[str, Any]:
     """E-mail on/off and the kinds not e-mailed; the inbox always gets every notice."""
-    user = _user(request)
+    user = api_user(request)
     try:
         pref = services.set_preference(user, email=payload.email, muted=payload.muted)
     except ValueError as exc:

@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from pydantic import Field
 
+from jiliang.accounts.api_auth import api_user
 from jiliang.accounts.audit import history
 from jiliang.bounds import Id, IsoDate, Limit, Pagination, form_id
 from jiliang.registry import amendments, importers, rules, services, traceability, uploads
@@ -59,10 +60,6 @@ router = Router()
 Text = Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
-
-
 def _search(qs: QuerySet[Any], q: str, *fields: str) -> QuerySet[Any]:
     if not q:
         return qs
@@ -75,7 +72,9 @@ def _search(qs: QuerySet[Any], q: str, *fields: str) -> QuerySet[Any]:
 @router.get("/institutions", response=list[InstitutionOut], tags=["registry"])
 @paginate(Pagination)
 def list_institutions(request: HttpRequest, q: Text = "", kind: Text = "") -> QuerySet[Institution]:
-    qs = Institution.objects.visible_to(_user(request)).prefetch_related("authorisations")
+    qs = Institution.objects.visible_to(api_user(request, anonymous=True)).prefetch_related(
+        "authorisations"
+    )
     if kind:
         qs = qs.filter(kind=kind)
     return _search(qs, q, "name_zh", "name_en", "uscc")
@@ -83,13 +82,15 @@ def list_institutions(request: HttpRequest, q: Text = "", kind: Text = "") -> Qu
 
 @router.get("/institutions/{pk}", response=InstitutionOut, tags=["registry"])
 def get_institution(request: HttpRequest, pk: int) -> Institution:
-    return get_object_or_404(Institution.objects.visible_to(_user(request)), pk=pk)
+    return get_object_or_404(
+        Institution.objects.visible_to(api_user(request, anonymous=True)), pk=pk
+    )
 
 
 @router.get("/people", response=list[PersonOut], tags=["registry"])
 @paginate(Pagination)
 def list_people(request: HttpRequest, q: Text = "") -> QuerySet[Person]:
-    return _search(Person.objects.visible_to(_user(request)), q, "name", "registration_number")
+    return _search(Person.objects.visible_to(api_user(request)), q, "name", "registration_number")
 
 
 @router.get("/standards", response=list[StandardOut], tags=["registry"])
@@ -97,7 +98,9 @@ def list_people(request: HttpRequest, q: Text = "") -> QuerySet[Person]:
 def list_standards(
     request: HttpRequest, q: Text = "", kind: Text = ""
 ) -> QuerySet[MeasurementStandard]:
-    qs = MeasurementStandard.objects.visible_to(_user(request)).select_related("quantity")
+    qs = MeasurementStandard.objects.visible_to(api_user(request, anonymous=True)).select_related(
+        "quantity"
+    )
     qs = qs.prefetch_related("examination_certificates")
     if kind:
         qs = qs.filter(kind=kind)
@@ -105,7 +108,9 @@ def list_standards(
 
 
 def _standard(request: HttpRequest, pk: int) -> MeasurementStandard:
-    return get_object_or_404(MeasurementStandard.objects.visible_to(_user(request)), pk=pk)
+    return get_object_or_404(
+        MeasurementStandard.objects.visible_to(api_user(request, anonymous=True)), pk=pk
+    )
 
 
 @router.get("/standards/{pk}", response=StandardOut, tags=["registry"])
@@ -118,12 +123,14 @@ def get_standard(request: HttpRequest, pk: int) -> MeasurementStandard:
 
 @router.get("/standards/{pk}/trace-up", tags=["traceability"])
 def standard_trace_up(request: HttpRequest, pk: int, on: IsoDate | None = None) -> dict[str, Any]:
+    api_user(request)  # the chain names equipment and certificates: signed-in users only
     return traceability.trace_up(_standard(request, pk), on).as_dict()
 
 
 @router.get("/standards/{pk}/trace-down", response=TraceDownOut, tags=["traceability"])
 def standard_trace_down(request: HttpRequest, pk: int, limit: Limit = 100) -> dict[str, Any]:
-    down = traceability.trace_down(_standard(request, pk), _user(request))
+    user = api_user(request)
+    down = traceability.trace_down(_standard(request, pk), user)
     certificate_count, instrument_count = down.page_counts()
     return {
         "standards": down.standards,
@@ -141,8 +148,9 @@ def standard_trace_down(request: HttpRequest, pk: int, limit: Limit = 100) -> di
 
 @router.get("/standards/{pk}/impact", response=ImpactOut, tags=["traceability"])
 def standard_impact(request: HttpRequest, pk: int, since: IsoDate) -> dict[str, Any]:
+    user = api_user(request)
     standard = _standard(request, pk)
-    last_good, rows = traceability.impact(standard, since, _user(request))
+    last_good, rows = traceability.impact(standard, since, user)
     return {
         "standard": standard.code,
         "nonconforming_on": since,
@@ -162,17 +170,24 @@ def standard_usable(request: HttpRequest, pk: int, on: IsoDate | None = None) ->
 @router.get("/materials", response=list[MaterialOut], tags=["registry"])
 @paginate(Pagination)
 def list_materials(request: HttpRequest, q: Text = "") -> QuerySet[ReferenceMaterial]:
-    return _search(ReferenceMaterial.objects.visible_to(_user(request)), q, "gbw_number", "name")
+    return _search(
+        ReferenceMaterial.objects.visible_to(api_user(request, anonymous=True)),
+        q,
+        "gbw_number",
+        "name",
+    )
 
 
 @router.get("/catalogue", response=list[CatalogueOut], tags=["registry"])
 def list_catalogue(request: HttpRequest) -> QuerySet[CatalogueItem]:
-    return CatalogueItem.objects.visible_to(_user(request))
+    return CatalogueItem.objects.visible_to(api_user(request, anonymous=True))
 
 
 @router.get("/schemes", response=list[SchemeOut], tags=["registry"])
 def list_schemes(request: HttpRequest) -> QuerySet[VerificationScheme]:
-    return VerificationScheme.objects.visible_to(_user(request)).prefetch_related("levels")
+    return VerificationScheme.objects.visible_to(
+        api_user(request, anonymous=True)
+    ).prefetch_related("levels")
 
 
 @router.get("/instruments", response=list[InstrumentOut], tags=["registry"])
@@ -180,7 +195,7 @@ def list_schemes(request: HttpRequest) -> QuerySet[VerificationScheme]:
 def list_instruments(
     request: HttpRequest, q: Text = "", owner: Id | None = None, region: Text = ""
 ) -> QuerySet[Instrument]:
-    qs = Instrument.objects.visible_to(_user(request))
+    qs = Instrument.objects.visible_to(api_user(request))
     if owner is not None:
         qs = qs.filter(owner_id=owner)
     if region:
@@ -192,7 +207,7 @@ def list_instruments(
 
 def _instrument(request: HttpRequest, pk: int) -> Instrument:
     return get_object_or_404(
-        Instrument.objects.visible_to(_user(request)).select_related("category"), pk=pk
+        Instrument.objects.visible_to(api_user(request)).select_related("category"), pk=pk
     )
 
 
@@ -208,7 +223,7 @@ def get_instrument(request: HttpRequest, pk: int) -> Instrument:
     "/instruments", response={201: InstrumentOut, 400: ErrorOut, 403: ErrorOut}, tags=["registry"]
 )
 def create_instrument(request: HttpRequest, payload: InstrumentIn) -> Status[Any]:
-    user = _user(request)
+    user = api_user(request)
     if not getattr(user, "is_authenticated", False):
         raise HttpError(401, "sign in or send a bearer token")
     row = {k: "" if v is None else str(v) for k, v in payload.dict().items()}
@@ -239,7 +254,7 @@ def import_upload(
 
     400 lists every problem (file, row, field, reason) and nothing is written.
     """
-    user = _user(request)
+    user = api_user(request)
     if not getattr(user, "is_authenticated", False):
         raise HttpError(401, "sign in or send a bearer token")
     try:
@@ -260,13 +275,13 @@ def instrument_trace_up(request: HttpRequest, pk: int, on: IsoDate | None = None
 @router.get("/certificates", response=list[CertificateOut], tags=["registry"])
 @paginate(Pagination)
 def list_certificates(request: HttpRequest, q: Text = "") -> list[dict[str, Any]]:
-    qs = _search(Certificate.objects.visible_to(_user(request)), q, "number", "regulation")
+    qs = _search(Certificate.objects.visible_to(api_user(request)), q, "number", "regulation")
     return qs.prefetch_related("standards_used", "materials_used", "dcc_signature")  # type: ignore[return-value]
 
 
 @router.get("/certificates/{pk}", response=CertificateOut, tags=["registry"])
 def get_certificate(request: HttpRequest, pk: int) -> Certificate:
-    return get_object_or_404(Certificate.objects.visible_to(_user(request)), pk=pk)
+    return get_object_or_404(Certificate.objects.visible_to(api_user(request)), pk=pk)
 
 
 @router.post(
@@ -280,7 +295,7 @@ def amend_certificate(request: HttpRequest, pk: Id, payload: AmendmentIn) -> Sta
     404 when the certificate is not visible, 403 when the user may not amend it, 400 naming
     the field for bad input (nothing is written then).
     """
-    user = _user(request)
+    user = api_user(request)
     if not getattr(user, "is_authenticated", False):
         raise HttpError(401, "sign in or send a bearer token")
     original = get_object_or_404(
@@ -317,13 +332,15 @@ def amend_certificate(request: HttpRequest, pk: Id, payload: AmendmentIn) -> Sta
 def due(
     request: HttpRequest, owner: Id | None = None, region: Text = "", today: IsoDate | None = None
 ) -> list[Any]:
-    qs = Instrument.objects.visible_to(_user(request))
+    qs = Instrument.objects.visible_to(api_user(request))
     return services.due_list(qs, today=today, owner_id=owner, region=region or None)
 
 
 @router.get("/changes/{model}/{object_id}", response=list[ChangeOut], tags=["audit"])
 def changes(request: HttpRequest, model: str, object_id: str) -> list[dict[str, Any]]:
     from django.apps import apps
+
+    user = api_user(request)  # 401 before any 404 about the model
 
     try:
         model_class = apps.get_model(model)
@@ -339,7 +356,7 @@ def changes(request: HttpRequest, model: str, object_id: str) -> list[dict[str, 
             key.to_python(object_id)
     except ValidationError:
         raise HttpError(422, f"object_id: {object_id[:40]!r} is not an id of {model}") from None
-    get_object_or_404(model_class.objects.visible_to(_user(request)), pk=object_id)
+    get_object_or_404(model_class.objects.visible_to(user), pk=object_id)
     return [
         {
             "time": change.time,

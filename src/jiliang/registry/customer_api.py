@@ -19,6 +19,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import StrictBool
 
+from jiliang.accounts.api_auth import api_user
 from jiliang.bounds import Id, Pagination
 from jiliang.registry import customers
 from jiliang.registry.customer_models import LabAccess, LabCustomer
@@ -96,10 +97,6 @@ class RevokeIn(Schema):
     instrument_ids: list[Id] = Field(max_length=customers.MAX_GRANT)
 
 
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
-
-
 def _name(user: Any) -> str | None:
     return user.username if user is not None else None
 
@@ -134,7 +131,7 @@ def list_relations(
     request: HttpRequest, status: Literal["", "requested", "accepted", "ended"] = ""
 ) -> QuerySet[LabCustomer]:
     """Relations the user's institution is a party to: as laboratory or as owner."""
-    qs = _relations(_user(request))
+    qs = _relations(api_user(request))
     if status:
         if status not in LabCustomer.Status.values:
             raise HttpError(422, f"status must be one of {', '.join(LabCustomer.Status.values)}")
@@ -146,7 +143,7 @@ def list_relations(
 @router.post("/customers/requests", response={201: RelationOut, **ERRORS})
 def request_relation(request: HttpRequest, payload: RequestIn) -> Status[Any]:
     """A laboratory asks an owner to become its customer (nothing visible until accepted)."""
-    user = _user(request)
+    user = api_user(request)
     owner = get_object_or_404(Institution, pk=payload.owner_id)
     relation = _act(lambda: customers.request_relation(user, owner, payload.note))
     return Status(201, _fresh(relation))
@@ -155,7 +152,7 @@ def request_relation(request: HttpRequest, payload: RequestIn) -> Status[Any]:
 @router.post("/customers/grants", response={200: RelationOut, **ERRORS})
 def grant(request: HttpRequest, payload: GrantIn) -> LabCustomer:
     """The owner gives a laboratory instruments, or all of them (`all_instruments`)."""
-    user = _user(request)
+    user = api_user(request)
     lab = _lab(payload.lab_id)
     relation = _act(
         lambda: customers.grant(
@@ -168,21 +165,21 @@ def grant(request: HttpRequest, payload: GrantIn) -> LabCustomer:
 @router.post("/customers/revocations", response={200: dict[str, int], **ERRORS})
 def revoke(request: HttpRequest, payload: RevokeIn) -> dict[str, int]:
     """The owner takes given instruments back; what the lab worked on stays."""
-    user = _user(request)
+    user = api_user(request)
     lab = _lab(payload.lab_id)
     return {"revoked": _act(lambda: customers.revoke(user, lab, payload.instrument_ids))}
 
 
 @router.get("/customers/{relation_id}", response={200: RelationOut, 404: ErrorOut})
 def get_relation(request: HttpRequest, relation_id: Id) -> LabCustomer:
-    return get_object_or_404(_relations(_user(request)), pk=relation_id)
+    return get_object_or_404(_relations(api_user(request)), pk=relation_id)
 
 
 @router.get("/customers/{relation_id}/access", response={200: list[AccessOut], 404: ErrorOut})
 @paginate(Pagination)
 def list_access(request: HttpRequest, relation_id: Id) -> QuerySet[LabAccess]:
     """The instruments the relation's laboratory worked on or was given, of this owner."""
-    relation = get_object_or_404(_relations(_user(request)), pk=relation_id)
+    relation = get_object_or_404(_relations(api_user(request)), pk=relation_id)
     return LabAccess.objects.filter(
         lab_id=relation.lab_id, instrument__owner_id=relation.owner_id
     ).order_by("instrument_id")
@@ -190,7 +187,7 @@ def list_access(request: HttpRequest, relation_id: Id) -> QuerySet[LabAccess]:
 
 @router.post("/customers/{relation_id}/accept", response={200: RelationOut, **ERRORS})
 def accept(request: HttpRequest, relation_id: Id, payload: AcceptIn) -> LabCustomer:
-    user = _user(request)
+    user = api_user(request)
     relation = _act(
         lambda: customers.accept_relation(
             user, relation_id, all_instruments=payload.all_instruments
@@ -202,5 +199,5 @@ def accept(request: HttpRequest, relation_id: Id, payload: AcceptIn) -> LabCusto
 @router.post("/customers/{relation_id}/end", response={200: RelationOut, **ERRORS})
 def end(request: HttpRequest, relation_id: Id) -> LabCustomer:
     """The owner ends (or declines) a relation: the lab no longer sees its instruments."""
-    user = _user(request)
+    user = api_user(request)
     return _fresh(_act(lambda: customers.end_relation(user, relation_id)))

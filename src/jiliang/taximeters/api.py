@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 
+from jiliang.accounts.api_auth import api_user
 from jiliang.bounds import MAX_OFFSET, IsoDateTime, Limit, page_window
 from jiliang.registry.schemas import ErrorOut
 from jiliang.taximeter import MeterReport
@@ -49,10 +50,6 @@ class ReportIn(Schema):
     log_capacity: int = 1000
     pending_version: int | None = None
     campaign_id: int | None = None
-
-
-def _user(request: HttpRequest) -> Any:
-    return request.auth  # type: ignore[attr-defined]
 
 
 def _error(status: int, field: str, reason: str) -> HttpResponse:
@@ -101,7 +98,7 @@ def _package(p: TariffPackage) -> dict[str, Any]:
 
 
 def _meters(request: HttpRequest) -> Any:
-    return TaxiMeter.objects.visible_to(_user(request)).select_related(
+    return TaxiMeter.objects.visible_to(api_user(request)).select_related(
         "instrument__owner", "verification_certificate"
     )
 
@@ -136,7 +133,7 @@ def meter(request: HttpRequest, serial: str) -> Any:
 def report(request: HttpRequest, serial: str, payload: ReportIn) -> Any:
     """A meter's report (via its owner's gateway, or a regulator): checked against what was
     authorised; a mismatch raises a broken-seal alert."""
-    user = _user(request)
+    user = api_user(request)
     found = _meters(request).filter(meter_serial=serial).first()
     if found is None or not user.is_authenticated:
         return _error(404, "serial", f"no meter {serial!r} visible to you")
@@ -170,7 +167,7 @@ def create_package(request: HttpRequest, payload: PackageIn) -> Any:
     """A regulator signs a new tariff package (version strictly above its last one)."""
     try:
         package = services.create_package(
-            _user(request),
+            api_user(request),
             scope_kind=payload.scope_kind,
             scope_id=payload.scope_id,
             parameters=payload.parameters,
@@ -193,7 +190,7 @@ def create_campaign(request: HttpRequest, payload: TariffCampaignIn) -> Any:
     if package is None:
         return _error(404, "package_id", f"no package {payload.package_id}")
     try:
-        campaign = services.start_campaign(_user(request), package)
+        campaign = services.start_campaign(api_user(request), package)
     except services.TaximeterRuleError as exc:
         return _rule_error(exc)
     return Status(201, {"id": campaign.pk, "counts": services.campaign_counts(campaign)})
@@ -203,7 +200,7 @@ def create_campaign(request: HttpRequest, payload: TariffCampaignIn) -> Any:
     "/campaigns/{pk}", response={200: dict[str, Any], 404: ErrorOut}, url_name="taximeters_campaign"
 )
 def campaign(request: HttpRequest, pk: int) -> Any:
-    found = Campaign.objects.visible_to(_user(request)).filter(pk=pk).first()
+    found = Campaign.objects.visible_to(api_user(request)).filter(pk=pk).first()
     if found is None:
         return _error(404, "id", f"no campaign {pk} visible to you")
     return {
@@ -216,7 +213,7 @@ def campaign(request: HttpRequest, pk: int) -> Any:
 @router.get("/alerts", url_name="taximeters_alerts")
 def alerts(request: HttpRequest) -> list[dict[str, Any]]:
     """Broken-seal alerts the caller may see."""
-    qs = SealAlert.objects.visible_to(_user(request)).select_related("meter")[:500]
+    qs = SealAlert.objects.visible_to(api_user(request)).select_related("meter")[:500]
     return [
         {
             "meter_serial": a.meter.meter_serial,
