@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "jiliang.market",
     "jiliang.services",
     "jiliang.cloud",
+    "jiliang.dashboards",  # home dashboards, global search, menu and number template tags
     "django_tables2",
     "django_filters",
 ]
@@ -194,10 +195,23 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = os.environ.get("JILIANG_EMAIL_FROM", "jiliang 计量 <noreply@localhost>")
 SITE_URL = os.environ.get("JILIANG_SITE_URL", "http://127.0.0.1:8000")  # links in e-mails
 
+# Energy monitoring (docs/monitoring.md): the Parquet root of readings, the MQTT broker that
+# `jiliang energy listen` subscribes to, and the exporter's outbox/URL.
+ENERGY_DATA = Path(os.environ.get("JILIANG_ENERGY_DATA", DATA_DIR / "energy"))
+MQTT_HOST = os.environ.get("JILIANG_MQTT_HOST", "127.0.0.1")
+MQTT_PORT = int(os.environ.get("JILIANG_MQTT_PORT", "1883"))
+ENERGY_EXPORT_URL = os.environ.get("JILIANG_ENERGY_EXPORT_URL", "")
+
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# plotly.js from the installed plotly package at jiliang/vendor/plotly.min.js (offline, no CDN)
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "jiliang.dashboards.finders.VendorFinder",
+]
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
