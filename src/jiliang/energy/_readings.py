@@ -1,0 +1,167 @@
+"""READINGS files (CSV or Parquet with columns point, time, value): checked, then read as arrays.
+
+A file is checked once, in full, before any evaluation: the first bad row is reported as
+``READINGS.csv: row 7 (line 8): time '2026-01-01 00:00' has no UTC offset``. The engines
+then read the rows of the points they evaluate (``read_points``), each in delivery order
+(``seq`` = the row's position in the file, later rows win among duplicates).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+
+from jiliang.energy._errors import ReadingsError
+
+MAX_READINGS = 2_000_000_000
+_OFFSET_RE = r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
+
+
+@dataclass
+class Arrays:
+    """Readings of some points as numpy arrays (one row per reading)."""
+
+    pidx: npt.NDArray[np.int64]
+    utc_seconds: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float64]
+    seq: npt.NDArray[np.int64]
+
+
+def _kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    raise ReadingsError(f"{path.name}: not a .csv or .parquet file")
+
+
+def _source(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """Create the view ``src`` (point, time, value, seq) over the file; return its kind."""
+    kind = _kind(path)
+    if not path.is_file():
+        raise ReadingsError(f"{path}: no such file")
+    con.execute("SET TimeZone = 'UTC'")
+    literal = str(path).replace("'", "''")
+    if kind == "csv":
+        reader = (
+            f"read_csv('{literal}', header = true, all_varchar = true, auto_detect = true,"
+            " parallel = false)"
+        )
+    else:
+        reader = f"read_parquet('{literal}', file_row_number = true)"
+    try:
+        columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
+    except duckdb.Error as exc:
+        raise ReadingsError(f"{path.name}: cannot be read: {str(exc).splitlines()[0]}") from None
+    for name in ("point", "time", "value"):
+        if name not in columns:
+            raise ReadingsError(
+                f"{path.name}: missing column {name!r} (the columns are point,time,value)"
+            )
+    order = "file_row_number" if kind == "parquet" else "row_number() OVER () - 1"
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW src AS SELECT point, time, value, {order} AS seq"  # noqa: S608
+        f" FROM {reader}"
+    )
+    return kind
+
+
+def _where(kind: str, seq: int) -> str:
+    return f"row {seq + 1} (line {seq + 2})" if kind == "csv" else f"row {seq + 1}"
+
+
+def check(path: str | os.PathLike[str], point_ids: list[str]) -> int:
+    """Check every row of a READINGS file against the declared points; return the row count."""
+    file = Path(path)
+    con = duckdb.connect()
+    kind = _source(con, file)
+    name = file.name
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE src)").fetchall())
+    con.execute("CREATE TEMP TABLE ids AS SELECT unnest($ids) AS id", {"ids": point_ids})
+    bad = con.execute(
+        "SELECT seq, point FROM src WHERE point IS NULL OR point NOT IN (SELECT id FROM ids)"
+        " ORDER BY seq LIMIT 1"
+    ).fetchone()
+    if bad is not None:
+        reason = "is empty" if bad[1] is None else f"{bad[1]!r} is not a point of SITE.yaml"
+        raise ReadingsError(f"{name}: {_where(kind, bad[0])}: point {reason}")
+    time_type = types["time"]
+    if time_type == "VARCHAR":
+        bad = con.execute(
+            "SELECT seq, time FROM src WHERE time IS NULL"
+            f" OR NOT regexp_matches(trim(time), '{_OFFSET_RE}')"
+            " OR try_cast(time AS TIMESTAMPTZ) IS NULL ORDER BY seq LIMIT 1"
+        ).fetchone()
+        if bad is not None:
+            text = bad[1]
+            if text is None:
+                reason = "time is empty"
+            elif con.execute("SELECT try_cast($t AS TIMESTAMP)", {"t": text}).fetchone() == (
+                None,
+            ):
+                reason = f"time {text!r} is not an ISO 8601 timestamp"
+            else:
+                reason = f"time {text!r} has no UTC offset (write e.g. +08:00)"
+            raise ReadingsError(f"{name}: {_where(kind, bad[0])}: {reason}")
+    elif time_type != "TIMESTAMP WITH TIME ZONE":
+        raise ReadingsError(
+            f"{name}: column time is {time_type}; it must be a timestamp with time zone"
+            " (or ISO 8601 text with offset)"
+        )
+    else:
+        bad = con.execute("SELECT seq FROM src WHERE time IS NULL ORDER BY seq LIMIT 1").fetchone()
+        if bad is not None:
+            raise ReadingsError(f"{name}: {_where(kind, bad[0])}: time is empty")
+    bad = con.execute(
+        "SELECT seq, value FROM src WHERE try_cast(value AS DOUBLE) IS NULL"
+        " OR NOT isfinite(try_cast(value AS DOUBLE)) ORDER BY seq LIMIT 1"
+    ).fetchone()
+    if bad is not None:
+        raise ReadingsError(f"{name}: {_where(kind, bad[0])}: value {bad[1]!r} is not a number")
+    count = con.execute("SELECT count(*) FROM src").fetchone()
+    total = int(count[0]) if count else 0
+    if total > MAX_READINGS:
+        raise ReadingsError(f"{name}: {total} rows; at most {MAX_READINGS}")
+    return total
+
+
+def read_points(
+    path: str | os.PathLike[str], point_ids: list[str], wanted: list[int] | None = None
+) -> Arrays:
+    """Arrays of the (checked) readings of the points ``wanted`` (indices; None: all).
+
+    Rows come sorted by point, time and delivery order, so the VEE does not sort again.
+    """
+    con = duckdb.connect()
+    _source(con, Path(path))
+    con.execute(
+        "CREATE TEMP TABLE ids AS SELECT * FROM"
+        " (SELECT unnest($ids) AS id, unnest(range(len($ids))) AS idx)",
+        {"ids": point_ids},
+    )
+    where = ""
+    params: dict[str, Any] = {}
+    if wanted is not None:
+        where = " WHERE ids.idx IN (SELECT unnest($wanted))"
+        params["wanted"] = [int(w) for w in wanted]
+    rel = con.execute(
+        "SELECT ids.idx::BIGINT AS pidx,"
+        " (epoch_us(src.time::TIMESTAMPTZ) // 1000000)::BIGINT AS t,"
+        " src.value::DOUBLE AS value, src.seq::BIGINT AS seq"
+        " FROM src JOIN ids ON src.point = ids.id" + where + " ORDER BY pidx, t, seq",
+        params,
+    )
+    data = rel.fetchnumpy()
+    return Arrays(
+        pidx=np.asarray(data["pidx"], dtype=np.int64),
+        utc_seconds=np.asarray(data["t"], dtype=np.int64),
+        values=np.asarray(data["value"], dtype=np.float64),
+        seq=np.asarray(data["seq"], dtype=np.int64),
+    )
