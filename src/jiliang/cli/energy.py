@@ -1,12 +1,165 @@
 """`jiliang energy`: Energy monitoring: evaluate readings, listen to gateways (issue 14).
 
 Heavy libraries and Django load only when a command runs (tests/cli/test_startup.py).
+``evaluate`` is the stable contract of docs/energy.md; ``listen`` and the admin commands come
+from the monitoring app (``jiliang.monitoring.cli.add_commands``) when it provides them.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err = Console(stderr=True, soft_wrap=True)  # one message a line, however narrow the terminal
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/] {message}", markup=True, highlight=False)
+    return typer.Exit(2)
+
+
+def _number(value: float | None, digits: int = 3) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def _print(document: dict[str, Any]) -> None:
+    totals = document["totals"]
+    coeff = totals["coefficients"]
+    console.print(
+        f"[bold]{document['site'] or 'site'}[/] {document['period']['from']} – "
+        f"{document['period']['to']}  ({document['readings']} readings,"
+        f" engine {document['engine']})"
+    )
+    table = Table(title="energy by variety 分品种能耗")
+    for column in ("variety", "quantity", "unit", "tce", "verified share"):
+        table.add_column(column, justify="left" if column in ("variety", "unit") else "right")
+    for variety, row in totals["by_variety"].items():
+        share = row["verified_share"]
+        table.add_row(
+            variety,
+            _number(row["quantity"]),
+            row["unit"],
+            _number(row["tce"], 4),
+            "—" if share is None else f"{share:.1%}",
+        )
+    console.print(table)
+    co2 = totals["co2"]
+    console.print(
+        f"tce {_number(totals['tce'], 4)} (u {_number(totals['tce_u'], 4)}),"
+        f" {coeff['edition']}, electricity {coeff['electricity_basis']}"
+    )
+    console.print(
+        f"CO2 {_number(co2['value'], 4)} t, U = {_number(co2['U'], 4)} t (k = {co2['k']:g});"
+        f" {co2['method']}"
+    )
+    if co2["without_factor"]:
+        console.print(f"no emission factor given for: {', '.join(co2['without_factor'])}")
+    flagged = Table(title="days with flags 有标记的日")
+    for column in ("point", "day", "quantity", "completeness", "flags"):
+        flagged.add_column(column)
+    shown = 0
+    for pid, point in document["points"].items():
+        for day in point["days"]:
+            if day["flags"] and shown < 40:
+                flagged.add_row(
+                    pid,
+                    day["day"],
+                    _number(day["quantity"]),
+                    f"{day['completeness']:.0%}",
+                    ", ".join(day["flags"]),
+                )
+                shown += 1
+    if shown:
+        console.print(flagged)
+
+
+def _monitoring_commands(energy_app: typer.Typer) -> None:
+    """Let the monitoring app add `listen` etc., without importing it for `--help` checks."""
+    if importlib.util.find_spec("jiliang.monitoring.cli") is None:
+        return
+    from jiliang.monitoring import cli as monitoring_cli
+
+    add = getattr(monitoring_cli, "add_commands", None)
+    if add is not None:
+        add(energy_app)
 
 
 def register(root: typer.Typer) -> None:
-    """Add `jiliang energy` to the root command (filled in by its issue)."""
+    """Add `jiliang energy` to the root command."""
+    energy_app = typer.Typer(
+        help="Energy monitoring: evaluate readings (VEE, daily energy, tce, CO2), listen.",
+        no_args_is_help=True,
+    )
+    root.add_typer(energy_app, name="energy")
+
+    @energy_app.command()
+    def evaluate(
+        site: Annotated[Path, typer.Argument(help="SITE.yaml: points, period, coefficients")],
+        readings: Annotated[
+            Path, typer.Argument(help="READINGS.csv or .parquet: point,time,value")
+        ],
+        engine: Annotated[str, typer.Option(help="embedded (DuckDB) or dask")] = "embedded",
+        scheduler: Annotated[
+            str, typer.Option(help="Dask scheduler address; default a LocalCluster")
+        ] = "",
+        partitions: Annotated[
+            int, typer.Option(min=0, max=10_000, help="point groups (0: automatic)")
+        ] = 0,
+        as_json: Annotated[bool, typer.Option("--json", help="print the JSON document")] = False,
+        mc: Annotated[
+            bool, typer.Option("--mc", help="add a Monte Carlo CO2 uncertainty (approach 2)")
+        ] = False,
+    ) -> None:
+        """VEE and daily energy of READINGS for SITE, with tce and CO2 (docs/energy.md)."""
+        from jiliang.energy import EnergyError
+        from jiliang.energy._accounts import co2_monte_carlo
+        from jiliang.energy._engine import ENGINES
+        from jiliang.energy._engine import evaluate as run
+        from jiliang.energy._site import load_site
+
+        if engine not in ENGINES:
+            raise _fail(f"--engine {engine!r}: use one of {', '.join(ENGINES)}")
+        if scheduler and engine != "dask":
+            raise _fail("--scheduler is for --engine dask")
+        try:
+            text = site.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise _fail(f"{site}: no such file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _fail(
+                f"{site}: cannot be read as UTF-8 text ({exc.__class__.__name__})"
+            ) from None
+        try:
+            parsed = load_site(text)
+        except EnergyError as exc:
+            raise _fail(f"{site.name}: {exc}") from None
+        try:
+            document = run(
+                parsed,
+                readings,
+                engine=engine,
+                scheduler=scheduler or None,
+                n_partitions=partitions or None,
+            )
+        except EnergyError as exc:
+            raise _fail(str(exc)) from None
+        except OSError as exc:  # an unreachable scheduler
+            raise _fail(f"--scheduler {scheduler!r}: {exc}") from None
+        if mc:
+            document["totals"]["co2"]["monte_carlo"] = co2_monte_carlo(document, parsed)
+        if as_json:
+            typer.echo(json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False))
+        else:
+            _print(document)
+
+    _monitoring_commands(energy_app)

@@ -59,9 +59,7 @@ def _month_checks(
     days = site.days
     n_days = len(days)
     for month, reported in point.monthly:
-        rows = [
-            index * n_days + k for k, day in enumerate(days) if day.strftime("%Y-%m") == month
-        ]
+        rows = [index * n_days + k for k, day in enumerate(days) if day.strftime("%Y-%m") == month]
         if not rows:
             continue
         total = float(result.quantity[rows].sum())
@@ -216,7 +214,9 @@ def accounts(site: Site, result: DailyResult) -> dict[str, Any]:
                 "year": site.basis_year,
             },
         },
-        "flags": list(flag_names(int(np.bitwise_or.reduce(result.flags)) if len(result.flags) else 0)),
+        "flags": list(
+            flag_names(int(np.bitwise_or.reduce(result.flags)) if len(result.flags) else 0)
+        ),
     }
 
 

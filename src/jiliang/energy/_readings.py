@@ -57,7 +57,9 @@ def _source(con: duckdb.DuckDBPyConnection, path: Path) -> str:
     else:
         reader = f"read_parquet('{literal}', file_row_number = true)"
     try:
-        columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()]
+        # the path is quoted above; the rest of the text is ours
+        described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()  # noqa: S608
+        columns = [row[0] for row in described]
     except duckdb.Error as exc:
         raise ReadingsError(f"{path.name}: cannot be read: {str(exc).splitlines()[0]}") from None
     for name in ("point", "time", "value"):
@@ -96,16 +98,15 @@ def check(path: str | os.PathLike[str], point_ids: list[str]) -> int:
     if time_type == "VARCHAR":
         bad = con.execute(
             "SELECT seq, time FROM src WHERE time IS NULL"
-            f" OR NOT regexp_matches(trim(time), '{_OFFSET_RE}')"
-            " OR try_cast(time AS TIMESTAMPTZ) IS NULL ORDER BY seq LIMIT 1"
+            " OR NOT regexp_matches(trim(time), $pattern)"
+            " OR try_cast(time AS TIMESTAMPTZ) IS NULL ORDER BY seq LIMIT 1",
+            {"pattern": _OFFSET_RE},
         ).fetchone()
         if bad is not None:
             text = bad[1]
             if text is None:
                 reason = "time is empty"
-            elif con.execute("SELECT try_cast($t AS TIMESTAMP)", {"t": text}).fetchone() == (
-                None,
-            ):
+            elif con.execute("SELECT try_cast($t AS TIMESTAMP)", {"t": text}).fetchone() == (None,):
                 reason = f"time {text!r} is not an ISO 8601 timestamp"
             else:
                 reason = f"time {text!r} has no UTC offset (write e.g. +08:00)"
@@ -146,16 +147,13 @@ def read_points(
         " (SELECT unnest($ids) AS id, unnest(range(len($ids))) AS idx)",
         {"ids": point_ids},
     )
-    where = ""
-    params: dict[str, Any] = {}
-    if wanted is not None:
-        where = " WHERE ids.idx IN (SELECT unnest($wanted))"
-        params["wanted"] = [int(w) for w in wanted]
+    params: dict[str, Any] = {"wanted": [int(w) for w in wanted] if wanted is not None else None}
     rel = con.execute(
         "SELECT ids.idx::BIGINT AS pidx,"
         " (epoch_us(src.time::TIMESTAMPTZ) // 1000000)::BIGINT AS t,"
         " src.value::DOUBLE AS value, src.seq::BIGINT AS seq"
-        " FROM src JOIN ids ON src.point = ids.id" + where + " ORDER BY pidx, t, seq",
+        " FROM src JOIN ids ON src.point = ids.id"
+        " WHERE $wanted IS NULL OR ids.idx IN (SELECT unnest($wanted)) ORDER BY pidx, t, seq",
         params,
     )
     data = rel.fetchnumpy()
