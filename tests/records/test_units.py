@@ -43,3 +43,17 @@ def test_incompatible_units() -> None:
     assert not compatible("kg", "MPa")
     with pytest.raises(UnitError, match="kg cannot be converted to MPa"):
         to_unit("3 kg", "MPa")
+
+
+def test_exported_members() -> None:
+    import jiliang.units
+
+    assert sorted(jiliang.units.__all__) == [
+        "UnitError",
+        "Value",
+        "compatible",
+        "convert",
+        "parse",
+        "to_unit",
+        "within_range",
+    ]
