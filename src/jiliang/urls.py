@@ -24,6 +24,7 @@ urlpatterns = [
     path("market/", include("jiliang.market.urls")),
     path("services/", include("jiliang.services.urls")),
     path("cloud/", include("jiliang.cloud.urls")),
+    path("", include("jiliang.dashboards.urls")),  # /search/
     path("", include("jiliang.registry.edit_urls")),
     path("", include("jiliang.registry.urls")),
 ]

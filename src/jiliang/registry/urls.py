@@ -3,11 +3,12 @@
 from django.urls import path
 
 from jiliang.accounts import views as account_views
+from jiliang.dashboards import views as dashboard_views
 from jiliang.registry import customer_views, import_views, views
 
 app_name = "registry"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard_views.home, name="home"),  # the role-shaped dashboard (jiliang.dashboards)
     path("institutions/", views.institution_list, name="institutions"),
     path("institutions/<int:pk>/", views.institution_detail, name="institution"),
     path("people/", views.person_list, name="people"),

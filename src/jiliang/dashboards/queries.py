@@ -1,0 +1,153 @@
+"""The figures behind the home charts: one aggregate query each, bounded in time.
+
+Every query starts from `visible_to(user)`, so a chart counts what its viewer may see. At
+10^6 instruments they read index ranges: (owner, due_date) and (division_code, due_date)
+for the due dates, (issuer, calibration_date) for the certificates (docs/benchmarks/home.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+
+from jiliang.codes import CodeError, check_division_code
+from jiliang.registry import rules
+from jiliang.registry.models import Certificate, Instrument
+from jiliang.registry.querysets import region_prefix
+
+MONTHS = 12
+
+
+def month_starts(first: dt.date, count: int = MONTHS) -> list[dt.date]:
+    """The first days of `count` months from `first`'s month: 2026-06-15 → 2026-06-01, …"""
+    year, month = first.year, first.month
+    starts = []
+    for _ in range(count):
+        starts.append(dt.date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return starts
+
+
+def _month(value: Any) -> dt.date:
+    """TruncMonth gives a date (or a datetime on some backends): the month's first day."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return dt.date(value.year, value.month, 1)
+
+
+def _in_service(user: Any, institution_id: int | None) -> Any:
+    qs = Instrument.objects.visible_to(user).filter(status=Instrument.Status.IN_SERVICE)
+    if institution_id is not None:  # a laboratory's home shows its own instruments' dues
+        qs = qs.filter(owner_id=institution_id)
+    return qs
+
+
+def due_by_month(user: Any, today: dt.date, *, institution_id: int | None = None) -> dict[str, Any]:
+    """Overdue now, and due in each of the coming twelve months (the recall rule's grace).
+
+    Overdue: due date + grace before today (as the due page counts it); a month's bar: the
+    in-service instruments whose due date falls in that month and that are not overdue yet.
+    """
+    grace = rules.rule("recall", today)["grace_days"]
+    overdue_before = today - dt.timedelta(days=grace)
+    starts = month_starts(today)
+    end = month_starts(starts[-1], 2)[1]
+    qs = _in_service(user, institution_id)
+    overdue = qs.filter(due_date__lt=overdue_before).count()
+    rows = (
+        qs.filter(due_date__gte=overdue_before, due_date__lt=end)
+        .annotate(month=TruncMonth("due_date"))
+        .order_by()
+        .values("month")
+        .annotate(n=Count("id"))
+    )
+    counts = {_month(r["month"]): r["n"] for r in rows}
+    return {
+        "months": [m.strftime("%Y-%m") for m in starts],
+        "due": [counts.get(m, 0) for m in starts],
+        "overdue": overdue,
+    }
+
+
+def division_name(code: str) -> str:
+    try:
+        return check_division_code(code, allow_unlisted=True).name_zh
+    except CodeError:
+        return code
+
+
+def overdue_by_region(user: Any, today: dt.date) -> dict[str, Any]:
+    """A regulator's overdue instruments, by the next level of its region (province → city).
+
+    Grouped by the six-digit division code in the database, summed by prefix here: the
+    groups are at most a few thousand counties.
+    """
+    institution = getattr(user, "institution", None)
+    own = region_prefix(institution.division_code) if institution is not None else ""
+    width = {0: 2, 2: 4}.get(len(own), 6)
+    grace = rules.rule("recall", today)["grace_days"]
+    rows = (
+        Instrument.objects.visible_to(user)
+        .filter(status=Instrument.Status.IN_SERVICE)
+        .filter(due_date__lt=today - dt.timedelta(days=grace))
+        .order_by()
+        .values("division_code")
+        .annotate(n=Count("id"))
+    )
+    totals: Counter[str] = Counter()
+    for row in rows:
+        totals[row["division_code"][:width]] += row["n"]
+    codes = sorted(totals, key=lambda c: (-totals[c], c))
+    full = [c.ljust(6, "0") for c in codes]
+    return {
+        "codes": full,
+        "names": [division_name(c) for c in full],
+        "overdue": [totals[c] for c in codes],
+    }
+
+
+def certificates_by_conclusion(user: Any, today: dt.date, issuer_id: int) -> dict[str, Any]:
+    """A laboratory's issued certificates per month of the last year, by conclusion."""
+    back = today.year * 12 + today.month - 1 - (MONTHS - 1)  # eleven months before this one
+    starts = month_starts(dt.date(back // 12, back % 12 + 1, 1))
+    end = month_starts(starts[-1], 2)[1]
+    rows = (
+        Certificate.objects.visible_to(user)
+        .filter(issuer_id=issuer_id, calibration_date__gte=starts[0], calibration_date__lt=end)
+        .annotate(month=TruncMonth("calibration_date"))
+        .order_by()
+        .values("month", "conclusion")
+        .annotate(n=Count("id"))
+    )
+    counts: dict[tuple[dt.date, str], int] = {}
+    for r in rows:
+        counts[_month(r["month"]), r["conclusion"]] = r["n"]
+    conclusions = sorted({c for _, c in counts})
+    series = {c: [counts.get((m, c), 0) for m in starts] for c in conclusions}
+    passed = [sum(counts.get((m, c), 0) for c in ("pass", "calibrated")) for m in starts]
+    totals = [sum(counts.get((m, c), 0) for c in conclusions) for m in starts]
+    return {
+        "months": [m.strftime("%Y-%m") for m in starts],
+        "series": series,
+        "pass_rate": [
+            round(100 * p / t, 1) if t else None for p, t in zip(passed, totals, strict=True)
+        ],
+    }
+
+
+def jobs_by_status(lab_id: int) -> dict[str, Any]:
+    """A laboratory's open and issued jobs by status (its own jobs only)."""
+    from jiliang.calibration.models import Job
+
+    rows = Job.objects.filter(lab_id=lab_id).order_by().values("status").annotate(n=Count("id"))
+    counts = {r["status"]: r["n"] for r in rows}
+    statuses = [s for s, _ in Job.Status.choices]
+    return {
+        "statuses": statuses,
+        "labels": [str(label) for _, label in Job.Status.choices],
+        "jobs": [counts.get(s, 0) for s in statuses],
+    }

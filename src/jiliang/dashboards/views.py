@@ -1,0 +1,76 @@
+"""The home page (a dashboard shaped by the viewer's role) and the global search page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from jiliang.dashboards import queries
+from jiliang.dashboards.search import search as run_search
+from jiliang.navigation import audience_of
+from jiliang.registry import services, traceability
+from jiliang.registry.models import Instrument
+from jiliang.registry.querysets import is_admin
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def charts_for(user: Any, today: dt.date) -> dict[str, Any]:
+    """The charts' data for one viewer (empty for anonymous visitors).
+
+    Owner (enterprise): its instruments' dues by month. Laboratory: the same for its own
+    instruments, its certificates by conclusion per month, its jobs by status. Regulator and
+    administrator: dues by month in their scope, overdue by region.
+    """
+    audience = audience_of(user)
+    if "user" not in audience:
+        return {}
+    charts: dict[str, Any] = {}
+    if "lab" in audience and not is_admin(user):
+        lab_id = user.institution_id
+        charts["due"] = queries.due_by_month(user, today, institution_id=lab_id)
+        charts["conclusions"] = queries.certificates_by_conclusion(user, today, lab_id)
+        charts["workload"] = queries.jobs_by_status(lab_id)
+    else:
+        charts["due"] = queries.due_by_month(user, today)
+    if "regulator" in audience or is_admin(user):
+        charts["regions"] = queries.overdue_by_region(user, today)
+        r = charts["regions"]
+        charts["region_rows"] = list(zip(r["codes"], r["names"], r["overdue"], strict=True))
+    charts["due_rows"] = list(zip(charts["due"]["months"], charts["due"]["due"], strict=True))
+    return charts
+
+
+def chart_labels() -> dict[str, Any]:
+    """The charts' legend texts, in the page's language (read by charts.js)."""
+    return {
+        "overdue": _("已超期"),
+        "due": _("到期"),
+        "pass_rate": _("合格率"),
+        "jobs": _("任务"),
+        "conclusions": {"pass": _("合格"), "calibrated": _("已校准"), "fail": _("不合格")},
+    }
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context: dict[str, Any] = {"counts": services.summary_counts(user)}
+    if user.is_authenticated:
+        cap = None if is_admin(user) else traceability.COUNT_CAP
+        due = services.DuePages(Instrument.objects.visible_to(user), cap=cap)
+        context["due"] = {**due.counts, "total": len(due)}
+        context["charts"] = charts_for(user, _today())
+        context["chart_labels"] = chart_labels()
+    return render(request, "home/home.html", context)
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    results = run_search(request.user, request.GET.get("q", ""))
+    status = 400 if results.problem else 200
+    return render(request, "registry/search.html", {"results": results}, status=status)
