@@ -67,7 +67,6 @@ INSTALLED_APPS = [
     "jiliang.services",
     "jiliang.cloud",
     "jiliang.dashboards",  # home dashboards, global search, menu and number template tags
-    "jiliang.dashboards",  # home dashboards, global search, menu and number template tags
     "django_tables2",
     "django_filters",
 ]
@@ -207,12 +206,6 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# plotly.js from the installed plotly package at jiliang/vendor/plotly.min.js (offline, no CDN)
-STATICFILES_FINDERS = [
-    "django.contrib.staticfiles.finders.FileSystemFinder",
-    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "jiliang.dashboards.finders.VendorFinder",
-]
 # plotly.js from the installed plotly package at jiliang/vendor/plotly.min.js (offline, no CDN)
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
