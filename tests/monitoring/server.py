@@ -3,6 +3,7 @@ and the ingest benchmark. The site is built by a separate process before the ser
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -92,10 +93,8 @@ def start(data: Path, port: int) -> subprocess.Popen[bytes]:
 
 def kill_hard(server: subprocess.Popen[bytes]) -> None:
     """kill -9 of the whole server (master and workers), no chance to clean up."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(server.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     server.wait(timeout=30)
 
 
