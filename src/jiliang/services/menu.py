@@ -9,4 +9,35 @@ from __future__ import annotations
 
 from typing import Any
 
-MENU: list[dict[str, Any]] = []
+from django.utils.translation import gettext_noop
+
+MENU: list[dict[str, Any]] = [
+    {
+        "group": "services",
+        "label": gettext_noop("网上办事"),
+        "url": "services:home",
+        "audience": ["anonymous", "user"],
+        "order": 10,
+    },
+    {
+        "group": "services",
+        "label": gettext_noop("审批队列"),
+        "url": "services:queue",
+        "audience": ["regulator", "admin"],
+        "order": 20,
+    },
+    {
+        "group": "services",
+        "label": gettext_noop("强检备案"),
+        "url": "services:filing",
+        "audience": ["enterprise", "lab", "regulator", "admin"],
+        "order": 30,
+    },
+    {
+        "group": "services",
+        "label": gettext_noop("型式批准"),
+        "url": "services:patterns",
+        "audience": ["anonymous", "user"],
+        "order": 40,
+    },
+]
