@@ -75,9 +75,10 @@ def _check(cmc: Cmc, demand: Demand) -> Match | Excluded:
     low = convert(demand.low, demand.unit, cmc.unit, where)
     high = convert(demand.high, demand.unit, cmc.unit, where)
     if low < cmc.range_min or high > cmc.range_max:
+        point = _fmt(low) if low == high else f"{_fmt(low)}–{_fmt(high)}"
         return Excluded(
             cmc,
-            f"{_fmt(low)}–{_fmt(high)} {cmc.unit} lies outside the range "
+            f"{point} {cmc.unit} lies outside the range "
             f"{_fmt(cmc.range_min)}–{_fmt(cmc.range_max)} {cmc.unit}",
         )
     points = {low, high}
