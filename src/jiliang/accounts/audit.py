@@ -233,3 +233,71 @@ def connect_signals() -> None:
     pre_save.connect(_before, dispatch_uid="jiliang-audit-before")
     post_save.connect(_after, dispatch_uid="jiliang-audit-after")
     post_delete.connect(_deleted, dispatch_uid="jiliang-audit-delete")
+
+
+# --- reading a change log: names, not ids ---------------------------------------------------
+
+
+def user_name(user: Any) -> str:
+    """How a person appears in a change log: display name, else full name, else login."""
+    if user is None:
+        return ""
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return str(getattr(user, "display_name", "") or full or user.username)
+
+
+def _names(model: type[models.Model], ids: set[Any]) -> dict[str, str]:
+    """str() of the related rows named in a log, read in one query per model."""
+    keys = {i for i in ids if i not in (None, "")}
+    if not keys:
+        return {}
+    rows = model._default_manager.filter(pk__in=keys)
+    if model._meta.label_lower == "accounts.user":
+        return {str(u.pk): user_name(u) for u in rows}
+    return {str(obj.pk): str(obj) for obj in rows}
+
+
+def readable_changes(
+    label: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> list[tuple[str, str, str]]:
+    """(field's name, before, after) of every changed field, as a person reads them.
+
+    Foreign keys show the related row's name (institution, instrument serial, user's display
+    name), choices their label, empty values "∅"; a row deleted since shows "#id".
+    """
+    from django.apps import apps
+
+    before, after = before or {}, after or {}
+    names = [*before, *(k for k in after if k not in before)]
+    changed = [n for n in names if before.get(n) != after.get(n)]
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        model = None
+    by_attname = {f.attname: f for f in model._meta.concrete_fields} if model is not None else {}
+    lookups: dict[str, dict[str, str]] = {}
+    for name in changed:
+        field = by_attname.get(name)
+        if field is not None and field.is_relation and field.related_model is not None:
+            related: Any = field.related_model
+            ids = {before.get(name), after.get(name)}
+            lookups[name] = _names(related, ids)
+
+    def show(name: str, value: Any) -> str:
+        if value is None or value == "":
+            return "∅"
+        field = by_attname.get(name)
+        if name in lookups:
+            return lookups[name].get(str(value), f"#{value}")
+        if field is not None and field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(value, bool):
+            return "✓" if value else "✗"
+        return str(value)
+
+    rows = []
+    for name in changed:
+        field = by_attname.get(name)
+        title = str(field.verbose_name) if field is not None else name
+        rows.append((title, show(name, before.get(name)), show(name, after.get(name))))
+    return rows

@@ -29,7 +29,7 @@ from jiliang.units import UnitError, compatible, parse, to_unit
 
 def _picker(kind: str, placeholder: Any = "") -> forms.TextInput:
     """A text input the picker script turns into a search-as-you-type field."""
-    return forms.TextInput(
+    widget = forms.TextInput(
         attrs={
             "data-picker": kind,
             "autocomplete": "off",
@@ -39,10 +39,14 @@ def _picker(kind: str, placeholder: Any = "") -> forms.TextInput:
             "aria-expanded": "false",
         }
     )
+    widget.is_picker = True  # type: ignore[attr-defined]
+    return widget
 
 
 def _quantity_input(unit_hint: str = "") -> forms.TextInput:
-    return forms.TextInput(attrs={"data-unit": unit_hint, "inputmode": "decimal"})
+    widget = forms.TextInput(attrs={"data-unit": unit_hint, "inputmode": "decimal"})
+    widget.is_quantity = True  # type: ignore[attr-defined]
+    return widget
 
 
 class InstrumentForm(forms.Form):
