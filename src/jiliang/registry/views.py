@@ -9,15 +9,26 @@ from collections import Counter
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import success as flash_success
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
-from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from jiliang.accounts.audit import history
-from jiliang.registry import amendments, exports, forms, rules, services, traceability
+from jiliang.registry import (
+    amendments,
+    bulk,
+    exports,
+    filters,
+    forms,
+    listing,
+    rules,
+    services,
+    tables,
+    traceability,
+)
 from jiliang.registry.models import (
     Authorisation,
     CatalogueItem,
@@ -33,7 +44,7 @@ from jiliang.registry.models import (
 )
 from jiliang.registry.querysets import is_admin
 
-PAGE_SIZE = 25
+PAGE_SIZE = listing.PAGE_SIZE
 
 # Objects whose change log can be browsed: label → (model, detail URL name).
 AUDITED: dict[str, tuple[type[Model], str]] = {
@@ -48,67 +59,54 @@ AUDITED: dict[str, tuple[type[Model], str]] = {
 }
 
 
-def _page(
-    request: HttpRequest,
-    items: Any,
-    param: str = "page",
-    count: int | traceability.Tally | None = None,
-    cap: int | None = None,
-    probe: bool = True,
-) -> Page[Any]:
-    """The requested page; a bad or out-of-range number gives the nearest page, not a 500.
-
-    `count`, when the caller already knows it, saves the paginator a COUNT over the items;
-    `cap` counts only that far (the page says "10,000+"): exact counts of ~10^6 rows a
-    restricted user may see take seconds. `paginator.more` tells the template.
-    """
-    if count is None and cap is not None:
-        items, count = traceability.bounded(items, cap, probe=probe)
-    paginator = Paginator(items, PAGE_SIZE)
-    more = False
-    if isinstance(count, traceability.Tally):
-        count, more = count.value, count.more
-    if count is not None:
-        paginator.__dict__["count"] = count  # Paginator.count is a cached_property
-    paginator.more = more  # type: ignore[attr-defined]
-    return paginator.get_page(request.GET.get(param))
-
-
-def _count_cap(request: HttpRequest) -> int | None:
-    """Lists count exactly for an administrator (fast: whole tables); restricted users' counts
-    stop at COUNT_CAP, since counting ~10^6 visible rows takes seconds."""
-    return None if is_admin(request.user) else traceability.COUNT_CAP
+# The list machinery lives in listing.py; these names stay for the other pages here.
+_page = listing.page_of
+_count_cap = listing.count_cap
 
 
 def _query_without(request: HttpRequest, param: str = "page") -> str:
     """The current query string minus the page number, for the pagination links."""
-    query = request.GET.copy()
-    query.pop(param, None)
-    return query.urlencode()
+    return listing.query_without(request, param)
 
 
-def _list(
-    request: HttpRequest,
-    queryset: QuerySet[Any],
-    form_class: type[forms.FilterForm],
-    template: str,
-    extra: dict[str, Any] | None = None,
-) -> HttpResponse:
-    """A filtered, paginated list; invalid filters answer 400 with the field's message."""
-    form = form_class(request.GET)
-    status = 200
-    if form.is_valid():
-        queryset = form.apply(queryset)
-    else:
-        status = 400
-        queryset = queryset.none()
-    context = {
-        "form": form,
-        "page": _page(request, queryset, cap=_count_cap(request)),
-        "query": _query_without(request),
-        **(extra or {}),
-    }
-    return render(request, template, context, status=status)
+LISTS = {
+    "institutions": listing.ListSpec(
+        tables.InstitutionTable,
+        filters.InstitutionFilterSet,
+        "registry/institution_list.html",
+        "institutions",
+    ),
+    "people": listing.ListSpec(
+        tables.PersonTable, filters.PersonFilterSet, "registry/person_list.html", "people"
+    ),
+    "standards": listing.ListSpec(
+        tables.StandardTable, filters.StandardFilterSet, "registry/standard_list.html", "standards"
+    ),
+    "materials": listing.ListSpec(
+        tables.MaterialTable, filters.MaterialFilterSet, "registry/material_list.html", "materials"
+    ),
+    "instruments": listing.ListSpec(
+        tables.InstrumentTable,
+        filters.InstrumentFilterSet,
+        "registry/instrument_list.html",
+        "instruments",
+    ),
+    "certificates": listing.ListSpec(
+        tables.CertificateTable,
+        filters.CertificateFilterSet,
+        "registry/certificate_list.html",
+        "certificates",
+    ),
+    "catalogue": listing.ListSpec(
+        tables.CatalogueTable,
+        filters.CatalogueFilterSet,
+        "registry/catalogue_list.html",
+        "catalogue",
+    ),
+    "schemes": listing.ListSpec(
+        tables.SchemeTable, filters.SchemeFilterSet, "registry/scheme_list.html", "schemes"
+    ),
+}
 
 
 def _today() -> dt.date:
@@ -132,8 +130,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def institution_list(request: HttpRequest) -> HttpResponse:
-    qs = Institution.objects.visible_to(request.user)
-    return _list(request, qs, forms.InstitutionFilter, "registry/institution_list.html")
+    qs = Institution.objects.visible_to(request.user).order_by("id")
+    return listing.list_page(request, qs, LISTS["institutions"])
 
 
 def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -160,7 +158,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     qs = (
         Person.objects.visible_to(request.user).select_related("institution").order_by("name", "id")
     )
-    return _list(request, qs, forms.PersonFilter, "registry/person_list.html")
+    return listing.list_page(request, qs, LISTS["people"])
 
 
 @login_required
@@ -184,7 +182,7 @@ def standard_list(request: HttpRequest) -> HttpResponse:
     qs = MeasurementStandard.objects.visible_to(request.user).select_related(
         "institution", "quantity"
     )
-    return _list(request, qs, forms.StandardFilter, "registry/standard_list.html")
+    return listing.list_page(request, qs.order_by("id"), LISTS["standards"])
 
 
 def standard_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -236,9 +234,7 @@ def material_list(request: HttpRequest) -> HttpResponse:
         .select_related("producer")
         .order_by("gbw_number")
     )
-    return _list(
-        request, qs, forms.MaterialFilter, "registry/material_list.html", {"today": _today()}
-    )
+    return listing.list_page(request, qs, LISTS["materials"])
 
 
 def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -261,35 +257,25 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def instrument_list(request: HttpRequest) -> HttpResponse:
+def instrument_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The instruments the user may see; a POST is a bulk action on selected rows (bulk.py)."""
     qs = Instrument.objects.visible_to(request.user).select_related("owner", "category")
-    form = forms.InstrumentFilter(request.GET)
-    status = 200
-    if form.is_valid():
-        qs = form.apply(qs)
-    else:
-        status = 400
-        qs = qs.none()
-    page = _page(request, services.with_due_dates(qs), cap=_count_cap(request))
-    rows = [
-        {
-            "obj": i,
-            "mandatory": services.mandatory_status(i),
-            # services.due_date's rule, from the annotation: one query for the whole page
-            "due": None
-            if i.last_calibrated is None
-            else services._certificate_due(i.last_calibrated, i.last_valid_until, i.interval_days),
-        }
-        for i in page.object_list
-    ]
-    context = {
-        "form": form,
-        "page": page,
-        "rows": rows,
-        "query": _query_without(request),
-        "today": _today(),
-    }
-    return render(request, "registry/instrument_list.html", context, status=status)
+    extra: dict[str, Any] = {"today": _today(), "bulk_cap": bulk.BULK_CAP}
+    if request.method == "POST":
+        outcome = bulk.perform(request, qs, LISTS["instruments"])
+        if outcome.download is not None:
+            return outcome.download
+        if outcome.ok:  # post/redirect/get: a reload does not retire twice
+            flash_success(request, outcome.message)
+            query = outcome.filter_query
+            return redirect(reverse("registry:instruments") + (f"?{query}" if query else ""))
+        extra.update(bulk_message=outcome.message, bulk_problems=outcome.problems)
+    response = listing.list_page(
+        request, qs, LISTS["instruments"], extra, table_kwargs={"today": _today()}
+    )
+    if request.method == "POST" and response.status_code == 200:
+        response.status_code = 400  # the bulk action was refused; the page says why
+    return response
 
 
 @login_required
@@ -335,7 +321,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         "instrument__owner",
         "dcc_signature",  # the badge of an imported DCC
     )
-    return _list(request, qs, forms.CertificateFilter, "registry/certificate_list.html")
+    return listing.list_page(request, qs, LISTS["certificates"])
 
 
 @login_required
@@ -434,13 +420,7 @@ def _form_errors(form: forms.AmendForm, exc: ValidationError) -> None:
 def catalogue_list(request: HttpRequest) -> HttpResponse:
     qs = CatalogueItem.objects.visible_to(request.user).select_related("quantity")
     unconfirmed = CatalogueItem.objects.visible_to(request.user).filter(confirmed=False).count()
-    return _list(
-        request,
-        qs,
-        forms.CatalogueFilter,
-        "registry/catalogue_list.html",
-        {"unconfirmed": unconfirmed},
-    )
+    return listing.list_page(request, qs, LISTS["catalogue"], {"unconfirmed": unconfirmed})
 
 
 def catalogue_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -463,7 +443,7 @@ def scheme_list(request: HttpRequest) -> HttpResponse:
         .select_related("quantity")
         .order_by("code")
     )
-    return _list(request, qs, forms.SchemeFilter, "registry/scheme_list.html")
+    return listing.list_page(request, qs, LISTS["schemes"])
 
 
 def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -1,0 +1,209 @@
+"""One list page of the registry: filter (django-filter), sort (a django-tables2 column the
+table allows), page with bounded counting, and export (`?export=csv|xlsx`) of the same rows.
+
+Why one function for every list: the order of operations is the rule that keeps the pages,
+their exports and their counts in agreement, and fast at 10^6 rows —
+visible_to(user) → filter → sort (whitelisted columns only) → either a page counted up to
+COUNT_CAP for restricted users (django-tables2 never counts), or an export capped at
+EXPORT_CAP rows and written while the rows are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jiliang.registry import counting, exports, traceability
+from jiliang.registry.filters import SearchFilterSet
+from jiliang.registry.querysets import is_admin
+from jiliang.registry.tables import RegistryTable
+
+PAGE_SIZE = 25
+EXPORT_CAP = 100_000  # rows in one CSV/Excel download; more: narrow the filter
+EXPORT_CHUNK = 2_000  # rows read from the database at a time while an export is written
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """What differs between two list pages."""
+
+    table: type[RegistryTable]
+    filterset: type[SearchFilterSet]
+    template: str
+    stem: str  # file name of an export: <stem>-<date>.csv
+
+
+def page_of(
+    request: HttpRequest,
+    items: Any,
+    param: str = "page",
+    count: int | traceability.Tally | None = None,
+    cap: int | None = None,
+    probe: bool = True,
+) -> Page[Any]:
+    """The requested page; a bad or out-of-range number gives the nearest page, not a 500.
+
+    `count`, when the caller already knows it, saves the paginator a COUNT over the items;
+    `cap` counts only that far (the page says "10,000+"): exact counts of ~10^6 rows a
+    restricted user may see take seconds. `paginator.more` tells the template.
+    """
+    if count is None and cap is not None:
+        items, count = traceability.bounded(items, cap, probe=probe)
+    paginator = Paginator(items, PAGE_SIZE)
+    more = False
+    if isinstance(count, traceability.Tally):
+        count, more = count.value, count.more
+    if count is not None:
+        paginator.__dict__["count"] = count  # Paginator.count is a cached_property
+    paginator.more = more  # type: ignore[attr-defined]
+    return paginator.get_page(request.GET.get(param))
+
+
+def count_cap(request: HttpRequest) -> int | None:
+    """Lists count exactly for an administrator (fast: whole tables); restricted users' counts
+    stop at COUNT_CAP, since counting ~10^6 visible rows takes seconds."""
+    return None if is_admin(request.user) else traceability.COUNT_CAP
+
+
+def query_without(request: HttpRequest, *params: str) -> str:
+    """The current query string minus these parameters (default: the page number)."""
+    query = request.GET.copy()
+    for param in params or ("page",):
+        query.pop(param, None)
+    return query.urlencode()
+
+
+class SortError(ValueError):
+    """A `sort` value that names no sortable column."""
+
+
+def ordering(table: RegistryTable, sort: str) -> list[str]:
+    """The ORM ordering for a `sort` alias ("due", "-due") of the table, with the primary
+    key last so pages never overlap; SortError for a column that may not sort."""
+    name = sort.removeprefix("-")
+    if not name or name not in table.columns or not table.columns[name].orderable:
+        allowed = ", ".join(c.name for c in table.columns if c.orderable)
+        raise SortError(
+            _("不能按 %(sort)s 排序；可排序的列：%(allowed)s")
+            % {"sort": sort[:40], "allowed": allowed}
+        )
+    table.order_by = sort
+    keys = [key.for_queryset() for key in table.columns[name].order_by]
+    return [*keys, "-pk" if sort.startswith("-") else "pk"]
+
+
+def filtered(
+    params: QueryDict, queryset: QuerySet[Any], spec: ListSpec
+) -> tuple[SearchFilterSet, RegistryTable, QuerySet[Any], list[str]]:
+    """The filter set, an empty table holding the sort, the filtered and sorted queryset, and
+    the problems with the query string (empty when it is valid). The bulk actions call it
+    with the list's query string, so "all matching" is exactly what the list showed."""
+    filterset = spec.filterset(params, queryset=queryset)
+    table = spec.table([])
+    problems: list[str] = []
+    if filterset.is_valid():
+        queryset = filterset.qs
+    else:
+        queryset = queryset.none()
+        problems.extend(
+            f"{name}: {'; '.join(errors)}" for name, errors in filterset.form.errors.items()
+        )
+    sort = params.get("sort", "")
+    if sort:
+        try:
+            queryset = queryset.order_by(*ordering(table, sort))
+        except SortError as exc:
+            problems.append(f"sort: {exc}")
+    return filterset, table, queryset, problems
+
+
+def list_page(
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    spec: ListSpec,
+    extra: dict[str, Any] | None = None,
+    table_kwargs: dict[str, Any] | None = None,
+) -> HttpResponse | StreamingHttpResponse:
+    """A filtered, sorted, paginated list, or its export; a bad query string answers 400
+    with the parameter's message (and an export of nothing is never sent)."""
+    filterset, table, queryset, problems = filtered(request.GET, queryset, spec)
+    export = request.GET.get("export", "")
+    if export and export not in EXPORT_FORMATS:
+        problems.append(
+            "export: " + _("导出格式应为 csv 或 xlsx，收到 %(fmt)s") % {"fmt": export[:20]}
+        )
+    if export and not problems:
+        return export_response(queryset, spec, table_kwargs, request)
+    page = page_of(request, queryset, cap=count_cap(request))
+    shown = spec.table(list(page.object_list), order_by=table.order_by, **(table_kwargs or {}))
+    context = {
+        "form": filterset.form,
+        "filter": filterset,
+        "table": shown,
+        "page": page,
+        "query": query_without(request),
+        "export_query": query_without(request, "page", "export"),
+        "problems": problems,
+        "export_cap": EXPORT_CAP,
+        **(extra or {}),
+    }
+    return render(request, spec.template, context, status=400 if problems else 200)
+
+
+def export_columns(table: RegistryTable) -> list[Any]:
+    return [c for c in table.columns if not c.column.exclude_from_export]
+
+
+def export_rows(
+    queryset: QuerySet[Any], spec: ListSpec, table_kwargs: dict[str, Any] | None = None
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """The header and the rows of an export: each cell as the table's text for it, read in
+    chunks so 10^5 rows never sit in memory as model instances at once."""
+    from django_tables2.rows import BoundRow
+
+    table = spec.table([], **(table_kwargs or {}))
+    columns = export_columns(table)
+    header = [str(c.header) for c in columns]
+
+    def rows() -> Iterator[list[Any]]:
+        for record in queryset[:EXPORT_CAP].iterator(chunk_size=EXPORT_CHUNK):
+            row = BoundRow(record, table=table)
+            yield [row.get_cell_value(c.name) for c in columns]
+
+    return header, rows()
+
+
+def export_response(
+    queryset: QuerySet[Any],
+    spec: ListSpec,
+    table_kwargs: dict[str, Any] | None,
+    request: HttpRequest,
+) -> HttpResponse | StreamingHttpResponse:
+    """A CSV (streamed) or Excel download of the filtered, sorted list; 400 with a message
+    when more than EXPORT_CAP rows match (the limit is in docs/ui.md)."""
+    if counting.count_up_to(queryset, EXPORT_CAP).more:
+        message = _("符合条件的记录超过 %(cap)s 条，请缩小筛选范围后再导出") % {
+            "cap": f"{EXPORT_CAP:,}"
+        }
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    header, rows = export_rows(queryset, spec, table_kwargs)
+    stem = f"{spec.stem}-{timezone.localdate().isoformat()}"
+    if request.GET.get("export") == "csv":
+        response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(
+            exports.stream_csv(header, rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+        return response
+    response = HttpResponse(exports.to_xlsx_stream(spec.stem, header, rows), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+    return response

@@ -1,0 +1,351 @@
+"""django-tables2 Tables of the registry's list pages: columns, their sort keys and the
+values of an export (the cell as text, so a CSV/Excel row reads like the page's row).
+
+Why only some columns sort: at 10^6 instruments and 2x10^6 certificates a sort the database
+cannot read from an index is a sort of every visible row on each page view. The sortable
+columns of the two large tables are those with an index behind them (or, for a restricted
+user, a small enough scope); the small registers (institutions, people, standards,
+materials, catalogue, schemes) sort on every stored column. `listing.ordering` refuses any
+other `sort` value, so a hand-made URL cannot ask for a slow sort either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+from django_tables2.utils import Accessor, OrderByTuple
+
+from jiliang.registry.models import (
+    CatalogueItem,
+    Certificate,
+    Institution,
+    Instrument,
+    MeasurementStandard,
+    Person,
+    ReferenceMaterial,
+    VerificationScheme,
+)
+
+A = Accessor
+
+
+def _badge(css: str, text: Any) -> SafeString:
+    return format_html('<span class="badge {}">{}</span>', css, text)
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+class RegistryTable(tables.Table):
+    """A page's rows, already filtered, sorted and paged by the database (listing.py).
+
+    Setting `order_by` only records the sort for the column headers: the rows arrive in
+    that order, so the table never sorts them again (in Python, or with a second query).
+    """
+
+    class Meta:
+        template_name = "registry/lists/table.html"
+        attrs: ClassVar[dict[str, str]] = {"class": "list"}
+        order_by_field = "sort"
+        empty_text = _("没有符合条件的记录")
+
+    @property
+    def order_by(self) -> OrderByTuple:  # type: ignore[override]
+        return self._order_by
+
+    @order_by.setter
+    def order_by(self, value: Any) -> None:
+        aliases = value.split(",") if isinstance(value, str) else list(value or ())
+        valid = [
+            a
+            for a in aliases
+            if a.lstrip("-") in self.columns and self.columns[a.lstrip("-")].orderable
+        ]
+        self._order_by = OrderByTuple(valid)
+
+
+class InstitutionTable(RegistryTable):
+    name_zh = tables.Column(_("名称"), linkify=("registry:institution", [A("pk")]))
+    kind = tables.Column(_("类型"))
+    division_code = tables.Column(_("行政区划"))
+    uscc = tables.Column(_("统一社会信用代码"))
+
+    class Meta(RegistryTable.Meta):
+        model = Institution
+        fields = ("name_zh", "kind", "division_code", "uscc")
+
+    def render_name_zh(self, record: Institution) -> SafeString:
+        if record.name_en:
+            return format_html(
+                '{}<br><small class="muted">{}</small>', record.name_zh, record.name_en
+            )
+        return format_html("{}", record.name_zh)
+
+    def value_name_zh(self, record: Institution) -> str:
+        return record.name_zh
+
+    def render_kind(self, record: Institution) -> SafeString:
+        if record.centre_state:
+            return format_html(
+                '{} <span class="badge muted">{}</span>',
+                record.get_kind_display(),
+                record.get_centre_state_display(),
+            )
+        return format_html("{}", record.get_kind_display())
+
+    def value_kind(self, record: Institution) -> str:
+        return str(record.get_kind_display())
+
+
+class PersonTable(RegistryTable):
+    name = tables.Column(_("姓名"), linkify=("registry:person", [A("pk")]))
+    registration_number = tables.Column(_("注册号"))
+    level = tables.Column(_("级别"))
+    institution = tables.Column(_("机构"), accessor="institution__name_zh")
+    valid_until = tables.Column(_("有效期至"))
+
+    class Meta(RegistryTable.Meta):
+        model = Person
+        fields = ("name", "registration_number", "level", "institution", "valid_until")
+
+    def render_valid_until(self, value: dt.date) -> str:
+        return _date(value)
+
+
+class StandardTable(RegistryTable):
+    code = tables.Column(_("编号"), linkify=("registry:standard", [A("pk")]))
+    name = tables.Column(_("名称"))
+    kind = tables.Column(_("类型"))
+    institution = tables.Column(_("机构"), accessor="institution__name_zh")
+    range = tables.Column(_("测量范围"), accessor="pk", orderable=False)
+    status = tables.Column(_("状态"))
+
+    class Meta(RegistryTable.Meta):
+        model = MeasurementStandard
+        fields = ("code", "name", "kind", "institution", "range", "status")
+
+    def render_range(self, record: MeasurementStandard) -> str:
+        return f"{record.range_min} – {record.range_max} {record.unit}"
+
+    def render_status(self, record: MeasurementStandard) -> SafeString:
+        css = "ok" if record.status == "in_service" else "bad"
+        return _badge(css, record.get_status_display())
+
+
+class MaterialTable(RegistryTable):
+    gbw_number = tables.Column(_("编号"), linkify=("registry:material", [A("pk")]))
+    name = tables.Column(_("名称"))
+    grade = tables.Column(_("等级"))
+    certified_value = tables.Column(_("标准值"), accessor="pk", orderable=False)
+    producer = tables.Column(_("研制单位"), accessor="producer__name_zh")
+    expiry = tables.Column(_("有效期"))
+
+    class Meta(RegistryTable.Meta):
+        model = ReferenceMaterial
+        fields = ("gbw_number", "name", "grade", "certified_value", "producer", "expiry")
+
+    def render_grade(self, value: int) -> str:
+        return "GBW" if value == 1 else "GBW(E)"
+
+    def render_certified_value(self, record: ReferenceMaterial) -> str:
+        return (
+            f"{record.certified_value} ± {record.expanded_uncertainty} {record.unit} "
+            f"(k={record.coverage_factor})"
+        )
+
+    def render_expiry(self, value: dt.date) -> SafeString:
+        if value < dt.date.today():
+            return format_html("{} {}", _date(value), _badge("bad", _("过期")))
+        return format_html("{}", _date(value))
+
+    def value_expiry(self, value: dt.date) -> str:
+        return _date(value)
+
+
+class InstrumentTable(RegistryTable):
+    """The instrument list, with a checkbox per row for the bulk actions."""
+
+    select = tables.CheckBoxColumn(
+        accessor="pk",
+        attrs={
+            "td__input": {"name": "ids", "form": "bulk-form", "aria-label": _("选择")},
+            "th__input": {"class": "select-all", "aria-label": _("全选本页")},
+        },
+        exclude_from_export=True,
+    )
+    name = tables.Column(_("名称"), linkify=("registry:instrument", [A("pk")]))
+    serial_number = tables.Column(_("出厂编号"))
+    owner = tables.Column(_("使用单位"), accessor="owner__name_zh", orderable=False)
+    use_area = tables.Column(_("用途"), orderable=False)
+    location = tables.Column(_("安装地点"), orderable=False)
+    mandatory = tables.Column(_("强制检定"), accessor="pk", orderable=False)
+    due = tables.Column(_("到期日"), accessor="due_date", order_by=("due_date",))
+    status = tables.Column(_("状态"), orderable=False)
+
+    class Meta(RegistryTable.Meta):
+        model = Instrument
+        fields = (
+            "select",
+            "name",
+            "serial_number",
+            "owner",
+            "use_area",
+            "location",
+            "mandatory",
+            "due",
+            "status",
+        )
+
+    def __init__(self, *args: Any, today: dt.date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today or dt.date.today()
+
+    def render_name(self, record: Instrument) -> SafeString:
+        if record.category_id is not None:
+            category = record.category
+            return format_html(
+                '{}<br><small class="muted">{} {}</small>',
+                record.name,
+                category.number,
+                category.name_zh,
+            )
+        return format_html("{}", record.name)
+
+    def value_name(self, record: Instrument) -> str:
+        return record.name
+
+    def render_mandatory(self, record: Instrument) -> SafeString:
+        from django.template.loader import render_to_string
+
+        from jiliang.registry import services
+
+        status = services.mandatory_status(record)
+        return mark_safe(render_to_string("registry/_mandatory.html", {"m": status}))
+
+    def value_mandatory(self, record: Instrument) -> str:
+        from jiliang.registry import services
+
+        status = services.mandatory_status(record)
+        return f"{_('是')} {status.form}".strip() if status.mandatory else str(_("否"))
+
+    def render_due(self, value: dt.date | None) -> SafeString:
+        if value is None:
+            return format_html('<span class="muted">—</span>')
+        if value < self.today:
+            return format_html("{} {}", _date(value), _badge("bad", _("超期")))
+        return format_html("{}", _date(value))
+
+    def value_due(self, value: dt.date | None) -> str:
+        return _date(value) if value else ""
+
+
+class CertificateTable(RegistryTable):
+    number = tables.Column(_("证书编号"), linkify=("registry:certificate", [A("pk")]))
+    kind = tables.Column(_("类型"), orderable=False)
+    issuer = tables.Column(_("签发机构"), accessor="pk", orderable=False)
+    instrument = tables.Column(_("器具"), accessor="instrument__name", orderable=False)
+    serial_number = tables.Column(
+        _("出厂编号"), accessor="instrument__serial_number", orderable=False
+    )
+    owner = tables.Column(_("使用单位"), accessor="instrument__owner__name_zh", orderable=False)
+    regulation = tables.Column(_("规程"), orderable=False)
+    calibration_date = tables.Column(_("日期"))
+    valid_until = tables.Column(_("有效期至"), orderable=False, default="—")
+    conclusion = tables.Column(_("结论"), orderable=False)
+
+    class Meta(RegistryTable.Meta):
+        model = Certificate
+        fields = (
+            "number",
+            "kind",
+            "issuer",
+            "instrument",
+            "serial_number",
+            "owner",
+            "regulation",
+            "calibration_date",
+            "valid_until",
+            "conclusion",
+        )
+
+    def render_number(self, record: Certificate) -> SafeString:
+        html = format_html("<code>{}</code>", record.number)
+        if record.amendment:
+            html = format_html("{} {}", html, _badge("warn", record.get_amendment_display()))
+        return html
+
+    def value_number(self, record: Certificate) -> str:
+        return record.number
+
+    def render_issuer(self, record: Certificate) -> str:
+        return record.issuer.name_zh if record.issuer_id else record.external_issuer
+
+    def render_calibration_date(self, value: dt.date) -> str:
+        return _date(value)
+
+    def render_valid_until(self, value: dt.date | None) -> str:
+        return _date(value)
+
+    def render_conclusion(self, record: Certificate) -> SafeString:
+        css = "bad" if record.conclusion == "fail" else "ok"
+        return _badge(css, record.get_conclusion_display())
+
+
+class CatalogueTable(RegistryTable):
+    number = tables.Column(_("编号"), linkify=("registry:catalogue_item", [A("pk")]))
+    name_zh = tables.Column(_("名称"))
+    supervision = tables.Column(_("监管方式"))
+    verification_form = tables.Column(_("检定形式"))
+    mandatory_use_areas = tables.Column(_("强检用途"), orderable=False)
+    confirmed = tables.Column(_("确认"))
+
+    class Meta(RegistryTable.Meta):
+        model = CatalogueItem
+        fields = (
+            "number",
+            "name_zh",
+            "supervision",
+            "verification_form",
+            "mandatory_use_areas",
+            "confirmed",
+        )
+        row_attrs: ClassVar[dict[str, Any]] = {
+            "class": lambda record: "" if record.confirmed else "unconfirmed"
+        }
+
+    def render_name_zh(self, record: CatalogueItem) -> SafeString:
+        return format_html('{}<br><small class="muted">{}</small>', record.name_zh, record.name_en)
+
+    def value_name_zh(self, record: CatalogueItem) -> str:
+        return record.name_zh
+
+    def render_mandatory_use_areas(self, value: Any) -> str:
+        return ", ".join(str(v) for v in value or ())
+
+    def render_confirmed(self, value: bool) -> SafeString:
+        return _badge("ok", _("已确认")) if value else _badge("warn", _("未确认"))
+
+
+class SchemeTable(RegistryTable):
+    code = tables.Column(_("编号"), linkify=("registry:scheme", [A("pk")]))
+    title_zh = tables.Column(_("名称"))
+    quantity = tables.Column(_("量"), accessor="quantity__name_zh")
+    data_version = tables.Column(_("数据版本"))
+
+    class Meta(RegistryTable.Meta):
+        model = VerificationScheme
+        fields = ("code", "title_zh", "quantity", "data_version")
+
+    def render_title_zh(self, record: VerificationScheme) -> SafeString:
+        return format_html(
+            '{}<br><small class="muted">{}</small>', record.title_zh, record.title_en
+        )
+
+    def value_title_zh(self, record: VerificationScheme) -> str:
+        return record.title_zh
