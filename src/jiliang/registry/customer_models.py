@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from jiliang.registry.models import Institution, Instrument
 from jiliang.registry.querysets import RestrictedQuerySet
@@ -26,15 +27,15 @@ class LabCustomer(models.Model):
     """
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested 待确认"
-        ACCEPTED = "accepted", "Accepted 有效"
-        ENDED = "ended", "Ended 已终止"
+        REQUESTED = "requested", _("待确认")
+        ACCEPTED = "accepted", _("已接受")
+        ENDED = "ended", _("已终止")
 
     class Origin(models.TextChoices):
-        RECEIPT = "receipt", "Job receipt 收样"
-        REQUEST = "request", "Laboratory request 实验室申请"
-        OWNER = "owner", "Owner's grant 用户授权"
-        MIGRATED = "migrated", "Certificates before issue 12 既有证书"
+        RECEIPT = "receipt", _("收样")
+        REQUEST = "request", _("实验室申请")
+        OWNER = "owner", _("用户授权")
+        MIGRATED = "migrated", _("既有证书")
 
     lab = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
     # indexed: the owner lists its laboratories
@@ -79,8 +80,8 @@ class LabAccess(models.Model):
     """
 
     class Reason(models.IntegerChoices):
-        WORKED = 1, "Worked on 检定/校准/收样"
-        GRANTED = 2, "Given by the owner 用户授权"
+        WORKED = 1, _("检定/校准/收样")
+        GRANTED = 2, _("用户授权")
 
     lab = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+", db_index=False)
     # indexed: an instrument changing owner drops its rows, and a delete cascades here

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from jiliang.codes import (
     CodeError,
@@ -54,34 +55,34 @@ class Quantity(models.Model):
 
 class Institution(models.Model):
     class Kind(models.TextChoices):
-        NMI = "nmi", "National metrology institute 国家计量院"
+        NMI = "nmi", _("国家计量院")
         LEGAL_NATIONAL = (
             "legal_national",
-            "Legal verification institution (national) 国家法定计量检定机构",
+            _("国家法定计量检定机构"),
         )
         LEGAL_PROVINCIAL = (
             "legal_provincial",
-            "Legal verification institution (provincial) 省级法定计量检定机构",
+            _("省级法定计量检定机构"),
         )
-        LEGAL_CITY = "legal_city", "Legal verification institution (city) 市级法定计量检定机构"
+        LEGAL_CITY = "legal_city", _("市级法定计量检定机构")
         LEGAL_COUNTY = (
             "legal_county",
-            "Legal verification institution (county) 县级法定计量检定机构",
+            _("县级法定计量检定机构"),
         )
-        AUTHORISED = "authorised", "Authorised body 授权机构"
-        INDUSTRIAL_CENTRE = "industrial_centre", "Industrial metrology test centre 产业计量测试中心"
+        AUTHORISED = "authorised", _("授权机构")
+        INDUSTRIAL_CENTRE = "industrial_centre", _("产业计量测试中心")
         REGIONAL_CENTRE = (
             "regional_centre",
-            "Regional national metrology test centre 大区国家计量测试中心",
+            _("大区国家计量测试中心"),
         )
-        CALIBRATION_LAB = "calibration_lab", "Calibration laboratory 校准实验室"
-        ENTERPRISE = "enterprise", "Enterprise / instrument owner 企业/器具使用单位"
-        REGULATOR = "regulator", "Market regulator 市场监管部门"
+        CALIBRATION_LAB = "calibration_lab", _("校准实验室")
+        ENTERPRISE = "enterprise", _("企业/器具使用单位")
+        REGULATOR = "regulator", _("市场监管部门")
 
     class CentreState(models.TextChoices):
         NONE = "", "—"
-        PREPARING = "preparing", "Preparing 筹建"
-        ACCEPTED = "accepted", "Accepted 验收"
+        PREPARING = "preparing", _("筹建")
+        ACCEPTED = "accepted", _("验收")
 
     LAB_KINDS = frozenset(
         {
@@ -124,9 +125,9 @@ class Institution(models.Model):
 
     def clean(self) -> None:
         if self.kind == self.Kind.INDUSTRIAL_CENTRE and not self.centre_state:
-            raise ValidationError({"centre_state": "an industrial centre is preparing or accepted"})
+            raise ValidationError({"centre_state": _("产业计量测试中心须为筹建或验收状态")})
         if self.kind != self.Kind.INDUSTRIAL_CENTRE and self.centre_state:
-            raise ValidationError({"centre_state": "only industrial centres have this state"})
+            raise ValidationError({"centre_state": _("只有产业计量测试中心有此状态")})
 
     @property
     def is_lab(self) -> bool:
@@ -140,13 +141,16 @@ class Authorisation(models.Model):
     """One of the four forms of authorisation of 计量法实施细则 Art. 27."""
 
     class Form(models.TextChoices):
-        LEGAL_INSTITUTION = "legal_institution", "授权专业性或区域性计量检定机构为法定计量检定机构"
-        PUBLIC_STANDARD = "public_standard", "授权建立社会公用计量标准"
+        LEGAL_INSTITUTION = (
+            "legal_institution",
+            _("授权专业性或区域性计量检定机构为法定计量检定机构"),
+        )
+        PUBLIC_STANDARD = "public_standard", _("授权建立社会公用计量标准")
         INTERNAL_MANDATORY = (
             "internal_mandatory",
-            "授权部门或单位的计量检定机构对其内部使用的强制检定计量器具执行强制检定",
+            _("授权部门或单位的计量检定机构对其内部使用的强制检定计量器具执行强制检定"),
         )
-        OTHER_TASKS = "other_tasks", "授权有关技术机构承担法律规定的其他检定、测试任务"
+        OTHER_TASKS = "other_tasks", _("授权有关技术机构承担法律规定的其他检定、测试任务")
 
     institution = models.ForeignKey(
         Institution, on_delete=models.CASCADE, related_name="authorisations"
@@ -176,8 +180,8 @@ class Person(models.Model):
     """A registered metrologist 注册计量师 who may sign as verifier, checker or approver."""
 
     class Level(models.IntegerChoices):
-        ONE = 1, "一级注册计量师"
-        TWO = 2, "二级注册计量师"
+        ONE = 1, _("一级注册计量师")
+        TWO = 2, _("二级注册计量师")
 
     user = models.OneToOneField(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
@@ -204,26 +208,26 @@ class MeasurementStandard(models.Model):
     """A national primary standard 计量基准 or a measurement standard 计量标准."""
 
     class Kind(models.TextChoices):
-        NATIONAL_PRIMARY = "national_primary", "National primary standard 计量基准"
+        NATIONAL_PRIMARY = "national_primary", _("计量基准")
         SOCIAL_PUBLIC_HIGHEST = (
             "social_public_highest",
-            "Highest social public standard 最高社会公用计量标准",
+            _("最高社会公用计量标准"),
         )
-        SOCIAL_PUBLIC = "social_public", "Social public standard 社会公用计量标准"
+        SOCIAL_PUBLIC = "social_public", _("社会公用计量标准")
         DEPARTMENTAL_HIGHEST = (
             "departmental_highest",
-            "Departmental highest standard 部门最高计量标准",
+            _("部门最高计量标准"),
         )
         ENTERPRISE_HIGHEST = (
             "enterprise_highest",
-            "Enterprise highest standard 企事业单位最高计量标准",
+            _("企事业单位最高计量标准"),
         )
-        WORKING = "working", "Working standard 工作计量标准"
+        WORKING = "working", _("工作计量标准")
 
     class Status(models.TextChoices):
-        IN_SERVICE = "in_service", "In service 在用"
-        NONCONFORMING = "nonconforming", "Nonconforming 不合格"
-        RETIRED = "retired", "Retired 停用"
+        IN_SERVICE = "in_service", _("在用")
+        NONCONFORMING = "nonconforming", _("不符合要求")
+        RETIRED = "retired", _("停用")
 
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="standards")
     name = models.CharField(max_length=160)
@@ -335,14 +339,14 @@ class CatalogueItem(models.Model):
     """A row of the catalogue of instruments under mandatory control (SAMR 2020 No. 42)."""
 
     class Supervision(models.TextChoices):
-        P = "P", "型式批准 (P)"
-        V = "V", "强制检定 (V)"
-        PV = "P+V", "型式批准、强制检定 (P+V)"
+        P = "P", _("型式批准 (P)")
+        V = "V", _("强制检定 (V)")
+        PV = "P+V", _("型式批准、强制检定 (P+V)")
 
     class Form(models.TextChoices):
-        INITIAL_SCRAP = "initial_scrap", "首次检定，失准报废"
-        INITIAL_REPLACE = "initial_replace", "首次检定，到期轮换"
-        PERIODIC = "periodic", "周期检定"
+        INITIAL_SCRAP = "initial_scrap", _("首次检定，失准报废")
+        INITIAL_REPLACE = "initial_replace", _("首次检定，到期轮换")
+        PERIODIC = "periodic", _("周期检定")
         NONE = "", "—"
 
     number = models.CharField(max_length=10, unique=True)
@@ -368,21 +372,21 @@ class CatalogueItem(models.Model):
 
 
 class UseArea(models.TextChoices):
-    TRADE = "trade", "Trade settlement 贸易结算"
-    SAFETY = "safety", "Safety protection 安全防护"
-    MEDICAL = "medical", "Medical and health 医疗卫生"
-    ENVIRONMENT = "environment", "Environmental monitoring 环境监测"
-    OTHER = "other", "Other 其他"
+    TRADE = "trade", _("贸易结算")
+    SAFETY = "safety", _("安全防护")
+    MEDICAL = "medical", _("医疗卫生")
+    ENVIRONMENT = "environment", _("环境监测")
+    OTHER = "other", _("其他")
 
 
 class Instrument(models.Model):
     """A measuring instrument 计量器具, including the equipment that makes up a standard."""
 
     class Status(models.TextChoices):
-        IN_SERVICE = "in_service", "In service 在用"
-        OUT_OF_SERVICE = "out_of_service", "Out of service 停用"
-        SCRAPPED = "scrapped", "Scrapped 报废"
-        LOST = "lost", "Lost 丢失"
+        IN_SERVICE = "in_service", _("在用")
+        OUT_OF_SERVICE = "out_of_service", _("停用")
+        SCRAPPED = "scrapped", _("报废")
+        LOST = "lost", _("丢失")
 
     # No single-column indexes where a composite one starts with the column (owner: the
     # unique serial and due-date indexes; division: the regional due-date index): each
@@ -494,19 +498,19 @@ class Certificate(models.Model):
     """检定证书 / 检定结果通知书 / 校准证书. Immutable once saved; corrections are new rows."""
 
     class Kind(models.TextChoices):
-        VERIFICATION = "verification", "Verification certificate 检定证书"
-        NOTICE = "notice", "Verification result notice 检定结果通知书"
-        CALIBRATION = "calibration", "Calibration certificate 校准证书"
+        VERIFICATION = "verification", _("检定证书")
+        NOTICE = "notice", _("检定结果通知书")
+        CALIBRATION = "calibration", _("校准证书")
 
     class Conclusion(models.TextChoices):
-        PASS = "pass", "Pass 合格"
-        FAIL = "fail", "Fail 不合格"
-        CALIBRATED = "calibrated", "Calibrated 已校准"
+        PASS = "pass", _("合格")
+        FAIL = "fail", _("不合格")
+        CALIBRATED = "calibrated", _("已校准")
 
     class Amendment(models.TextChoices):
         NONE = "", "—"
-        AMENDS = "amends", "Amends 更正"
-        SUBSTITUTES = "substitutes", "Substitutes 替代"
+        AMENDS = "amends", _("更正")
+        SUBSTITUTES = "substitutes", _("替代")
 
     # Unique by a constraint in Meta, not `unique=True`, which on PostgreSQL also builds a
     # second (LIKE) index that nothing uses and every imported certificate would pay for.

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -97,7 +98,7 @@ def pick_institutions(request: HttpRequest, q: Query = "") -> list[dict[str, Any
         {
             "value": i.uscc,
             "label": i.name_zh,
-            "detail": i.uscc + ("" if i.joined else " · 未加入平台"),
+            "detail": i.uscc + ("" if i.joined else " · " + _("未加入平台")),
         }
         for i in found
     ]
