@@ -254,3 +254,26 @@ def test_pages_render(world: Any) -> None:
     assert response.status_code == 302
     page = market.get(response["Location"])
     assert "SD-P-1" in page.content.decode()
+
+
+def test_demo_builds_once_and_every_capability_evaluates(world: Any) -> None:
+    from jiliang.capability import u_at
+    from jiliang.cloud import services
+    from jiliang.cloud.demo import build_cloud_demo
+    from jiliang.cloud.models import Capability
+
+    class Summary:
+        today = TODAY
+
+    first = build_cloud_demo(Summary())
+    # 29 centres with 55 capability rows in centres.yaml, plus one CMC for each World standard
+    # in service with an uncertainty, not primary: SD-E2-001 and ZB-F1-001
+    assert first["centres"] == 29
+    assert first["capabilities"] == 55 + 2
+    assert first["demands"] == 3  # the World's first enterprise (the market)
+    again = build_cloud_demo(Summary())
+    assert again["created"] == 0 and again["capabilities"] == first["capabilities"]
+    for cap in Capability.objects.select_related("institution", "quantity"):
+        core = services.to_core(cap)
+        middle = (core.range_min + core.range_max) / 2
+        assert u_at(core, middle) is not None, cap.code
