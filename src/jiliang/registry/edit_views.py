@@ -155,3 +155,67 @@ def customer_new(request: HttpRequest) -> HttpResponse:
         "未在平台上的客户：按名称、地址和统一社会信用代码登记；该单位加入平台后，这些记录即归其所有。"
     )
     return _render(request, form, title, hint=hint)
+
+
+# --- standards (with equipment), reference materials, people ----------------------------------
+
+
+def _kinds() -> dict[str, tuple[Any, Any, Any, str, Any, Any]]:
+    """kind → (form, model, save, detail url, title of new, title of edit)."""
+    from jiliang.registry.models import MeasurementStandard, Person, ReferenceMaterial
+    from jiliang.registry.record_forms import MaterialForm, PersonForm, StandardForm
+
+    return {
+        "standards": (
+            StandardForm,
+            MeasurementStandard,
+            records.save_standard,
+            "registry:standard",
+            _("建立计量标准"),
+            _("修改计量标准"),
+        ),
+        "materials": (
+            MaterialForm,
+            ReferenceMaterial,
+            records.save_material,
+            "registry:material",
+            _("登记标准物质"),
+            _("修改标准物质"),
+        ),
+        "people": (
+            PersonForm,
+            Person,
+            records.save_person,
+            "registry:person",
+            _("登记注册计量师"),
+            _("修改注册计量师"),
+        ),
+    }
+
+
+@login_required
+def record_form(request: HttpRequest, kind: str, pk: int | None = None) -> HttpResponse:
+    """Create (pk None) or edit a standard, a reference material or a person."""
+    form_class, model, save, detail, new_title, edit_title = _kinds()[kind]
+    instance = None
+    if pk is not None:
+        instance = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
+        scope = "producer" if kind == "materials" else "institution"
+        if not acts_for(request.user, getattr(instance, scope)):
+            raise PermissionDenied(_("无权修改该机构的记录"))
+    elif member_writer(request.user) is None:
+        raise PermissionDenied(_("只读用户与监管用户不能登记记录"))
+    title = edit_title if instance is not None else new_title
+    data = request.POST if request.method == "POST" else None
+    form = form_class(data=data, instance=instance)
+    if data is not None and form.is_valid():
+        try:
+            saved = save(request.user, form.cleaned_data, instance)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect(detail, saved.pk)
+    return _render(request, form, title)

@@ -7,7 +7,7 @@ No `from __future__ import annotations`: ninja resolves the annotations itself.
 """
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import StrictBool
 
 from jiliang.accounts.api_auth import api_user
 from jiliang.bounds import Id
@@ -46,12 +47,17 @@ class PickOut(Schema):
 
 @router.get("/pick/instruments", response=list[PickOut], tags=["pickers"])
 def pick_instruments(
-    request: HttpRequest, q: Query = "", owner: Id | None = None, own: bool = False
+    request: HttpRequest,
+    q: Query = "",
+    owner: Id | None = None,
+    own: bool = False,
+    value: Literal["id", "serial"] = "id",
 ) -> list[dict[str, Any]]:
     """Instruments the user may see whose serial number or name starts with `q` (≤ 20).
 
     `owner` narrows to one owner (its (owner, serial) index), `own` to the user's own
-    institution (equipment of a standard is chosen among one's own instruments).
+    institution (equipment of a standard is chosen among one's own instruments); `value`
+    says what the chosen row fills in: its id, or its serial number.
     """
     user = api_user(request)
     if _short(q):
@@ -70,7 +76,7 @@ def pick_instruments(
     )
     return [
         {
-            "value": str(i.pk),
+            "value": i.serial_number if value == "serial" else str(i.pk),
             "label": f"{i.serial_number} {i.name}",
             "detail": i.owner.name_zh,
         }
@@ -314,3 +320,113 @@ def join(request: HttpRequest, payload: JoinIn) -> Any:
             "relation_status": "",
         },
     )
+
+
+# --- standards (with equipment), reference materials, people -----------------------------
+
+
+class StandardBody(Schema):
+    name: str = Field(max_length=300)
+    code: str = Field(max_length=80)
+    kind: str = Field(max_length=40)
+    quantity: str = Field(max_length=60)
+    unit: str = Field(max_length=40)
+    range_min: str = Field(max_length=40, description="a number, or with a unit")
+    range_max: str = Field(max_length=40, description="a number, or with a unit")
+    expanded_uncertainty: str = Field("", max_length=40)
+    uncertainty_is_relative: StrictBool = False
+    accuracy_class: str = Field("", max_length=40)
+    mpe: str = Field("", max_length=40)
+    equipment: list[Annotated[str, Field(max_length=60)]] = Field(
+        default_factory=list, max_length=200, description="serial numbers of own instruments"
+    )
+
+
+class MaterialBody(Schema):
+    gbw_number: str = Field(max_length=32)
+    name: str = Field(max_length=300)
+    quantity: str = Field(max_length=60)
+    unit: str = Field(max_length=40)
+    certified_value: str = Field(max_length=40, description="a number, or with a unit")
+    expanded_uncertainty: str = Field(max_length=40, description="a number, or with a unit")
+    coverage_factor: float = 2.0
+    expiry: dt.date
+
+
+class PersonBody(Schema):
+    name: str = Field(max_length=120)
+    registration_number: str = Field(max_length=80)
+    level: int = Field(ge=1, le=2)
+    registration_scope: list[Annotated[str, Field(max_length=20)]] = Field(max_length=100)
+    valid_from: dt.date
+    valid_until: dt.date
+    roles: list[Literal["verifier", "checker", "approver"]] = Field(default_factory=list)
+
+
+class SavedOut(Schema):
+    id: int
+    kind: str
+
+
+def _form_data(kind: str, payload: Schema) -> dict[str, Any]:
+    data = payload.dict()
+    if kind == "standards":
+        data["equipment"] = "\n".join(data["equipment"])
+        if not data["uncertainty_is_relative"]:
+            data.pop("uncertainty_is_relative")  # a checkbox: absent is false
+    if kind == "people":
+        data["registration_scope"] = ", ".join(data["registration_scope"])
+    return data
+
+
+def _save_record(request: HttpRequest, kind: str, payload: Schema, pk: int | None) -> Any:
+    from jiliang.registry.edit_views import _kinds
+
+    user = api_user(request)
+    form_class, model, save, _detail, _new, _edit = _kinds()[kind]
+    instance = None
+    if pk is not None:
+        instance = get_object_or_404(model.objects.visible_to(user), pk=pk)
+    form = form_class(data=_form_data(kind, payload), instance=instance)
+    if not form.is_valid():
+        return _form_errors(form)
+    try:
+        saved = save(user, form.cleaned_data, instance)
+    except PermissionDenied as exc:
+        raise HttpError(403, str(exc)) from None
+    except ValidationError as exc:
+        return _validation(exc)
+    return Status(201 if pk is None else 200, {"id": saved.pk, "kind": kind})
+
+
+@router.post("/records/standards", response={201: SavedOut, **ERRORS})
+def create_standard(request: HttpRequest, payload: StandardBody) -> Any:
+    """A measurement standard of the user's institution, with its equipment."""
+    return _save_record(request, "standards", payload, None)
+
+
+@router.put("/records/standards/{pk}", response={200: SavedOut, **ERRORS})
+def edit_standard(request: HttpRequest, pk: Id, payload: StandardBody) -> Any:
+    return _save_record(request, "standards", payload, pk)
+
+
+@router.post("/records/materials", response={201: SavedOut, **ERRORS})
+def create_material(request: HttpRequest, payload: MaterialBody) -> Any:
+    """A certified reference material produced by the user's institution."""
+    return _save_record(request, "materials", payload, None)
+
+
+@router.put("/records/materials/{pk}", response={200: SavedOut, **ERRORS})
+def edit_material(request: HttpRequest, pk: Id, payload: MaterialBody) -> Any:
+    return _save_record(request, "materials", payload, pk)
+
+
+@router.post("/records/people", response={201: SavedOut, **ERRORS})
+def create_person(request: HttpRequest, payload: PersonBody) -> Any:
+    """A registered metrologist of the user's institution, with the registration."""
+    return _save_record(request, "people", payload, None)
+
+
+@router.put("/records/people/{pk}", response={200: SavedOut, **ERRORS})
+def edit_person(request: HttpRequest, pk: Id, payload: PersonBody) -> Any:
+    return _save_record(request, "people", payload, pk)

@@ -23,11 +23,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiliang.codes import CodeError, check_division_code, check_uscc
+from jiliang.codes import CodeError, check_division_code, check_gbw_number, check_uscc
 from jiliang.registry import write_rules
 from jiliang.registry.customer_models import LabCustomer
 from jiliang.registry.customers import note_worked, request_relation
-from jiliang.registry.models import Institution, Instrument
+from jiliang.registry.models import (
+    Institution,
+    Instrument,
+    MeasurementStandard,
+    Person,
+    ReferenceMaterial,
+)
 from jiliang.registry.querysets import is_admin
 from jiliang.registry.record_rules import acts_for, may_create_instrument_for, member_writer
 
@@ -212,3 +218,143 @@ def join_institution(
     institution.full_clean()
     institution.save()
     return institution
+
+
+# --- standards, reference materials, people -----------------------------------------------
+
+
+def _writer_institution(user: Any, instance: Any, scope: str) -> Institution:
+    """The institution a new record belongs to (the user's), or an existing record's."""
+    if instance is not None:
+        institution: Institution = getattr(instance, scope)
+        if not acts_for(user, institution):
+            raise PermissionDenied(_("无权修改该机构的记录"))
+        return institution
+    own = member_writer(user)
+    if own is None:
+        raise PermissionDenied(_("只读用户与监管用户不能登记记录"))
+    return own
+
+
+def _apply(obj: Any, values: dict[str, Any], names: tuple[str, ...]) -> None:
+    for name in names:
+        if name in values:
+            setattr(obj, name, values[name])
+    texts = {n: values[n] for n in names if isinstance(values.get(n), str)}
+    _errors(write_rules.field_problems(type(obj), texts))
+
+
+@transaction.atomic
+def save_standard(
+    user: Any, values: dict[str, Any], instance: MeasurementStandard | None = None
+) -> MeasurementStandard:
+    """Create or edit a measurement standard and set its equipment (the holder's own
+    instruments, by serial number; the ones left out stop being its equipment)."""
+    institution = _writer_institution(user, instance, "institution")
+    standard = instance or MeasurementStandard(institution=institution)
+    names = (
+        "name",
+        "code",
+        "kind",
+        "quantity",
+        "unit",
+        "range_min",
+        "range_max",
+        "expanded_uncertainty",
+        "uncertainty_is_relative",
+        "accuracy_class",
+        "mpe",
+    )
+    _apply(standard, values, names)
+    if MeasurementStandard.objects.filter(code=standard.code).exclude(pk=standard.pk).exists():
+        raise ValidationError({"code": _("标准代码 %(code)s 已被使用") % {"code": standard.code}})
+    standard.full_clean()
+    standard.save()
+    serials: list[str] = values.get("equipment", [])
+    found = {
+        i.serial_number: i
+        for i in Instrument.objects.filter(owner_id=institution.pk, serial_number__in=serials)
+    }
+    missing = [s for s in serials if s not in found]
+    if missing:
+        raise ValidationError(
+            {
+                "equipment": _("本单位没有出厂编号为 %(serials)s 的器具")
+                % {"serials": ", ".join(missing)}
+            }
+        )
+    for instrument in Instrument.objects.filter(part_of_standard=standard).exclude(
+        serial_number__in=serials
+    ):
+        instrument.part_of_standard = None
+        instrument.save()  # one by one: each change is in the instrument's change log
+    for instrument in found.values():
+        if instrument.part_of_standard_id != standard.pk:
+            refusal = write_rules.equipment_refusal(
+                instrument.owner_id, standard.institution_id, standard.code
+            )
+            if refusal is not None:
+                raise ValidationError({"equipment": refusal})
+            instrument.part_of_standard = standard
+            instrument.save()
+    return standard
+
+
+@transaction.atomic
+def save_material(
+    user: Any, values: dict[str, Any], instance: ReferenceMaterial | None = None
+) -> ReferenceMaterial:
+    """Create or edit a certified reference material of the user's institution (producer)."""
+    producer = _writer_institution(user, instance, "producer")
+    material = instance or ReferenceMaterial(producer=producer, grade=0)
+    names = (
+        "gbw_number",
+        "name",
+        "quantity",
+        "unit",
+        "certified_value",
+        "expanded_uncertainty",
+        "coverage_factor",
+        "expiry",
+    )
+    _apply(material, values, names)
+    try:
+        material.grade, material.gbw_number = check_gbw_number(material.gbw_number)
+    except CodeError as exc:
+        raise ValidationError({"gbw_number": str(exc)}) from exc
+    taken = ReferenceMaterial.objects.filter(gbw_number=material.gbw_number)
+    if taken.exclude(pk=material.pk).exists():
+        raise ValidationError(
+            {"gbw_number": _("编号 %(number)s 已登记") % {"number": material.gbw_number}}
+        )
+    material.full_clean()
+    material.save()
+    return material
+
+
+@transaction.atomic
+def save_person(user: Any, values: dict[str, Any], instance: Person | None = None) -> Person:
+    """Create or edit a registered metrologist of the user's institution and registration."""
+    institution = _writer_institution(user, instance, "institution")
+    person = instance or Person(institution=institution)
+    names = (
+        "name",
+        "registration_number",
+        "level",
+        "registration_scope",
+        "valid_from",
+        "valid_until",
+        "roles",
+    )
+    _apply(person, values, names)
+    taken = Person.objects.filter(registration_number=person.registration_number)
+    if taken.exclude(pk=person.pk).exists():
+        raise ValidationError(
+            {
+                "registration_number": _("注册证书编号 %(number)s 已登记")
+                % {"number": person.registration_number}
+            }
+        )
+    person.full_clean(exclude=["user"])
+    person.save()
+    return person

@@ -51,6 +51,17 @@
     function choose(index) {
       var item = items[index];
       if (!item) return;
+      var target = document.getElementById(input.getAttribute("data-picker-append") || "");
+      if (target) {
+        /* a list field (a standard's equipment): add the chosen value as one more line */
+        var lines = target.value.split(/\n/).map(function (l) { return l.trim(); }).filter(Boolean);
+        if (lines.indexOf(item.value) < 0) lines.push(item.value);
+        target.value = lines.join("\n");
+        input.value = "";
+        if (picked) picked.textContent = item.label;
+        close();
+        return;
+      }
       input.value = item.value;
       if (picked) picked.textContent = item.label + (item.detail ? " · " + item.detail : "");
       close();
