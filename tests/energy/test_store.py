@@ -106,3 +106,21 @@ def test_bad_row_refused_nothing_written(
         store.write_batch(tmp_path, rows, "msg-1")
     assert str(caught.value) == message
     assert not list(tmp_path.rglob("*.parquet"))
+
+
+def test_exported_names_and_no_django() -> None:
+    import subprocess
+    import sys
+
+    import jiliang.energy as energy
+
+    assert sorted(energy.__all__) == sorted(
+        ["ENGINES", "FLAGS", "DailyResult", "DataError", "EnergyError", "Factor",
+         "LegalInterval", "Point", "ReadingsError", "Replacement", "Site", "SiteError",
+         "StoreError", "accounts", "bucket_of", "co2_monte_carlo", "evaluate",
+         "evaluate_partition", "flag_names", "load_site", "parse_site", "scan",
+         "tce_coefficient", "write_batch"]
+    )  # fmt: skip
+    code = "import sys, jiliang.energy, jiliang.energy.store; print('django' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -6,16 +6,44 @@ and the CLI ``jiliang energy`` call it. See docs/energy.md.
 
 from __future__ import annotations
 
+from jiliang.energy._accounts import accounts, co2_monte_carlo, tce_coefficient
+from jiliang.energy._engine import ENGINES, evaluate
 from jiliang.energy._errors import DataError, EnergyError, ReadingsError, SiteError, StoreError
+from jiliang.energy._site import (
+    Factor,
+    LegalInterval,
+    Point,
+    Replacement,
+    Site,
+    load_site,
+    parse_site,
+)
 from jiliang.energy._store import bucket_of, scan, write_batch
+from jiliang.energy._vee import FLAGS, DailyResult, evaluate_partition, flag_names
 
 __all__ = [
+    "ENGINES",
+    "FLAGS",
+    "DailyResult",
     "DataError",
     "EnergyError",
+    "Factor",
+    "LegalInterval",
+    "Point",
     "ReadingsError",
+    "Replacement",
+    "Site",
     "SiteError",
     "StoreError",
+    "accounts",
     "bucket_of",
+    "co2_monte_carlo",
+    "evaluate",
+    "evaluate_partition",
+    "flag_names",
+    "load_site",
+    "parse_site",
     "scan",
+    "tce_coefficient",
     "write_batch",
 ]

@@ -92,8 +92,11 @@ def evaluate(
 def _dask(
     site: Site, path: str, scheduler: str | None, n_partitions: int | None, workers: int
 ) -> DailyResult:
-    from dask.distributed import Client, LocalCluster
+    import importlib
 
+    # distributed has no type hints: hold it as Any
+    distributed: Any = importlib.import_module("dask.distributed")
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
     cluster = None
     if scheduler:
         client = Client(scheduler, timeout="20s")

@@ -412,7 +412,7 @@ def parse_site(data: Any) -> Site:
         end=end,
         edition=edition,
         electricity_basis=basis,
-        basis_year=int(year) if basis == "equivalent" else None,
+        basis_year=int(year) if basis == "equivalent" and year is not None else None,
         factors=factors,
         edits=tuple(edits),
     )

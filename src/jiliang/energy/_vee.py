@@ -140,11 +140,11 @@ def evaluate_partition(
     # manual edits: appended after every delivery, so they win the duplicate rule
     edit_flag = np.zeros(len(pidx), dtype=np.int64)
     if site.edits:
-        index = site.point_index()
+        by_id = site.point_index()
         wanted = set(np.unique(pidx).tolist()) if len(pidx) else set()
-        extra = [e for e in site.edits if index[e.point] in wanted]
+        extra = [e for e in site.edits if by_id[e.point] in wanted]
         if extra:
-            pidx = np.concatenate([pidx, np.array([index[e.point] for e in extra], np.int64)])
+            pidx = np.concatenate([pidx, np.array([by_id[e.point] for e in extra], np.int64)])
             utc_seconds = np.concatenate(
                 [utc_seconds, np.array([int(e.time.timestamp()) for e in extra], np.int64)]
             )
@@ -317,7 +317,8 @@ def _register(
             handled[i] = True
             flag_step(i, BIT["meter_replaced"])
     modulus = point.modulus
-    for i in np.flatnonzero((inc < 0) & ~handled):
+    for found in np.flatnonzero((inc < 0) & ~handled):
+        i = int(found)
         prev, cur = float(pv[i - 1]), float(pv[i])
         if (
             modulus is not None
@@ -335,13 +336,13 @@ def _register(
         rate = inc[1:] / np.maximum(periods, 1)
         if point.max_per_hour is not None:
             limit = point.max_per_hour * point.interval_minutes / 60.0
-            for i in np.flatnonzero(rate > limit):
-                flag_step(int(i) + 1, BIT["implausible"])
+            for found in np.flatnonzero(rate > limit):
+                flag_step(int(found) + 1, BIT["implausible"])
         positive = rate[rate > 0]
         if len(positive) >= spike_history:
             median = float(np.median(positive))
-            for i in np.flatnonzero(rate > spike_factor * median):
-                flag_step(int(i) + 1, BIT["spike"])
+            for found in np.flatnonzero(rate > spike_factor * median):
+                flag_step(int(found) + 1, BIT["spike"])
     # energy of a step is in the legal state of the meter at the step's start
     prev_state = np.r_[ps[:1], ps[:-1]]
     cum = np.cumsum(inc)
