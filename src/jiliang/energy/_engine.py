@@ -30,7 +30,20 @@ CHUNK_ROWS = 20_000_000
 def run_partition(site: Site, path: str, wanted: list[int]) -> DailyResult:
     """Read the rows of points ``wanted`` and evaluate them; rows of other points dropped."""
     ids = [p.id for p in site.points]
-    arrays = _readings.read_points(path, ids, wanted)
+    return run_arrays(site, _readings.read_points(path, ids, wanted), wanted)
+
+
+def run_arrays(site: Site, arrays: _readings.Arrays, wanted: list[int]) -> DailyResult:
+    """Evaluate the points ``wanted`` from arrays that may hold other points too."""
+    if len(wanted) < len(site.points):
+        keep_rows = np.isin(arrays.pidx, np.asarray(wanted, dtype=np.int64))
+        if not keep_rows.all():
+            arrays = _readings.Arrays(
+                arrays.pidx[keep_rows],
+                arrays.utc_seconds[keep_rows],
+                arrays.values[keep_rows],
+                arrays.seq[keep_rows],
+            )
     full = evaluate_partition(site, arrays.pidx, arrays.utc_seconds, arrays.values, arrays.seq)
     keep = np.isin(full.point, np.asarray(wanted, dtype=np.int64))
     return DailyResult(
@@ -76,12 +89,20 @@ def evaluate(
         raise EnergyError(f"--engine {engine!r}: use one of {', '.join(ENGINES)}")
     path = str(Path(readings).resolve())
     ids = [p.id for p in site.points]
-    rows = _readings.check(path, ids)
-    if engine == "embedded":
+    if engine == "embedded" and Path(path).suffix.lower() in (".parquet", ".pq"):
+        # one Arrow read serves the check and the evaluation
+        arrays = _readings.checked_parquet(path, ids)
+        rows = len(arrays.pidx)
+        count = n_partitions or max(1, -(-rows // CHUNK_ROWS))
+        parts = [run_arrays(site, arrays, group) for group in partitions(len(ids), count)]
+        result = merge(parts)
+    elif engine == "embedded":
+        rows = _readings.check(path, ids)
         count = n_partitions or max(1, -(-rows // CHUNK_ROWS))
         parts = [run_partition(site, path, group) for group in partitions(len(ids), count)]
         result = merge(parts)
     else:
+        rows = _readings.check(path, ids)
         result = _dask(site, path, scheduler, n_partitions, workers)
     document = accounts(site, result)
     document["engine"] = engine

@@ -174,7 +174,14 @@ def evaluate_partition(
     t = s * step[p]  # local seconds of the period start
 
     # 2. duplicates: sort by point, period, delivery; keep the last of each period
-    order = np.lexsort((q, t, p))
+    if len(q) < 2 or bool(np.all(q[1:] > q[:-1])):
+        # rows in delivery order: a stable sort on one (point, period) key is the same order
+        # and timsort is linear on the usual input (already sorted by point and time)
+        span = t - int(t.min()) if len(t) else t
+        key = p * (int(span.max()) + 1 if len(t) else 1) + span
+        order = np.argsort(key, kind="stable")
+    else:
+        order = np.lexsort((q, t, p))
     p, t, v, ef = p[order], t[order], v[order], ef[order]
     last = np.ones(len(p), dtype=bool)
     if len(p) > 1:
@@ -214,7 +221,7 @@ def evaluate_partition(
             _register(point, index, pt, pv, ps, mult[index], bounds, base, n_days, day0,
                       band, spike_factor, spike_history, quantity, estimated, not_verified,
                       unknown, day_flags)  # fmt: skip
-            np.add.at(valid, base + valid_days, 1)
+            valid[base : base + n_days] += np.bincount(valid_days, minlength=n_days)
         else:
             ok = np.ones(len(pv), dtype=bool)
             neg = pv < 0
@@ -232,12 +239,16 @@ def evaluate_partition(
                     spike = good & (energy > spike_factor * median)
                     mark(np.full(int(spike.sum()), index, np.int64), pt[spike], BIT["spike"])
             gd = d_all[a:b][good]
-            np.add.at(quantity, base + gd, energy[good])
-            np.add.at(valid, base + gd, 1)
+            quantity[base : base + n_days] += np.bincount(gd, energy[good], minlength=n_days)
+            valid[base : base + n_days] += np.bincount(gd, minlength=n_days)
             nv = good & (ps == NOT_VERIFIED)
-            np.add.at(not_verified, base + d_all[a:b][nv], energy[nv])
+            not_verified[base : base + n_days] += np.bincount(
+                d_all[a:b][nv], energy[nv], minlength=n_days
+            )
             uk = good & (ps == UNKNOWN)
-            np.add.at(unknown, base + d_all[a:b][uk], energy[uk])
+            unknown[base : base + n_days] += np.bincount(
+                d_all[a:b][uk], energy[uk], minlength=n_days
+            )
             # profile fill: mean energy of the same period of the day over the period
             per_day = DAY // int(step[index])
             sod = ((pt[good] - day0) % DAY) // int(step[index])

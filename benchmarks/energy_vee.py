@@ -1,0 +1,205 @@
+"""VEE + daily aggregation: embedded engine vs the plain DuckDB GROUP BY floor vs Dask (issue 14).
+
+Generates N readings (15-min data, half register and half interval points, 2 % gaps, a few
+duplicates, off-grid timestamps) as one Parquet file, then measures in separate child
+processes (so each peak RSS is its own):
+
+1. floor: DuckDB ``SELECT point, day, sum(value), count(*) ... GROUP BY`` over the file;
+2. embedded: ``jiliang.energy.evaluate`` (full check of the file, VEE, daily energy, accounts);
+3. dask: the same on a LocalCluster of 2 worker processes started beforehand (the run gets
+   ``--scheduler``), plus the cluster start-up time on its own; results must equal (2).
+
+Anchor (issue 14): 10^8 readings, embedded within 2x of the floor, peak memory < 4 GB.
+Run: ``.venv/bin/python benchmarks/energy_vee.py --readings 10000000``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+DAYS = 30
+
+
+def generate(n: int, folder: Path) -> tuple[Path, Path, int]:
+    """Write site.yaml and readings.parquet with about n readings; return their paths, rows."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import yaml
+
+    per_point = DAYS * 96
+    n_points = max(2, n // per_point)
+    rng = np.random.default_rng(14)
+    start = 1_767_196_800  # 2026-01-01T00:00:00+08:00 as epoch seconds
+    points = []
+    writer = None
+    path = folder / "readings.parquet"
+    rows = 0
+    for i in range(n_points):
+        register = i % 2 == 0
+        pid = f"P{i:06d}"
+        points.append(
+            {
+                "id": pid,
+                "variety": "electricity",
+                "kind": "register" if register else "interval",
+                "unit": "kWh",
+                "interval_minutes": 15,
+                "accuracy_class": 0.5,
+                **({"rollover": 99999.9} if register else {}),
+            }
+        )
+        times = start + np.arange(per_point + 1 if register else per_point) * 900
+        steps = rng.uniform(0.5, 3.0, len(times))
+        values = np.round(np.cumsum(steps) + 1000.0 * (i % 90), 1) if register else steps
+        keep = rng.random(len(times)) > 0.02
+        times, values = times[keep], values[keep]
+        jitter = rng.choice([0, 0, 0, 0, 20, -30, 150], len(times))
+        dup = rng.random(len(times)) < 0.002
+        times = np.concatenate([times + jitter, times[dup]])
+        values = np.concatenate([values, values[dup]])
+        table = pa.table(
+            {
+                "point": pa.array([pid] * len(times)),
+                "time": pa.array(times * 1_000_000, type=pa.timestamp("us", tz="UTC")),
+                "value": pa.array(values, type=pa.float64()),
+            }
+        )
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema, compression="zstd")
+        writer.write_table(table)
+        rows += len(times)
+    assert writer is not None
+    writer.close()
+    site = {
+        "site": "benchmark",
+        "period": {"from": "2026-01-01", "to": f"2026-01-{DAYS:02d}"},
+        "coefficients": {"edition": "GB/T 2589-2020", "electricity": "calorific"},
+        "factors": {"electricity": "grid-2022-ets"},
+        "points": points,
+    }
+    site_path = folder / "site.yaml"
+    site_path.write_text(yaml.safe_dump(site), "utf-8")
+    return site_path, path, rows
+
+
+def child(job: str, site: str, readings: str, scheduler: str, out: str) -> None:
+    """One measured job in this (child) process; prints seconds and peak RSS as JSON."""
+    start = time.perf_counter()
+    result: dict[str, object] = {}
+    if job == "floor":
+        import duckdb
+
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        rows = con.execute(
+            "SELECT point, CAST(time + INTERVAL 8 HOUR AS DATE) AS day, sum(value), count(*)"
+            " FROM read_parquet($p) GROUP BY ALL",
+            {"p": readings},
+        ).fetchall()
+        result["groups"] = len(rows)
+    else:
+        from jiliang.energy import evaluate, load_site
+
+        parsed = load_site(Path(site).read_text("utf-8"))
+        document = evaluate(
+            parsed,
+            readings,
+            engine="dask" if job == "dask" else "embedded",
+            scheduler=scheduler or None,
+        )
+        document.pop("engine")
+        Path(out).write_text(json.dumps(document, sort_keys=True), "utf-8")
+        result["tce"] = document["totals"]["tce"]
+    result["seconds"] = time.perf_counter() - start
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def measure(job: str, site: Path, readings: Path, scheduler: str, out: Path) -> dict[str, float]:
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        job,
+        str(site),
+        str(readings),
+        scheduler,
+        str(out),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{job} failed:\n{done.stderr[-3000:]}")
+    parsed: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return parsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--readings", type=int, default=10_000_000, help="about this many")
+    parser.add_argument("--keep", default="", help="folder to keep the generated files in")
+    parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    from _machine import python_loop_seconds
+
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="jiliang-energy-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    began = time.perf_counter()
+    site, readings, rows = generate(args.readings, folder)
+    print(f"generated {rows:,} readings in {time.perf_counter() - began:.1f} s -> {readings}")
+    print(f"machine: {os.cpu_count()} CPUs, python loop 10^7 = {python_loop_seconds():.2f} s,"
+          f" load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    floor = measure("floor", site, readings, "", folder / "floor.json")
+    embedded = measure("embedded", site, readings, "", folder / "embedded.json")
+    ratio = embedded["seconds"] / floor["seconds"]
+    print(f"floor    GROUP BY : {floor['seconds']:7.2f} s  peak RSS {floor['peak_rss_mb']:7.0f} MB")
+    print(
+        f"embedded VEE+daily: {embedded['seconds']:7.2f} s  peak RSS"
+        f" {embedded['peak_rss_mb']:7.0f} MB  = {ratio:.2f}x the floor (anchor: <= 2x, < 4 GB)"
+    )
+    per_core = rows / embedded["seconds"] / (os.cpu_count() or 1)
+    print(f"embedded throughput {rows / embedded['seconds']:,.0f} readings/s"
+          f" ({per_core:,.0f} per core)")  # fmt: skip
+    if not args.no_dask:
+        from dask.distributed import Client, LocalCluster
+
+        began = time.perf_counter()
+        cluster = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+        startup = time.perf_counter() - began
+        try:
+            dask = measure("dask", site, readings, cluster.scheduler_address, folder / "dask.json")
+        finally:
+            client.close()
+            cluster.close()
+        same = (folder / "dask.json").read_text() == (folder / "embedded.json").read_text()
+        print(
+            f"dask 2 workers    : {dask['seconds']:7.2f} s (cluster start {startup:.1f} s"
+            f" not included) = {dask['seconds'] / embedded['seconds']:.2f}x embedded;"
+            f" same results: {same}"
+        )
+    scale = 1e8 / rows
+    print(
+        f"extrapolated to 10^8 readings (linear): embedded ≈ {embedded['seconds'] * scale:,.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
