@@ -202,7 +202,10 @@ def draw_campaign(user: Any, campaign: Campaign, seed: str = "") -> Campaign:
     )
     campaign.seed = chosen
     campaign.algorithm = "sha256-rank/1"
+    from jiliang.market.risk import coverage
+
     campaign.population = {"premises": premises, "inspectors": inspectors}
+    campaign.population["risk_at_draw"] = coverage(campaign, timezone.localdate())["mean_risk"]
     campaign.state = Campaign.State.DRAWN
     campaign.save()
     return campaign

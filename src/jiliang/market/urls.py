@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("photos/<int:pk>/", views.photo, name="photo"),
     path("findings/<int:pk>/case/", views.open_case, name="open_case"),
     path("cases/<int:pk>/", views.case, name="case"),
+    path("risk/", views.screening, name="screening"),
     path("prepack/", prepack_views.prepack_page, name="prepack"),
     path("prepack/<int:pk>/", prepack_views.prepack_detail, name="prepack_detail"),
     path("public/", views.public_results, name="public_results"),

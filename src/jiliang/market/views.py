@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jiliang.market import cases, rules, services
+from jiliang.market import cases, risk, rules, services
 from jiliang.market.models import Campaign, Case, Finding, Inspection, Notice, Photo, Premises
+from jiliang.registry.querysets import region_prefix
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -130,6 +131,7 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
             "bases": rules.legal_bases(),
             "errors": errors,
             "rerun": services.redraw(c) if c.seed else None,
+            "coverage": risk.coverage(c, timezone.localdate()) if c.seed else None,
             "recorded": services.recorded_draw(c) if c.seed else None,
         },
         status=status,
@@ -301,3 +303,34 @@ def public_results(request: HttpRequest) -> HttpResponse:
 def public_result(request: HttpRequest, code: str) -> HttpResponse:
     c = get_object_or_404(cases.published(), code=code)
     return render(request, "market/public_result.html", {"c": c, "r": c.results})
+
+
+@login_required
+def screening(request: HttpRequest) -> HttpResponse:
+    """Ranked premises and instruments of a kind in the regulator's region, term by term."""
+    user: Any = request.user
+    if not services.is_regulator(user):
+        return _forbidden(_("只有市场监管部门的人员可以这样做"))
+    own = region_prefix(user.institution.division_code)
+    region = request.GET.get("region", "").strip()[:6] or own
+    if not region.isdigit() or not region.startswith(own):
+        region = own
+    kind = request.GET.get("kind", "restaurant")
+    if kind not in Premises.Kind.values:
+        kind = "restaurant"
+    category = request.GET.get("category", "").strip()[:10] or None
+    result = risk.screen(
+        user, region=region, kind=kind, category=category, today=timezone.localdate()
+    )
+    return render(
+        request,
+        "market/screening.html",
+        {
+            "region": region,
+            "kind": kind,
+            "category": category or "",
+            "kinds": Premises.Kind.choices,
+            "premises": result["premises"][:50],
+            "instruments": result["instruments"][:50],
+        },
+    )
