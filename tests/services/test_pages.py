@@ -93,3 +93,36 @@ def test_filing_pages(world: World) -> None:
     )
     assert ok.status_code == 302
     assert "P-1" in market.get("/services/filing/").content.decode()
+
+
+def test_api(world: World, new_standard: Any) -> None:
+    import json
+
+    from jiliang.services import workflow
+    from jiliang.services.workflow import Upload
+
+    keys = ("application", "technical_report", "equipment_certificates", "staff")
+    app = workflow.submit(
+        world.users["zibo_lab"],
+        "standard_exam_new",
+        {"standard_id": new_standard.pk},
+        [Upload(k, f"{k}.pdf", PDF) for k in keys],
+        dt.date.today(),
+    )
+    workflow.accept(world.users["reg_zibo"], app, dt.date.today())
+    kinds = json.loads(Client().get("/api/services/kinds").content)
+    assert {k["key"] for k in kinds} >= {"standard_exam_new", "pattern_approval"}
+    assert Client().get("/api/services/applications").status_code == 401
+    rows = json.loads(_login("zibo_lab").get("/api/services/applications").content)
+    assert [r["number"] for r in rows] == [app.number]
+    assert rows[0]["remaining_working_days"] is not None
+    detail = json.loads(_login("reg_zibo").get(f"/api/services/applications/{app.pk}").content)
+    assert [e["action"] for e in detail["events"]] == ["submit", "accept"]
+    assert detail["events"][1]["log_index"] is not None
+    assert _login("taxi").get(f"/api/services/applications/{app.pk}").status_code == 404
+    assert _login("taxi").get("/api/services/applications/99999999999999999999").status_code in (
+        400,
+        404,
+        422,
+    )
+    assert json.loads(_login("market").get("/api/services/filing").content) == []
