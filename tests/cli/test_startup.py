@@ -1,6 +1,6 @@
 """`jiliang --help` must not load the heavy libraries (issue 13 §6: help in under 0.5 s).
 
-Structural, not timed: the installed `jiliang` script runs in a fresh interpreter with
+Structural, not timed (benchmarks/cli_startup.py times it; docs/benchmarks/lists.md): the installed `jiliang` script runs in a fresh interpreter with
 ``-X importtime``, which lists every module imported; none of the heavy packages may be
 among them. Before the commands imported their dependencies lazily, `--help` loaded scipy,
 numpy and matplotlib through `jiliang.stats` (2.5-3 s); `benchmarks/cli_startup.py` times it.
@@ -26,6 +26,10 @@ HEAVY = (
     "pandas",
     "cryptography",
     "yaml",
+    "pydantic",  # typer 0.29 builds a pydantic adapter per processed flag (cli/main.py)
+    "duckdb",
+    "pyarrow",
+    "dask",
 )
 SCRIPT = Path(sys.executable).parent / "jiliang"
 
@@ -45,6 +49,11 @@ HELP_COMMANDS = [
     ["import", "--help"],
     ["due", "--help"],
     ["notify", "--help"],
+    ["trace", "--help"],
+    ["energy", "--help"],
+    ["prepack", "--help"],
+    ["deadline", "--help"],
+    ["cmc", "--help"],
 ]
 
 

@@ -9,15 +9,31 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
 app = typer.Typer(help="certificate commands.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True, soft_wrap=True)  # one message a line, however narrow the terminal
+
+
+class _LazyConsole:
+    """A rich Console made on first use: importing rich.console costs `--help` ~0.1-0.2 s
+    (issue 13 §6: help in under half a second), and help never prints through it."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+console = _LazyConsole()
+err = _LazyConsole(stderr=True, soft_wrap=True)  # one message a line, however narrow
 
 UserOption = Annotated[
     str, typer.Option("--user", envvar="JILIANG_USER", help="act as this platform user")
@@ -113,6 +129,8 @@ _STATES = {
 
 
 def _signature_line(state: str, subject: str) -> str:
+    from rich.markup import escape
+
     return _STATES[state] + (f" — {escape(subject)}" if subject else "")
 
 
