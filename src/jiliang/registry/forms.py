@@ -8,192 +8,19 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from jiliang.bounds import MAX_ID
 from jiliang.registry.amendments import CORRECTABLE, resolve_signatory
 from jiliang.registry.models import (
-    CatalogueItem,
     Certificate,
     Institution,
-    Instrument,
-    MeasurementStandard,
     Person,
-    Quantity,
-    UseArea,
 )
 
 ALL = "— 全部 All —"
 
 
-def _blank(choices: Any) -> list[tuple[str, str]]:
-    return [("", ALL), *[(str(k), str(v)) for k, v in choices]]
-
-
-class FilterForm(forms.Form):
-    """Base of the list filters: `q` searches `search_fields`; other fields filter exactly."""
-
-    q = forms.CharField(required=False, max_length=100, label="搜索 Search")
-    search_fields: tuple[str, ...] = ()
-    lookups: dict[str, str] = {}
-
-    def apply(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        """Narrow a queryset that is already restricted to the user (visible_to)."""
-        data = self.cleaned_data
-        text = (data.get("q") or "").strip()
-        if text:
-            condition = Q()
-            for name in self.search_fields:
-                condition |= Q(**{f"{name}__icontains": text})
-            queryset = queryset.filter(condition)
-        for field, lookup in self.lookups.items():
-            value = data.get(field)
-            if value in (None, ""):
-                continue
-            if isinstance(value, Institution | Quantity | CatalogueItem):
-                value = value.pk
-            queryset = queryset.filter(**{lookup: value})
-        return queryset
-
-
-class InstitutionFilter(FilterForm):
-    kind = forms.ChoiceField(
-        required=False, label="类型 Kind", choices=_blank(Institution.Kind.choices)
-    )
-    division = forms.RegexField(
-        required=False,
-        regex=r"^(\d{2}|\d{4}|\d{6})$",
-        label="行政区划 Division",
-        error_messages={"invalid": "2, 4 or 6 digits of a GB/T 2260 code"},
-    )
-    search_fields = ("name_zh", "name_en", "uscc", "address")
-    lookups = {"kind": "kind"}
-
-    def apply(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        queryset = super().apply(queryset)
-        division = self.cleaned_data.get("division")
-        if division:
-            from jiliang.registry.querysets import in_region
-
-            queryset = queryset.filter(in_region("division_code", _region_prefix(division)))
-        return queryset
-
-
-def _id_field() -> forms.IntegerField:
-    """An institution id carried from a detail page's link; hidden in the filter bar."""
-    return forms.IntegerField(
-        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
-    )
-
-
-class PersonFilter(FilterForm):
-    institution = _id_field()
-    level = forms.TypedChoiceField(
-        required=False,
-        label="级别 Level",
-        coerce=int,
-        empty_value=None,
-        choices=_blank(Person.Level.choices),
-    )
-    search_fields = ("name", "registration_number")
-    lookups = {"level": "level", "institution": "institution_id"}
-
-
-class StandardFilter(FilterForm):
-    institution = _id_field()
-    kind = forms.ChoiceField(
-        required=False, label="类型 Kind", choices=_blank(MeasurementStandard.Kind.choices)
-    )
-    status = forms.ChoiceField(
-        required=False, label="状态 Status", choices=_blank(MeasurementStandard.Status.choices)
-    )
-    quantity = forms.ModelChoiceField(
-        required=False,
-        queryset=Quantity.objects.visible_to(None),
-        label="量 Quantity",
-        empty_label=ALL,
-    )
-    search_fields = ("code", "name", "institution__name_zh")
-    lookups = {
-        "kind": "kind",
-        "status": "status",
-        "quantity": "quantity_id",
-        "institution": "institution_id",
-    }
-
-
-class MaterialFilter(FilterForm):
-    grade = forms.TypedChoiceField(
-        required=False,
-        label="等级 Grade",
-        coerce=int,
-        empty_value=None,
-        choices=[("", ALL), ("1", "一级 GBW"), ("2", "二级 GBW(E)")],
-    )
-    search_fields = ("gbw_number", "name")
-    lookups = {"grade": "grade"}
-
-
-class InstrumentFilter(FilterForm):
-    owner = _id_field()
-    status = forms.ChoiceField(
-        required=False, label="状态 Status", choices=_blank(Instrument.Status.choices)
-    )
-    use_area = forms.ChoiceField(
-        required=False, label="用途 Use area", choices=_blank(UseArea.choices)
-    )
-    category = forms.ModelChoiceField(
-        required=False,
-        queryset=CatalogueItem.objects.visible_to(None),
-        label="目录 Category",
-        empty_label=ALL,
-    )
-    search_fields = ("name", "serial_number", "maker", "model", "owner__name_zh", "location")
-    lookups = {
-        "status": "status",
-        "use_area": "use_area",
-        "category": "category_id",
-        "owner": "owner_id",
-    }
-
-
-class CertificateFilter(FilterForm):
-    issuer = _id_field()
-    instrument = _id_field()
-    kind = forms.ChoiceField(
-        required=False, label="类型 Kind", choices=_blank(Certificate.Kind.choices)
-    )
-    conclusion = forms.ChoiceField(
-        required=False, label="结论 Conclusion", choices=_blank(Certificate.Conclusion.choices)
-    )
-    search_fields = ("number", "regulation", "instrument__serial_number", "instrument__name")
-    lookups = {
-        "kind": "kind",
-        "conclusion": "conclusion",
-        "issuer": "issuer_id",
-        "instrument": "instrument_id",
-    }
-
-
-class CatalogueFilter(FilterForm):
-    confirmed = forms.TypedChoiceField(
-        required=False,
-        label="确认 Confirmed",
-        coerce=lambda v: v == "yes",
-        empty_value=None,
-        choices=[("", ALL), ("yes", "已确认 confirmed"), ("no", "未确认 unconfirmed")],
-    )
-    supervision = forms.ChoiceField(
-        required=False,
-        label="监管方式 Supervision",
-        choices=_blank(CatalogueItem.Supervision.choices),
-    )
-    search_fields = ("number", "name_zh", "name_en", "note")
-    lookups = {"confirmed": "confirmed", "supervision": "supervision"}
-
-
-class SchemeFilter(FilterForm):
-    search_fields = ("code", "title_zh", "title_en")
+# The list pages' filters are django-filter FilterSets in filters.py (same query names).
 
 
 def _region_prefix(code: str) -> str:

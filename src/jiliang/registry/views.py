@@ -643,7 +643,8 @@ def due(request: HttpRequest) -> HttpResponse:
     instruments = Instrument.objects.visible_to(user)
     owners = services.due_owners(user, instruments)
     form = forms.DueFilter(request.GET, owners=owners)
-    export = request.GET.get("format", "")
+    # `export` as on the other lists; `format` kept for links made before
+    export = request.GET.get("export") or request.GET.get("format", "")
     if export not in ("", "csv", "xlsx"):
         context = {"form": form, "error": f"unknown export format {export!r}"}
         return render(request, "registry/due.html", context, status=400)
@@ -674,7 +675,7 @@ def due(request: HttpRequest) -> HttpResponse:
         "states": pages.counts,
         "total": len(pages),
         "recall": recall,
-        "export_query": _query_without(request),
+        "export_query": listing.query_without(request, "page", "export", "format"),
         "listed": True,
     }
     return render(request, "registry/due.html", context)
