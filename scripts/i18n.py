@@ -459,11 +459,16 @@ CONTEXT_ARG = re.compile(r"""\bcontext\s+(?P<q>["'])(?P<ctx>.*?)(?P=q)""")
 UNDERSCORE_CALL = re.compile(r"""\b_\(\s*(?P<q>["'])(?P<msg>.*?)(?P=q)\s*\)""")
 
 
-def template_uses(path: Path) -> Iterator[Use]:
-    """msgids of {% translate %}, {% blocktranslate %} and _("…") in one template."""
+def template_uses(path: Path, text: str | None = None) -> Iterator[Use]:
+    """msgids of {% translate %}, {% blocktranslate %} and _("…") in one template.
+
+    The blocktranslate msgid is built as Django's BlockTranslateNode builds it at render time
+    (text with % doubled, each variable as %(name)s, `trimmed` joining lines).
+    """
     from django.template.base import Lexer, TokenType
 
-    text = path.read_text(encoding="utf-8")
+    if text is None:
+        text = path.read_text(encoding="utf-8")
     tokens = Lexer(text).tokenize()
     i = 0
     while i < len(tokens):
