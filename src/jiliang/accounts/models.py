@@ -10,6 +10,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def default_staff_roles() -> list[str]:
@@ -21,11 +23,11 @@ class User(AbstractUser):
     """A platform user. Institution and role decide the visible slice of the registry."""
 
     class Role(models.TextChoices):
-        LAB = "lab", "Laboratory staff 实验室人员"
-        OWNER = "owner", "Instrument owner 器具使用单位"
-        REGULATOR = "regulator", "Market regulator 市场监管"
-        CENTRE = "centre", "Regional/national centre 计量中心"
-        ADMIN = "admin", "Platform administrator 平台管理员"
+        LAB = "lab", _("实验室人员")
+        OWNER = "owner", _("器具使用单位")
+        REGULATOR = "regulator", _("市场监管")
+        CENTRE = "centre", _("计量中心")
+        ADMIN = "admin", _("平台管理员")
 
     institution = models.ForeignKey(
         "registry.Institution",
@@ -127,9 +129,9 @@ class ChangeRecord(AppendOnly):
     """Who changed what, when, with the object's state before and after (append-only)."""
 
     class Action(models.TextChoices):
-        CREATE = "create", "create"
-        UPDATE = "update", "update"
-        DELETE = "delete", "delete"
+        CREATE = "create", pgettext_lazy("change action", "创建")
+        UPDATE = "update", pgettext_lazy("change action", "修改")
+        DELETE = "delete", pgettext_lazy("change action", "删除")
 
     time = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from jiliang.registry.querysets import RestrictedQuerySet
 
@@ -81,16 +82,16 @@ class Job(models.Model):
     """One instrument received for verification or calibration, from receipt to certificate."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Recording 记录中"
-        RECORDED = "recorded", "Recorded, awaiting check 待核验"
-        CHECKED = "checked", "Checked, awaiting approval 待批准"
-        ISSUED = "issued", "Issued 已出证"
+        DRAFT = "draft", _("记录中")
+        RECORDED = "recorded", _("待核验")
+        CHECKED = "checked", _("待批准")
+        ISSUED = "issued", _("已出证")
 
     class Rule(models.TextChoices):
-        PROCEDURE = "", "As the procedure prescribes 按规程"
-        JJF_1094 = "jjf1094", "JJF 1094-2002 5.3 合格/待定/不合格"
-        SIMPLE = "simple_acceptance", "Simple acceptance 简单接受 (only where U95 ≤ MPEV/3)"
-        GUARDED = "guarded_acceptance", "Guarded acceptance 保护带接受 (w = r·U)"
+        PROCEDURE = "", _("按规程")
+        JJF_1094 = "jjf1094", _("JJF 1094-2002 5.3 合格/待定/不合格")
+        SIMPLE = "simple_acceptance", _("简单接受（仅当 U95 ≤ MPEV/3）")
+        GUARDED = "guarded_acceptance", _("保护带接受（w = r·U）")
 
     lab = models.ForeignKey("registry.Institution", on_delete=models.PROTECT, related_name="+")
     instrument = models.ForeignKey(
@@ -143,8 +144,8 @@ class Observation(models.Model):
     """Raw inputs at one test point, as found or as left, and the computed result."""
 
     class State(models.TextChoices):
-        AS_FOUND = "as_found", "As found 调整前"
-        AS_LEFT = "as_left", "As left 调整后"
+        AS_FOUND = "as_found", _("调整前")
+        AS_LEFT = "as_left", _("调整后")
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="observations")
     point_index = models.IntegerField()
@@ -210,13 +211,13 @@ class SignatureEvent(AppendOnly):
     """One signature (or rejection) of the three-step release, time-stamped."""
 
     class Step(models.TextChoices):
-        RECORD = "record", "检定员/校准员 Recorder"
-        CHECK = "check", "核验员 Checker"
-        APPROVE = "approve", "批准人 Approver"
+        RECORD = "record", _("检定员/校准员")
+        CHECK = "check", _("核验员")
+        APPROVE = "approve", _("批准人")
 
     class Action(models.TextChoices):
-        SIGN = "sign", "Signed 签字"
-        REJECT = "reject", "Rejected 退回"
+        SIGN = "sign", _("签字")
+        REJECT = "reject", _("退回")
 
     job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="signatures")
     step = models.CharField(max_length=8, choices=Step.choices)
@@ -293,10 +294,10 @@ class RecallItem(models.Model):
 
     class Method(models.TextChoices):
         NONE = "", "—"
-        LETTER = "letter", "Letter 函件"
-        EMAIL = "email", "E-mail 电子邮件"
-        PHONE = "phone", "Phone 电话"
-        VISIT = "visit", "Visit 上门"
+        LETTER = "letter", _("函件")
+        EMAIL = "email", _("电子邮件")
+        PHONE = "phone", _("电话")
+        VISIT = "visit", _("上门")
 
     recall = models.ForeignKey(Recall, on_delete=models.CASCADE, related_name="items")
     certificate = models.ForeignKey(
@@ -340,10 +341,10 @@ class DccSignature(models.Model):
     certificate, so that the registry needs no migration and imports nothing of this app."""
 
     class State(models.TextChoices):
-        VALID = "valid", "Valid signature 签名有效"
-        UNTRUSTED = "untrusted", "Valid signature, untrusted key 签名有效，密钥不受信任"
-        INVALID = "invalid", "Invalid signature 签名无效"
-        ABSENT = "absent", "No XML signature 无 XML 签名"
+        VALID = "valid", _("签名有效")
+        UNTRUSTED = "untrusted", _("签名有效，密钥不受信任")
+        INVALID = "invalid", _("签名无效")
+        ABSENT = "absent", _("无 XML 签名")
 
     certificate = models.OneToOneField(
         "registry.Certificate", on_delete=models.CASCADE, related_name="dcc_signature"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiliang.registry.querysets import RestrictedQuerySet
 from jiliang.stats import METHODS
@@ -17,12 +19,12 @@ class Campaign(models.Model):
     """One comparison or proficiency test, run by a pilot laboratory."""
 
     class Kind(models.TextChoices):
-        COMPARISON = "comparison", "Comparison 量值比对"
-        PROFICIENCY = "proficiency", "Proficiency test 能力验证"
+        COMPARISON = "comparison", pgettext_lazy("campaign kind", "量值比对")
+        PROFICIENCY = "proficiency", _("能力验证")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open 进行中"
-        CLOSED = "closed", "Closed 已结束"
+        OPEN = "open", _("进行中")
+        CLOSED = "closed", _("已结束")
 
     code = models.CharField(max_length=40, unique=True)
     title = models.CharField(max_length=200)
@@ -60,9 +62,9 @@ class Participant(models.Model):
     """An invited institution with its place in the artefact's circulation."""
 
     class State(models.TextChoices):
-        INVITED = "invited", "Invited 已邀请"
-        ACCEPTED = "accepted", "Accepted 已接受"
-        DECLINED = "declined", "Declined 已拒绝"
+        INVITED = "invited", _("已邀请")
+        ACCEPTED = "accepted", _("已接受")
+        DECLINED = "declined", _("已拒绝")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="participants")
     institution = models.ForeignKey(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiliang.registry.querysets import RestrictedQuerySet
 
@@ -16,8 +18,8 @@ class IntervalReview(models.Model):
     """
 
     class State(models.TextChoices):
-        PROPOSED = "proposed", "Proposed 建议"
-        ACCEPTED = "accepted", "Accepted 已采纳"
+        PROPOSED = "proposed", pgettext_lazy("review state", "建议")
+        ACCEPTED = "accepted", _("已采纳")
 
     owner = models.ForeignKey(
         "registry.Institution", on_delete=models.PROTECT, related_name="interval_reviews"

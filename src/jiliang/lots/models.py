@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiliang.registry.querysets import RestrictedQuerySet
 
@@ -28,16 +30,16 @@ class Lot(models.Model):
     """A homogeneous lot, its sampling plan, the auditable draw, the decision and approval."""
 
     class State(models.TextChoices):
-        FORMED = "formed", "Formed 已组批"
-        SAMPLED = "sampled", "Sampled 已抽样"
-        DECIDED = "decided", "Decided 已判定"
-        APPROVED = "approved", "Approved 已批准"
-        REJECTED = "rejected", "Rejected by regulator 未批准"
+        FORMED = "formed", _("已组批")
+        SAMPLED = "sampled", _("已抽样")
+        DECIDED = "decided", _("已判定")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("未批准")
 
     class Decision(models.TextChoices):
         NONE = "", "—"
-        EXTEND = "extend", "Extend 延长使用"
-        REPLACE = "replace", "Replace 整批轮换"
+        EXTEND = "extend", _("延长使用")
+        REPLACE = "replace", _("整批轮换")
 
     code = models.CharField(max_length=60, unique=True)
     owner = models.ForeignKey(
@@ -99,9 +101,9 @@ class SampleItem(models.Model):
     """A sampled meter in draw order, with its test result once recorded."""
 
     class Result(models.TextChoices):
-        PENDING = "", "Pending 待检"
-        PASS = "pass", "Conforming 合格"
-        FAIL = "fail", "Nonconforming 不合格"
+        PENDING = "", _("待检")
+        PASS = "pass", pgettext_lazy("meter result", "合格")
+        FAIL = "fail", pgettext_lazy("meter result", "不合格")
 
     lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="sample")
     instrument = models.ForeignKey("registry.Instrument", on_delete=models.PROTECT)

@@ -5,26 +5,27 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
-    DUE = "due", "Instruments coming due 器具即将到期"
-    OVERDUE = "overdue", "Instruments overdue 器具已超期"
-    REEXAMINATION = "reexamination", "Standard due for reexamination 计量标准考核复查"
-    JOB = "job", "Job status 检定/校准进度"
-    RECALL = "recall", "Certificate recalled 证书召回"
-    REGION_OVERDUE = "region_overdue", "Overdue in my region 辖区超期强检器具"
+    DUE = "due", _("器具即将到期")
+    OVERDUE = "overdue", _("器具已超期")
+    REEXAMINATION = "reexamination", _("计量标准考核复查")
+    JOB = "job", _("检定/校准进度")
+    RECALL = "recall", _("证书召回")
+    REGION_OVERDUE = "region_overdue", _("辖区超期强检器具")
 
 
 class Notice(models.Model):
     """One message to one user; in the inbox always, by e-mail as the user prefers."""
 
     class Mail(models.TextChoices):
-        NONE = "none", "Not e-mailed 不发邮件"
-        PENDING = "pending", "To send 待发送"
-        SENDING = "sending", "Sending 发送中"
-        SENT = "sent", "Sent 已发送"
-        FAILED = "failed", "Failed, will retry 发送失败，将重试"
+        NONE = "none", _("不发邮件")
+        PENDING = "pending", _("待发送")
+        SENDING = "sending", _("发送中")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败，将重试")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from jiliang.registry.querysets import RestrictedQuerySet
 
@@ -118,9 +119,9 @@ class CampaignTarget(models.Model):
     outcomes are seal events in the transparency log instead)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending 待生效"
-        APPLIED = "applied", "Applied 已生效"
-        REJECTED = "rejected", "Rejected 已拒绝"
+        PENDING = "pending", _("待生效")
+        APPLIED = "applied", _("已生效")
+        REJECTED = "rejected", _("已拒绝")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
     meter = models.ForeignKey(TaxiMeter, on_delete=models.PROTECT, related_name="campaign_targets")
