@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -52,6 +52,7 @@ api = JiliangAPI(
     description="Registry, traceability and records of the measurement system 计量.",
     auth=SessionOrToken(),
     urls_namespace="api",
+    docs=Swagger(settings={"validatorUrl": None}),  # no badge from validator.swagger.io: offline
 )
 api.add_router("/", registry_router)
 api.add_router("/", customers_router)
