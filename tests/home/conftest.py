@@ -20,3 +20,11 @@ def client_as(world: Any) -> Callable[[str | None], Client]:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_charts() -> None:
+    """The home charts are cached per scope and day; each test's world starts afresh."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -116,3 +116,14 @@ def test_plotly_is_served_locally(client: Any, db: Any) -> None:
     assert b"plotly.js" in body[:2000] and len(body) > 1_000_000
     # only the named files of the package are exposed, not its data sets
     assert client.get("/static/jiliang/vendor/datasets/iris.csv.gz").status_code == 404
+
+
+def test_charts_are_cached_per_scope_and_day(world: Any, settings: Any) -> None:
+    reg = world.users["reg_zibo"]
+    assert views.cached_charts(reg, TODAY)["due"]["overdue"] == 1
+    world.f1_weight.status = "scrapped"
+    world.f1_weight.save()
+    assert views.cached_charts(reg, TODAY)["due"]["overdue"] == 1  # kept for five minutes
+    assert views.cached_charts(reg, TODAY + dt.timedelta(days=1))["due"]["overdue"] == 0
+    settings.HOME_CHARTS_CACHE_SECONDS = 0
+    assert views.cached_charts(reg, TODAY)["due"]["overdue"] == 0

@@ -11,8 +11,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from django.db.models import Count
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q
 
 from jiliang.codes import CodeError, check_division_code
 from jiliang.registry import rules
@@ -32,18 +31,26 @@ def month_starts(first: dt.date, count: int = MONTHS) -> list[dt.date]:
     return starts
 
 
-def _month(value: Any) -> dt.date:
-    """TruncMonth gives a date (or a datetime on some backends): the month's first day."""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return dt.date(value.year, value.month, 1)
+def _by_month(field_name: str, starts: list[dt.date]) -> dict[str, Any]:
+    bounds = [*starts, month_starts(starts[-1], 2)[1]]
+    return {
+        f"m{i}": Count(
+            "id", filter=Q(**{f"{field_name}__gte": bounds[i], f"{field_name}__lt": bounds[i + 1]})
+        )
+        for i in range(len(starts))
+    }
 
 
 def _in_service(user: Any, institution_id: int | None) -> Any:
-    qs = Instrument.objects.visible_to(user).filter(status=Instrument.Status.IN_SERVICE)
-    if institution_id is not None:  # a laboratory's home shows its own instruments' dues
-        qs = qs.filter(owner_id=institution_id)
-    return qs
+    """In-service instruments the user sees; a laboratory's own: by owner alone (its own
+    are always visible), so the (owner, due_date) index answers without the scope's OR."""
+    if institution_id is not None and institution_id == getattr(user, "institution_id", None):
+        qs = Instrument.objects.filter(owner_id=institution_id)
+    else:
+        qs = Instrument.objects.visible_to(user)
+        if institution_id is not None:
+            qs = qs.filter(owner_id=institution_id)
+    return qs.filter(status=Instrument.Status.IN_SERVICE)
 
 
 def due_by_month(user: Any, today: dt.date, *, institution_id: int | None = None) -> dict[str, Any]:
@@ -51,25 +58,23 @@ def due_by_month(user: Any, today: dt.date, *, institution_id: int | None = None
 
     Overdue: due date + grace before today (as the due page counts it); a month's bar: the
     in-service instruments whose due date falls in that month and that are not overdue yet.
+    One query: a conditional count per month over the range of due dates before the end.
     """
     grace = rules.rule("recall", today)["grace_days"]
     overdue_before = today - dt.timedelta(days=grace)
     starts = month_starts(today)
     end = month_starts(starts[-1], 2)[1]
-    qs = _in_service(user, institution_id)
-    overdue = qs.filter(due_date__lt=overdue_before).count()
-    rows = (
-        qs.filter(due_date__gte=overdue_before, due_date__lt=end)
-        .annotate(month=TruncMonth("due_date"))
-        .order_by()
-        .values("month")
-        .annotate(n=Count("id"))
+    months = _by_month("due_date", starts)
+    months["m0"] = Count("id", filter=Q(due_date__gte=overdue_before, due_date__lt=starts[1]))
+    counted = (
+        _in_service(user, institution_id)
+        .filter(due_date__lt=end)
+        .aggregate(overdue=Count("id", filter=Q(due_date__lt=overdue_before)), **months)
     )
-    counts = {_month(r["month"]): r["n"] for r in rows}
     return {
         "months": [m.strftime("%Y-%m") for m in starts],
-        "due": [counts.get(m, 0) for m in starts],
-        "overdue": overdue,
+        "due": [counted[f"m{i}"] or 0 for i in range(len(starts))],
+        "overdue": counted["overdue"] or 0,
     }
 
 
@@ -118,14 +123,15 @@ def certificates_by_conclusion(user: Any, today: dt.date, issuer_id: int) -> dic
     rows = (
         Certificate.objects.visible_to(user)
         .filter(issuer_id=issuer_id, calibration_date__gte=starts[0], calibration_date__lt=end)
-        .annotate(month=TruncMonth("calibration_date"))
         .order_by()
-        .values("month", "conclusion")
-        .annotate(n=Count("id"))
+        .values("conclusion")
+        .annotate(**_by_month("calibration_date", starts))
     )
     counts: dict[tuple[dt.date, str], int] = {}
     for r in rows:
-        counts[_month(r["month"]), r["conclusion"]] = r["n"]
+        for i, m in enumerate(starts):
+            if r[f"m{i}"]:
+                counts[m, r["conclusion"]] = r[f"m{i}"]
     conclusions = sorted({c for _, c in counts})
     series = {c: [counts.get((m, c), 0) for m in starts] for c in conclusions}
     passed = [sum(counts.get((m, c), 0) for c in ("pass", "calibrated")) for m in starts]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -14,11 +16,34 @@ from jiliang.dashboards.search import search as run_search
 from jiliang.navigation import audience_of
 from jiliang.registry import services, traceability
 from jiliang.registry.models import Instrument
-from jiliang.registry.querysets import is_admin
+from jiliang.registry.querysets import is_admin, region_prefix
 
 
 def _today() -> dt.date:
     return dt.date.today()
+
+
+def _scope_key(user: Any, audience: frozenset[str]) -> str:
+    """Users who see the same rows share the cached charts: all, a region, an institution."""
+    if is_admin(user):
+        return "all"
+    if "regulator" in audience:
+        return f"region:{region_prefix(user.institution.division_code)}"
+    return f"institution:{user.institution_id}:{'-'.join(sorted(audience))}"
+
+
+def cached_charts(user: Any, today: dt.date) -> dict[str, Any]:
+    """The charts, kept HOME_CHARTS_CACHE_SECONDS (default 300) per scope and day: a national
+    scope's year of due dates is a pass over ~10^6 rows, not worth repeating per visit."""
+    seconds = getattr(settings, "HOME_CHARTS_CACHE_SECONDS", 300)
+    if not seconds or not user.is_authenticated:
+        return charts_for(user, today)
+    key = f"home-charts:{_scope_key(user, audience_of(user))}:{today.isoformat()}"
+    charts: dict[str, Any] | None = cache.get(key)
+    if charts is None:
+        charts = charts_for(user, today)
+        cache.set(key, charts, seconds)
+    return charts
 
 
 def charts_for(user: Any, today: dt.date) -> dict[str, Any]:
@@ -65,7 +90,7 @@ def home(request: HttpRequest) -> HttpResponse:
         cap = None if is_admin(user) else traceability.COUNT_CAP
         due = services.DuePages(Instrument.objects.visible_to(user), cap=cap)
         context["due"] = {**due.counts, "total": len(due)}
-        context["charts"] = charts_for(user, _today())
+        context["charts"] = cached_charts(user, _today())
         context["chart_labels"] = chart_labels()
     return render(request, "home/home.html", context)
 
