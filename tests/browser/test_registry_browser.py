@@ -75,7 +75,8 @@ def test_import_page_shows_problems_then_imports_the_fixed_file(
     fixed.write_text(header + good + f"{owner.uscc},电子计价秤,BROWSER-2,370303,trade\n")
 
     login(page, base, s.owner, s.password)
-    page.click("nav.main >> text=Import")
+    page.click('nav.main details[data-group="work"] > summary')  # the grouped menu (navigation.py)
+    page.click('nav.main a[href="/import/"]')
     page.select_option("#id_kind", "instruments")
     page.set_input_files("#id_file", str(bad))
     page.click("#import-submit")
