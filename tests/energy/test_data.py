@@ -11,8 +11,12 @@ def test_coefficients_cover_varieties_and_carry_confirmed_flags() -> None:
     rows = edition["varieties"]
     assert set(rows) == set(_data.varieties())
     assert all("confirmed" in row for row in rows.values())
-    # 当量值 of electricity: 3600 kJ/kWh / 29 307 kJ/kgce = 0.12284 -> 0.1229 kgce/kWh
-    assert round(3600 / 29307, 4) == rows["electricity"]["equivalent_calorific"] == 0.1229
+    # 当量值 of electricity as published in GB/T 2589-2020 (and issue 14): 0.1229 kgce/kWh
+    assert rows["electricity"]["equivalent_calorific"] == 0.1229
+    # raw coal: 20 908 kJ/kg / 29 271 kJ/kgce = 0.71429 kgce/kg = 714.3 kgce/t
+    assert round(20908 / 29271 * 1000, 1) == rows["raw_coal"]["kgce_per_unit"] == 714.3
+    # diesel: 42 652 / 29 271 = 1.45714 -> 1457.1 kgce/t
+    assert round(42652 / 29271 * 1000, 1) == rows["diesel"]["kgce_per_unit"] == 1457.1
 
 
 def test_factor_sets_are_keyed_and_flagged() -> None:
