@@ -80,3 +80,47 @@ def test_model_unit_scoring(market: Market) -> None:
     with pytest.raises(ValidationError):
         honest.remove_unit(listed, " ")
     assert honest.remove_unit(listed, "复查发现超期计价秤").state == "removed"
+
+
+def test_honest_page_judges_and_evaluates(market: Market) -> None:
+    from django.test import Client
+
+    stall = market.markets[2]
+    complaints = [Complaint.objects.create(premises=stall, text=f"少称 {i}") for i in range(2)]
+    unit = ModelUnit.objects.create(premises=market.markets[0], committed_on=dt.date(2026, 1, 1))
+    owner = Client()
+    owner.force_login(market.world.users["market"])
+    assert owner.get("/market/honest/").status_code == 403
+    reg = Client()
+    reg.force_login(market.world.users["reg_zibo"])
+    assert reg.get("/market/honest/").status_code == 200
+    for c in complaints:
+        assert (
+            reg.post(
+                "/market/honest/", {"action": "judge", "complaint": c.pk, "justified": "yes"}
+            ).status_code
+            == 302
+        )
+    stall.refresh_from_db()
+    assert stall.contract_terminated is True
+    scores = {
+        "score_commitment": 10,
+        "score_instruments": 30,
+        "score_management": 20,
+        "score_prepack": 20,
+        "score_complaints": 20,
+    }
+    assert (
+        reg.post("/market/honest/", {"action": "evaluate", "unit": unit.pk, **scores}).status_code
+        == 302
+    )
+    unit.refresh_from_db()
+    assert (unit.state, unit.total) == ("listed", 100)
+    # another region's regulator cannot touch them
+    bj = Client()
+    bj.force_login(market.world.users["reg_bj"])
+    assert (
+        bj.post("/market/honest/", {"action": "remove", "unit": unit.pk, "reason": "x"}).status_code
+        == 404
+    )
+    assert "淄博第0农贸市场" in Client().get("/market/public/model-units/").content.decode()

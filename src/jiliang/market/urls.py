@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from jiliang.market import prepack_views, public_views, views
+from jiliang.market import honest_views, prepack_views, public_views, views
 
 app_name = "market"
 urlpatterns: list[URLPattern] = [
@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("photos/<int:pk>/", views.photo, name="photo"),
     path("findings/<int:pk>/case/", views.open_case, name="open_case"),
     path("cases/<int:pk>/", views.case, name="case"),
+    path("honest/", honest_views.dashboard, name="honest"),
     path("risk/", views.screening, name="screening"),
     path("prepack/", prepack_views.prepack_page, name="prepack"),
     path("prepack/<int:pk>/", prepack_views.prepack_detail, name="prepack_detail"),
