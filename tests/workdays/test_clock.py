@@ -176,3 +176,15 @@ def test_bad_input() -> None:
         add_working_days(D(2025, 3, 3), -1)
     with pytest.raises(CalendarError, match="not in 0"):
         add_working_days(D(2025, 3, 3), 10**6)
+
+
+def test_same_days_as_the_package_for_every_known_year() -> None:
+    """The clock reads chinese-calendar's tables directly (its is_workday is slow); both
+    must say the same of every day the package knows."""
+    import chinese_calendar
+
+    first, last = wd.known_years()
+    day = D(first, 1, 1)
+    while day <= D(last, 12, 31):
+        assert is_working_day(day) == chinese_calendar.is_workday(day), day
+        day += dt.timedelta(days=1)

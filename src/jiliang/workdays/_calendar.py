@@ -40,6 +40,12 @@ def known_years() -> tuple[int, int]:
     return min(days).year, max(days).year
 
 
+@functools.cache
+def _tables() -> tuple[frozenset[dt.date], frozenset[dt.date]]:
+    """Statutory holidays (with bridging days) and adjusted working days of the package."""
+    return frozenset(_constants.holidays), frozenset(_constants.workdays)
+
+
 def is_known(day: dt.date) -> bool:
     first, last = known_years()
     return first <= day.year <= last
@@ -53,7 +59,12 @@ def is_working_day(day: dt.date, *, assume_weekdays: bool = False) -> bool:
     or Monday-Friday when `assume_weekdays` is set.
     """
     if is_known(day):
-        return bool(chinese_calendar.is_workday(day))
+        # The package's own tables (chinese_calendar.is_workday re-validates the date against
+        # min/max of its tables on every call: 0.2 ms a day, 50 ms an 80-day deadline).
+        holidays, workdays = _tables()
+        if day in holidays:
+            return False
+        return day in workdays or day.weekday() < 5
     if assume_weekdays:
         return day.weekday() < 5
     first, last = known_years()
