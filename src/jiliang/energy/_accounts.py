@@ -55,7 +55,9 @@ def _month_checks(
 ) -> list[dict[str, Any]]:
     """Σ daily vs the reported monthly figure of a point; flags the month's days on mismatch."""
     point = site.points[index]
-    out = []
+    out: list[dict[str, Any]] = []
+    if not point.monthly:
+        return out
     days = site.days
     n_days = len(days)
     for month, reported in point.monthly:

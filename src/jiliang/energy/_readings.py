@@ -104,11 +104,16 @@ def _parquet_arrays(path: Path, point_ids: list[str], *, strict: bool) -> Arrays
         raise ReadingsError(
             f"{name}: column time is {time_type}; it must be a timestamp with time zone"
         )
-    table = pq.read_table(path, columns=["point", "time", "value"])
+    table = pq.read_table(path, columns=["point", "time", "value"], read_dictionary=["point"])
     points = table.column("point")
-    if not pa.types.is_string(points.type) and not pa.types.is_large_string(points.type):
-        points = points.cast(pa.string())
-    encoded = pc.dictionary_encode(points).combine_chunks()
+    if not pa.types.is_dictionary(points.type):
+        if not pa.types.is_string(points.type) and not pa.types.is_large_string(points.type):
+            points = points.cast(pa.string())
+        points = pc.dictionary_encode(points)
+    if points.num_chunks == 0:
+        encoded = pa.array([], pa.string()).dictionary_encode()
+    else:
+        encoded = points.unify_dictionaries().combine_chunks()
     names = encoded.dictionary.to_pylist()
     lookup = {pid: i for i, pid in enumerate(point_ids)}
     mapping = np.array([lookup.get(n, -1) if n is not None else -1 for n in names] or [-1])

@@ -28,6 +28,7 @@ Steps (docs/energy.md, "VEE"):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,7 +69,12 @@ VERIFIED, UNKNOWN, NOT_VERIFIED = 0, 1, 2
 
 def flag_names(mask: int) -> list[str]:
     """The flag names set in a bit mask, in FLAGS order."""
-    return [name for name in FLAGS if mask & BIT[name]]
+    return list(_flag_names(mask))
+
+
+@functools.cache
+def _flag_names(mask: int) -> tuple[str, ...]:
+    return tuple(name for name in FLAGS if mask & BIT[name])
 
 
 @dataclass
