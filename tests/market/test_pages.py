@@ -189,3 +189,20 @@ def _post_prepack(client: Client, serial: str, nominal: str = "5", unit: str = "
             "scale": serial,
         },
     )
+
+
+def test_c_mark_register(market: Market) -> None:
+    from jiliang.market.models import CMarkDeclaration
+
+    enterprise = _client(market.world.users["market"])  # the market institution is an enterprise
+    r = enterprise.post("/market/public/c-mark/", {"products": "大米 5 kg"})
+    assert r.status_code == 200, r.content.decode()[-300:]
+    assert CMarkDeclaration.objects.get().producer == market.world.market
+    assert enterprise.post("/market/public/c-mark/", {"products": ""}).status_code == 400
+    assert (
+        _client(market.world.users["reg_zibo"])
+        .post("/market/public/c-mark/", {"products": "x"})
+        .status_code
+        == 403
+    )
+    assert "大米 5 kg" in Client().get("/market/public/c-mark/").content.decode()

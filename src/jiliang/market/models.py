@@ -313,3 +313,23 @@ class NozzleResult(models.Model):
 
     class Meta:
         ordering = ["premises", "tested_on"]
+
+
+class CMarkDeclaration(models.Model):
+    """A producer's self-declaration of its measurement assurance capability for prepackages
+    (C-mark, 计量保证能力自我声明, by self-declaration since 2019): a public register."""
+
+    producer = models.ForeignKey(
+        "registry.Institution", on_delete=models.PROTECT, related_name="c_mark_declarations"
+    )
+    products = models.CharField(max_length=300)
+    declared_on = models.DateField()
+    declared_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    withdrawn_on = models.DateField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    scope_field = "producer"
+    public_register = True
+
+    class Meta:
+        ordering = ["-declared_on", "-id"]

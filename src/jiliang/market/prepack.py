@@ -118,3 +118,25 @@ def record(
         verdict=result.verdict,
         inspected_by=user,
     )
+
+
+@transaction.atomic
+def declare_c_mark(user: Any, products: str) -> Any:
+    """An enterprise declares for its own institution (self-declaration, no approval)."""
+    from jiliang.market.models import CMarkDeclaration
+
+    if (
+        user is None
+        or not user.is_authenticated
+        or user.institution_id is None
+        or user.institution.kind != "enterprise"
+    ):
+        raise PermissionError(_("只有生产企业可以自我声明"))
+    if not products.strip() or len(products) > 300:
+        raise ValidationError({"products": [_("请填写声明的商品（最多 300 字）")]})
+    return CMarkDeclaration.objects.create(
+        producer=user.institution,
+        products=products.strip(),
+        declared_on=timezone.localdate(),
+        declared_by=user,
+    )

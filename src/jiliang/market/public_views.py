@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -72,3 +73,32 @@ def model_units(request: HttpRequest) -> HttpResponse:
     """The published list (names and dates only)."""
     units = ModelUnit.objects.filter(state=ModelUnit.State.LISTED).select_related("premises")
     return render(request, "market/model_units.html", {"units": units.order_by("premises__name")})
+
+
+def c_mark(request: HttpRequest) -> HttpResponse:
+    """The public register of C-mark self-declarations; an enterprise declares here."""
+    from django.core.exceptions import ValidationError
+
+    from jiliang.market import prepack
+    from jiliang.market.models import CMarkDeclaration
+
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            prepack.declare_c_mark(request.user, request.POST.get("products", ""))
+        except PermissionError as exc:
+            return HttpResponse(str(exc), status=403, content_type="text/plain; charset=utf-8")
+        except ValidationError as exc:
+            errors, status = [m for ms in exc.message_dict.values() for m in ms], 400
+    user: Any = request.user
+    can_declare = bool(
+        user.is_authenticated and user.institution_id and user.institution.kind == "enterprise"
+    )
+    rows = CMarkDeclaration.objects.filter(withdrawn_on__isnull=True).select_related("producer")
+    return render(
+        request,
+        "market/c_mark.html",
+        {"rows": rows[:500], "can_declare": can_declare, "errors": errors},
+        status=status,
+    )

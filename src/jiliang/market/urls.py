@@ -19,5 +19,6 @@ urlpatterns: list[URLPattern] = [
     path("public/", views.public_results, name="public_results"),
     path("public/campaigns/<str:code>/", views.public_result, name="public_result"),
     path("public/complaint/", public_views.complaint, name="complaint"),
+    path("public/c-mark/", public_views.c_mark, name="c_mark"),
     path("public/model-units/", public_views.model_units, name="model_units"),
 ]
