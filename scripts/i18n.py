@@ -705,8 +705,36 @@ def catalogue_problems(language: str = LANGUAGE) -> list[str]:
     return problems
 
 
+def _meaning(english: str) -> str:
+    """English compared without case and end punctuation ("Pass" and "pass." agree)."""
+    return english.strip(" .:;").lower()
+
+
+def conflicts(language: str = LANGUAGE) -> list[str]:
+    """One msgid (and context) with different English in two catalogues.
+
+    Django merges the catalogues and one of them silently wins (the app listed first in
+    INSTALLED_APPS), so a page would show another page's meaning.  Give one use a context.
+    """
+    seen: dict[tuple[str | None, str], tuple[str, Path]] = {}
+    out = []
+    for po_path in all_catalogues(language):
+        for e in load_po(po_path, language):
+            if e.obsolete or not e.msgstr:
+                continue
+            key = (e.msgctxt or None, e.msgid)
+            if key in seen and _meaning(seen[key][0]) != _meaning(e.msgstr):
+                other, where = seen[key]
+                out.append(
+                    f"{Converter.rel(po_path)}:{e.linenum}: {e.msgid!r} is {e.msgstr!r} here "
+                    f"but {other!r} in {Converter.rel(where)} — add a context to one use"
+                )
+            seen.setdefault(key, (e.msgstr, po_path))
+    return out
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    problems = catalogue_problems()
+    problems = catalogue_problems() + conflicts()
     problems += [f"{describe(u)}: no English translation" for u in missing()]
     for p in problems:
         print(p)

@@ -34,14 +34,20 @@ def test_the_catalogues_are_found_where_django_looks() -> None:
 
 
 def test_django_translates_with_the_committed_catalogues() -> None:
-    # 检定/校准任务 is a project-wide menu term; 已出证 is a choice label of calibration.Job
+    # 日志为空 is a ledger page's text; 已出证 is a choice label of calibration.Job
     from django.utils import translation
 
     from jiliang.calibration.models import Job
 
     with translation.override("en"):
-        assert translation.gettext("证书查验") == "Certificate check"
+        assert translation.gettext("日志为空") == "The log is empty."
         assert Job(status="issued").get_status_display() == "Issued"
     with translation.override("zh-hans"):
-        assert translation.gettext("证书查验") == "证书查验"
+        assert translation.gettext("日志为空") == "日志为空"
         assert Job(status="issued").get_status_display() == "已出证"
+
+
+def test_no_msgid_means_two_things() -> None:
+    # Django merges all catalogues and one silently wins: a page would show another's meaning
+    problems = i18n.conflicts()
+    assert not problems, "\n".join(problems)

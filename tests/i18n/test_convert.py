@@ -60,17 +60,15 @@ def test_variables_become_blocktranslate_with_bound_names(converter: object) -> 
 
 
 def test_same_chinese_other_english_gets_a_context(converter: object) -> None:
-    # 证书查验 is catalogued as "Certificate check"; here the page means something else
-    src = '<span class="bi"><span lang="zh">证书查验</span><span lang="en">Verify</span></span>'
-    out, _conv = convert(converter, src, "zz_test/other.html")
-    assert out.endswith('{% translate "证书查验" context "zz_test/other" %}')
-    # the same English as catalogued needs no context
-    src2 = (
-        '<span class="bi"><span lang="zh">证书查验</span>'
-        '<span lang="en">Certificate check</span></span>'
-    )
-    out2, _ = convert(converter, src2)
-    assert out2.endswith('{% translate "证书查验" %}')
+    pair = '<span class="bi"><span lang="zh">自测词</span><span lang="en">{}</span></span>'
+    first, _ = convert(converter, pair.format("Self test"), "zz_test/a.html")
+    assert first.endswith('{% translate "自测词" %}')
+    # the same Chinese meaning something else on another page: a context names that page
+    other, _ = convert(converter, pair.format("Own check"), "zz_test/b.html")
+    assert other.endswith('{% translate "自测词" context "zz_test/b" %}')
+    # the English already catalogued needs no context
+    again, _ = convert(converter, pair.format("Self test"), "zz_test/c.html")
+    assert again.endswith('{% translate "自测词" %}')
 
 
 def test_plain_pairs_attributes_and_fragments(converter: object) -> None:
@@ -100,15 +98,14 @@ def test_convert_is_idempotent(converter: object) -> None:
 def test_converted_template_renders_both_languages(converter: object) -> None:
     from django.utils import translation
 
-    out, _ = convert(
-        converter,
-        '<span class="bi"><span lang="zh">证书查验</span><span lang="en">Certificate check</span></span>',
-    )
+    # 日志为空 is in the committed ledger catalogue as "The log is empty."
+    pair = '<span class="bi"><span lang="zh">日志为空</span><span lang="en">The log is empty.</span></span>'
+    out, _ = convert(converter, pair)
     template = Engine(libraries={"i18n": "django.templatetags.i18n"}).from_string(out)
     with translation.override("en"):
-        assert template.render(Context()).strip() == "Certificate check"
+        assert template.render(Context()).strip() == "The log is empty."
     with translation.override("zh-hans"):
-        assert template.render(Context()).strip() == "证书查验"
+        assert template.render(Context()).strip() == "日志为空"
 
 
 def test_python_uses_follow_import_aliases(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiliang.registry.querysets import RestrictedQuerySet
 
@@ -121,7 +122,7 @@ class CampaignTarget(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("待生效")
         APPLIED = "applied", _("已生效")
-        REJECTED = "rejected", _("已拒绝")
+        REJECTED = "rejected", pgettext_lazy("tariff campaign", "已拒绝")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="targets")
     meter = models.ForeignKey(TaxiMeter, on_delete=models.PROTECT, related_name="campaign_targets")
