@@ -448,6 +448,16 @@ class Instrument(models.Model):
                 name="instrument_equipment",
                 condition=models.Q(part_of_standard__isnull=False),
             ),
+            # the search-as-you-type picker: serial number and name prefixes at 10^6 rows
+            # (registry.record_api.pick_instruments); pattern ops for LIKE on PostgreSQL
+            models.Index(
+                fields=["serial_number"],
+                name="instrument_serial",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["name"], name="instrument_name", opclasses=["varchar_pattern_ops"]
+            ),
         ]
 
     def clean(self) -> None:

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -68,20 +69,53 @@ def pick_instruments(
     elif owner is not None:
         qs = qs.filter(owner_id=owner)
     text = q.strip()
-    found = (
-        qs.filter(Q(serial_number__startswith=text) | Q(name__startswith=text))
-        .select_related("owner")
-        .only("id", "serial_number", "name", "owner__name_zh", "range_min", "range_max", "unit")
-        .order_by()[:PICK_LIMIT]
-    )
+    rows: dict[int, Instrument] = {}
+    # serial number, then name, then owner's name: each an index range (instrument_serial,
+    # instrument_name, the owner's (owner, due) index), read until 20 rows are found
+    for condition in (
+        _prefix("serial_number", text),
+        _prefix("name", text),
+        Q(owner_id__in=_owners_named(text)),
+    ):
+        if len(rows) >= PICK_LIMIT:
+            break
+        found = (
+            qs.filter(condition)
+            .exclude(pk__in=list(rows))
+            .select_related("owner")
+            .only("id", "serial_number", "name", "owner__name_zh")
+            .order_by()[: PICK_LIMIT - len(rows)]
+        )
+        rows.update((i.pk, i) for i in found)
     return [
         {
             "value": i.serial_number if value == "serial" else str(i.pk),
             "label": f"{i.serial_number} {i.name}",
             "detail": i.owner.name_zh,
         }
-        for i in found
+        for i in rows.values()
     ]
+
+
+def _prefix(field: str, text: str) -> Q:
+    """`field` starts with `text`, as an index range.
+
+    PostgreSQL serves LIKE 'text%' from the pattern-ops index; SQLite's LIKE ignores case
+    and so no index, but the range [text, text + U+10FFFF) is one (case-sensitive).
+    """
+    condition = Q(**{f"{field}__startswith": text})
+    if connection.vendor != "postgresql":
+        condition &= Q(**{f"{field}__gte": text, f"{field}__lt": text + "\U0010ffff"})
+    return condition
+
+
+def _owners_named(text: str) -> list[int]:
+    """Owners whose name starts with the text (few: at most 20)."""
+    return list(
+        Institution.objects.filter(_prefix("name_zh", text)).values_list("pk", flat=True)[
+            :PICK_LIMIT
+        ]
+    )
 
 
 @router.get("/pick/institutions", response=list[PickOut], tags=["pickers"])
