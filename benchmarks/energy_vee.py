@@ -113,11 +113,13 @@ def child(job: str, site: str, readings: str, scheduler: str, out: str) -> None:
         from jiliang.energy import evaluate, load_site
 
         parsed = load_site(Path(site).read_text("utf-8"))
+        chunk = int(os.environ.get("ENERGY_BENCH_CHUNK_ROWS", "0")) or None
         document = evaluate(
             parsed,
             readings,
             engine="dask" if job == "dask" else "embedded",
             scheduler=scheduler or None,
+            chunk_rows=chunk,
         )
         document.pop("engine")
         Path(out).write_text(json.dumps(document, sort_keys=True), "utf-8")
@@ -150,6 +152,9 @@ def main() -> None:
     parser.add_argument("--readings", type=int, default=10_000_000, help="about this many")
     parser.add_argument("--keep", default="", help="folder to keep the generated files in")
     parser.add_argument("--no-dask", action="store_true")
+    parser.add_argument(
+        "--chunk-rows", type=int, default=0, help="embedded: rows per point group (bounded memory)"
+    )
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -157,6 +162,8 @@ def main() -> None:
         return
     from _machine import python_loop_seconds
 
+    if args.chunk_rows:
+        os.environ["ENERGY_BENCH_CHUNK_ROWS"] = str(args.chunk_rows)
     folder = Path(args.keep or tempfile.mkdtemp(prefix="jiliang-energy-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()

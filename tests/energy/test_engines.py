@@ -101,8 +101,11 @@ def test_embedded_and_dask_agree_on_every_number(tmp_path: Path) -> None:
     embedded = evaluate(site_, csv)
     split = evaluate(site_, csv, n_partitions=5)
     from_parquet = evaluate(site_, parquet)
+    # a "large" file: checked batch by batch, then point groups of at most 2,000 rows
+    chunked = evaluate(site_, parquet, chunk_rows=2_000)
     dask = evaluate(site_, parquet, engine="dask", n_partitions=4)
     assert _strip(embedded) == _strip(split) == _strip(from_parquet) == _strip(dask)
+    assert _strip(chunked) == _strip(embedded)
     assert dask["engine"] == "dask"
     flags = set(embedded["flags"])
     assert {"rollover", "meter_replaced", "duplicate", "time_snapped", "time_off_grid"} <= flags

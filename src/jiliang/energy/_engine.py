@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from jiliang.energy import _readings
 from jiliang.energy._accounts import accounts
@@ -25,6 +26,8 @@ from jiliang.energy._vee import DailyResult, evaluate_partition
 ENGINES = ("embedded", "dask")
 # rows per embedded partition: bounds memory (≈ 40 bytes a row in numpy plus DuckDB's sort)
 CHUNK_ROWS = 20_000_000
+# rows per Arrow batch when a large Parquet file is read in passes
+BATCH_ROWS = 2_000_000
 
 
 def run_partition(site: Site, path: str, wanted: list[int]) -> DailyResult:
@@ -83,22 +86,27 @@ def evaluate(
     scheduler: str | None = None,
     n_partitions: int | None = None,
     workers: int = 2,
+    chunk_rows: int | None = None,
 ) -> dict[str, Any]:
     """Check the readings file, run the VEE and daily aggregation, return the accounts."""
     if engine not in ENGINES:
         raise EnergyError(f"--engine {engine!r}: use one of {', '.join(ENGINES)}")
     path = str(Path(readings).resolve())
     ids = [p.id for p in site.points]
-    if engine == "embedded" and Path(path).suffix.lower() in (".parquet", ".pq"):
+    chunk = chunk_rows or CHUNK_ROWS
+    parquet = Path(path).suffix.lower() in (".parquet", ".pq")
+    if engine == "embedded" and parquet and _readings.parquet_rows(path) > chunk:
+        rows, result = _embedded_chunked(site, path, chunk)
+    elif engine == "embedded" and parquet:
         # one Arrow read serves the check and the evaluation
         arrays = _readings.checked_parquet(path, ids)
         rows = len(arrays.pidx)
-        count = n_partitions or max(1, -(-rows // CHUNK_ROWS))
+        count = n_partitions or 1
         parts = [run_arrays(site, arrays, group) for group in partitions(len(ids), count)]
         result = merge(parts)
     elif engine == "embedded":
         rows = _readings.check(path, ids)
-        count = n_partitions or max(1, -(-rows // CHUNK_ROWS))
+        count = n_partitions or max(1, -(-rows // chunk))
         parts = [run_partition(site, path, group) for group in partitions(len(ids), count)]
         result = merge(parts)
     else:
@@ -108,6 +116,46 @@ def evaluate(
     document["engine"] = engine
     document["readings"] = rows
     return document
+
+
+def _embedded_chunked(site: Site, path: str, chunk: int) -> tuple[int, DailyResult]:
+    """A large Parquet file in bounded memory: check it batch by batch (keeping only each
+    row's point), then evaluate groups of whole points of at most ``chunk`` rows, each read
+    in one more pass that keeps only its rows."""
+    ids = [p.id for p in site.points]
+    point_of: list[npt.NDArray[np.int32]] = []
+    for batch in _readings.parquet_batches(path, ids, strict=True, batch_rows=BATCH_ROWS):
+        point_of.append(batch.pidx.astype(np.int32))
+    every = np.concatenate(point_of) if point_of else np.zeros(0, np.int32)
+    counts = np.bincount(every, minlength=len(ids))
+    groups: list[list[int]] = [[]]
+    filled = 0
+    for index in np.argsort(counts, kind="stable")[::-1].tolist():
+        if groups[-1] and filled + int(counts[index]) > chunk:
+            groups.append([])
+            filled = 0
+        groups[-1].append(int(index))
+        filled += int(counts[index])
+    parts = []
+    for group in groups:
+        wanted = np.zeros(len(ids), dtype=bool)
+        wanted[group] = True
+        pieces = []
+        for batch in _readings.parquet_batches(path, ids, strict=False, batch_rows=BATCH_ROWS):
+            keep = wanted[batch.pidx]
+            pieces.append(
+                _readings.Arrays(
+                    batch.pidx[keep], batch.utc_seconds[keep], batch.values[keep], batch.seq[keep]
+                )
+            )
+        arrays = _readings.Arrays(
+            np.concatenate([p.pidx for p in pieces]),
+            np.concatenate([p.utc_seconds for p in pieces]),
+            np.concatenate([p.values for p in pieces]),
+            np.concatenate([p.seq for p in pieces]),
+        )
+        parts.append(run_arrays(site, arrays, sorted(group)))
+    return len(every), merge(parts)
 
 
 def _dask(

@@ -9,6 +9,7 @@ then read the rows of the points they evaluate (``read_points``), each in delive
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,17 +80,14 @@ def _where(kind: str, seq: int) -> str:
     return f"row {seq + 1} (line {seq + 2})" if kind == "csv" else f"row {seq + 1}"
 
 
-def _parquet_arrays(path: Path, point_ids: list[str], *, strict: bool) -> Arrays:
-    """A Parquet file read with Arrow (no SQL): dictionary-encode the points, check, convert.
-
-    With ``strict`` the first bad row raises ReadingsError (unknown point, empty or naive
-    time, value not a finite number).
-    """
+def _parquet_schema(path: Path) -> None:
+    """Refuse a Parquet file without the columns point, time (timestamp with zone), value."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     name = path.name
+    if not path.is_file():
+        raise ReadingsError(f"{path}: no such file")
     try:
         schema = pq.read_schema(path)
     except (OSError, pa.ArrowException) as exc:
@@ -104,7 +102,19 @@ def _parquet_arrays(path: Path, point_ids: list[str], *, strict: bool) -> Arrays
         raise ReadingsError(
             f"{name}: column time is {time_type}; it must be a timestamp with time zone"
         )
-    table = pq.read_table(path, columns=["point", "time", "value"], read_dictionary=["point"])
+
+
+def _table_arrays(
+    table: Any, name: str, point_ids: list[str], *, strict: bool, offset: int = 0
+) -> Arrays:
+    """Arrays of an Arrow table (point, time, value): points dictionary-encoded and mapped.
+
+    With ``strict`` the first bad row raises ReadingsError (unknown point, empty time, value
+    not a finite number); ``offset`` is the table's first row number in the file.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     points = table.column("point")
     if not pa.types.is_dictionary(points.type):
         if not pa.types.is_string(points.type) and not pa.types.is_large_string(points.type):
@@ -129,10 +139,10 @@ def _parquet_arrays(path: Path, point_ids: list[str], *, strict: bool) -> Arrays
             row = int(bad[0])
             value = points[row].as_py()
             reason = "is empty" if value is None else f"{value!r} is not a point of SITE.yaml"
-            raise ReadingsError(f"{name}: row {row + 1}: point {reason}")
+            raise ReadingsError(f"{name}: row {offset + row + 1}: point {reason}")
         if times.null_count:
             row = int(np.flatnonzero(times.is_null().to_numpy(zero_copy_only=False))[0])
-            raise ReadingsError(f"{name}: row {row + 1}: time is empty")
+            raise ReadingsError(f"{name}: row {offset + row + 1}: time is empty")
         try:
             as_float = values.cast(pa.float64())
         except pa.ArrowException:
@@ -141,31 +151,60 @@ def _parquet_arrays(path: Path, point_ids: list[str], *, strict: bool) -> Arrays
         if not finite.all():
             row = int(np.flatnonzero(~finite)[0])
             raise ReadingsError(
-                f"{name}: row {row + 1}: value {values[row].as_py()!r} is not a number"
+                f"{name}: row {offset + row + 1}: value {values[row].as_py()!r} is not a number"
             )
     micros = times.cast(pa.int64()).to_numpy(zero_copy_only=False)
     return Arrays(
         pidx=pidx,
         utc_seconds=np.floor_divide(micros, 1_000_000).astype(np.int64),
         values=values.cast(pa.float64()).to_numpy().astype(np.float64),
-        seq=np.arange(len(pidx), dtype=np.int64),
+        seq=np.arange(offset, offset + len(pidx), dtype=np.int64),
     )
+
+
+def _parquet_arrays(path: Path, point_ids: list[str], *, strict: bool) -> Arrays:
+    """A whole Parquet file read with Arrow (no SQL), checked when ``strict``."""
+    import pyarrow.parquet as pq
+
+    _parquet_schema(path)
+    table = pq.read_table(path, columns=["point", "time", "value"], read_dictionary=["point"])
+    return _table_arrays(table, path.name, point_ids, strict=strict)
+
+
+def parquet_rows(path: str | os.PathLike[str]) -> int:
+    """Rows of a Parquet file from its footer (after the schema check)."""
+    import pyarrow.parquet as pq
+
+    file = Path(path)
+    _parquet_schema(file)
+    return int(pq.ParquetFile(file).metadata.num_rows)
+
+
+def parquet_batches(
+    path: str | os.PathLike[str], point_ids: list[str], *, strict: bool, batch_rows: int
+) -> Iterator[Arrays]:
+    """A Parquet file as successive Arrays of at most ``batch_rows`` rows (bounded memory)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    file = Path(path)
+    handle = pq.ParquetFile(file, read_dictionary=["point"])
+    offset = 0
+    for batch in handle.iter_batches(batch_size=batch_rows, columns=["point", "time", "value"]):
+        table = pa.Table.from_batches([batch])
+        yield _table_arrays(table, file.name, point_ids, strict=strict, offset=offset)
+        offset += batch.num_rows
 
 
 def checked_parquet(path: str | os.PathLike[str], point_ids: list[str]) -> Arrays:
     """A Parquet READINGS file checked in full and read as arrays in one pass."""
-    file = Path(path)
-    if not file.is_file():
-        raise ReadingsError(f"{file}: no such file")
-    return _parquet_arrays(file, point_ids, strict=True)
+    return _parquet_arrays(Path(path), point_ids, strict=True)
 
 
 def check(path: str | os.PathLike[str], point_ids: list[str]) -> int:
     """Check every row of a READINGS file against the declared points; return the row count."""
     file = Path(path)
     if _kind(file) == "parquet":
-        if not file.is_file():
-            raise ReadingsError(f"{file}: no such file")
         return len(_parquet_arrays(file, point_ids, strict=True).pidx)
     con = duckdb.connect()
     kind = _source(con, file)
