@@ -9,4 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-MENU: list[dict[str, Any]] = []
+MENU: list[dict[str, Any]] = [
+    {
+        "group": "supervision",
+        "label": "能耗在线监测",
+        "url": "monitoring:index",
+        "audience": ["enterprise", "admin"],
+        "order": 20,
+    },
+    {
+        "group": "supervision",
+        "label": "重点用能单位（本地区）",
+        "url": "monitoring:region",
+        "audience": ["regulator", "admin"],
+        "order": 21,
+    },
+]
