@@ -101,14 +101,12 @@ def booking_lead_days() -> int:
     return int(data()["booking_lead_days"]["days"])
 
 
-APPLICATION_KINDS = tuple(
-    k
-    for k in (
-        "standard_exam_new",
-        "standard_exam_renewal",
-        "authorisation",
-        "pattern_approval",
-        "metrologist_registration",
-        "metrologist_renewal",
-    )
+# The kinds handled as applications (the filing has pages of its own: filing.py).
+APPLICATION_KINDS = (
+    "standard_exam_new",
+    "standard_exam_renewal",
+    "authorisation",
+    "pattern_approval",
+    "metrologist_registration",
+    "metrologist_renewal",
 )
