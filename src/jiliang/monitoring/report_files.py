@@ -8,14 +8,15 @@ from typing import Any
 import orjson
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiliang.monitoring.models import MrvReport
 
 STATE_LABELS = {
-    "verified": "检定有效",
-    "overdue": "超期未检",
-    "failed": "检定不合格",
-    "unregistered": "未登记",
+    "verified": gettext_noop("检定有效"),
+    "overdue": gettext_noop("超期未检"),
+    "failed": gettext_noop("检定不合格"),
+    "unregistered": gettext_noop("未登记"),
 }
 
 
