@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> None:
     from jiliang.accounts.models import User
     from jiliang.dashboards import queries
     from jiliang.dashboards.search import search
-    from jiliang.dashboards.views import charts_for
+    from jiliang.dashboards.views import cached_charts, charts_for
     from jiliang.registry import customers, services
     from jiliang.registry.demo import build_demo
     from jiliang.registry.models import Institution, Instrument
@@ -114,7 +114,8 @@ def run(args: argparse.Namespace) -> None:
     )[0]
     for label, u in roles.items():
         rows: list[tuple[str, Any]] = [
-            ("all charts of the home page", lambda u=u: charts_for(u, today))
+            ("all charts of the home page", lambda u=u: charts_for(u, today)),
+            ("the same, cached (next visits)", lambda u=u: cached_charts(u, today)),
         ]
         rows.append(("due by month", lambda u=u: queries.due_by_month(u, today)))
         if "regulator" in label or "admin" in label:
