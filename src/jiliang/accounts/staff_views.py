@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from jiliang.accounts import staff
@@ -33,15 +34,15 @@ class PersonChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class StaffForm(forms.Form):
-    display_name = forms.CharField(label="姓名 Name", max_length=100, required=False)
+    display_name = forms.CharField(label=_("姓名"), max_length=100, required=False)
     roles = forms.MultipleChoiceField(
-        label="岗位 Roles", choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple
+        label=_("岗位"), choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple
     )
     person = PersonChoice(
-        label="注册计量师 Registered metrologist",
+        label=_("注册计量师"),
         queryset=Person.objects.none(),
         required=False,
-        empty_label="— 不关联 none —",
+        empty_label=_("— 不关联 —"),
     )
 
     def __init__(self, *args: Any, institution_id: int | None, **kwargs: Any) -> None:
@@ -51,18 +52,18 @@ class StaffForm(forms.Form):
 
 
 class NewStaffForm(StaffForm):
-    username = forms.CharField(label="用户名 Username", max_length=150)
-    email = forms.EmailField(label="电子邮件 E-mail", required=False)
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    email = forms.EmailField(label=_("电子邮件"), required=False)
     field_order = ("username", "display_name", "email", "roles", "person")
 
 
 class EditStaffForm(StaffForm):
-    active = forms.BooleanField(label="在职 Active", required=False)
+    active = forms.BooleanField(label=_("在职"), required=False)
 
 
 class PasswordForm(forms.Form):
-    password1 = forms.CharField(label="新密码 New password", widget=forms.PasswordInput)
-    password2 = forms.CharField(label="再输一次 Repeat", widget=forms.PasswordInput)
+    password1 = forms.CharField(label=_("新密码"), widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("再输一次"), widget=forms.PasswordInput)
 
 
 def _add_errors(form: forms.Form, error: ValidationError) -> None:
@@ -147,7 +148,7 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and "invite" in request.POST:
         if not user.is_active:
             form = EditStaffForm(initial=initial, institution_id=user.institution_id)
-            form.add_error(None, "reactivate the user before inviting it (请先恢复在职)")
+            form.add_error(None, _("请先恢复在职"))
             status = 400
         else:
             invitation = _invitation_url(request, user)
@@ -193,7 +194,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             if form.cleaned_data["password1"] != form.cleaned_data["password2"]:
-                form.add_error("password2", "the two passwords differ (两次输入不一致)")
+                form.add_error("password2", _("两次输入不一致"))
             else:
                 try:
                     staff.accept_invitation(token, form.cleaned_data["password1"])

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from jiliang.calibration import check
@@ -25,7 +26,7 @@ def _page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> H
 
 
 def _too_many(request: HttpRequest, wait: int, context: dict[str, Any]) -> HttpResponse:
-    context["error"] = f"查验过于频繁，请 {wait} 秒后再试 Too many checks; try again in {wait} s"
+    context["error"] = _("查验过于频繁，请 %(wait)s 秒后再试") % {"wait": wait}
     response = _page(request, context, 429)
     response["Retry-After"] = str(wait)
     return response
@@ -59,7 +60,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
         return _too_many(request, wait, context)
     upload = request.FILES.get("file")
     if upload is None:
-        context["file_error"] = "请选择要查验的文件 Choose a PDF or DCC file to check"
+        context["file_error"] = _("请选择要查验的文件")
         return _page(request, context, 400)
     try:
         data, name = check.read_upload(upload)
@@ -68,7 +69,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
         if sig is not None:
             raw = sig.read(64 * 1024 + 1)
             if len(raw) > 64 * 1024:
-                raise check.UploadRefused("签名文件过大 The signature file is over 64 KiB", 413)
+                raise check.UploadRefused(_("签名文件过大（超过 64 KiB）"), 413)
             bundle = raw.decode("utf-8", errors="replace")
         verdict = check.check_file(
             data,

@@ -16,15 +16,16 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from jiliang.calibration.models import Job, Observation
 
 # What an owner is told (the laboratory's own statuses are finer and internal).
 OWNER_STATUS = {
-    "received": "已收样 Received",
-    "in_work": "检定/校准中 In work",
-    "awaiting_signatures": "待签字 Awaiting signatures",
-    "issued": "已出证 Issued",
+    "received": _("已收样"),
+    "in_work": _("检定/校准中"),
+    "awaiting_signatures": _("待签字"),
+    "issued": _("已出证"),
 }
 
 

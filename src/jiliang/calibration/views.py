@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiliang.bounds import form_id
@@ -101,7 +102,7 @@ def job_new(request: HttpRequest) -> HttpResponse:
             for line in _errors(exc):
                 messages.error(request, line)
         else:
-            messages.success(request, f"已收样 received: {job.receipt_number}")
+            messages.success(request, _("已收样：%(receipt)s") % {"receipt": job.receipt_number})
             return redirect("calibration:job", job.pk)
     parameters = sorted({name for p in procs for name in services.parsed(p).parameters})
     return render(
@@ -178,7 +179,7 @@ def job_standards(request: HttpRequest, pk: int) -> HttpResponse:
         ids = [form_id(x, "standards") for x in request.POST.getlist("standards")]
         services.set_standards(job, request.user, [i for i in ids if i is not None])
 
-    _act(request, action, "标准已选定 standards set")
+    _act(request, action, _("标准已选定"))
     return redirect("calibration:job", pk)
 
 
@@ -196,7 +197,7 @@ def job_conditions(request: HttpRequest, pk: int) -> HttpResponse:
             place=request.POST.get("place", ""),
             environment=env,
         ),
-        "环境条件已记录 conditions recorded",
+        _("环境条件已记录"),
     )
     return redirect("calibration:job", pk)
 
@@ -218,7 +219,7 @@ def job_observations(request: HttpRequest, pk: int) -> HttpResponse:
     _act(
         request,
         lambda: services.record_observations(job, request.user, rows),
-        f"已记录 {len(rows)} 行 observations recorded",
+        _("已记录 %(n)s 行") % {"n": len(rows)},
     )
     return redirect("calibration:job", pk)
 
@@ -236,7 +237,7 @@ def job_upload(request: HttpRequest, pk: int) -> HttpResponse:
         rows = uploads.observation_rows(upload)  # bounded: bounds.MAX_OBSERVATIONS_BYTES
         services.record_observations(job, request.user, rows)
 
-    _act(request, action, "表格已导入 spreadsheet imported")
+    _act(request, action, _("表格已导入"))
     return redirect("calibration:job", pk)
 
 
@@ -244,7 +245,7 @@ def job_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def job_sign(request: HttpRequest, pk: int) -> HttpResponse:
     job = _visible_job(request, pk)
-    _act(request, lambda: services.sign(job, request.user), "已签字 signed")
+    _act(request, lambda: services.sign(job, request.user), _("已签字"))
     return redirect("calibration:job", pk)
 
 
@@ -255,7 +256,7 @@ def job_reject(request: HttpRequest, pk: int) -> HttpResponse:
     _act(
         request,
         lambda: services.reject(job, request.user, request.POST.get("reason", "")),
-        "已退回 returned",
+        _("已退回"),
     )
     return redirect("calibration:job", pk)
 
@@ -265,7 +266,7 @@ _TYPES = {"pdf": "application/pdf", "dcc": "application/xml"}
 
 @login_required
 def certificate_file(request: HttpRequest, number: str, fmt: str) -> HttpResponse:
-    base, _, sig = fmt.partition(".")
+    base, _dot, sig = fmt.partition(".")
     if base not in _TYPES or sig not in ("", "sig"):
         raise Http404("format")
     cert = services.certificates_visible_to(request.user).filter(number=number).first()
@@ -298,7 +299,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
             given = (text, name) if upload is None else uploads.procedure_text(upload)
             services.add_procedure(user, *given)
 
-        _act(request, add, "规程已添加 procedure added")
+        _act(request, add, _("规程已添加"))
         return redirect("calibration:procedures")
     return render(
         request,
@@ -351,7 +352,7 @@ def recall_list(request: HttpRequest) -> HttpResponse:
                 request.POST.get("reason", ""),
             )
 
-        if _act(request, action, "已建立召回 recall opened"):
+        if _act(request, action, _("已建立召回")):
             return redirect("calibration:recall", holder["recall"].pk)
         return redirect("calibration:recalls")
     recalls = Recall.objects.visible_to(user).select_related("standard")
@@ -369,7 +370,7 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
     recall = get_object_or_404(Recall.objects.visible_to(user), pk=pk)
     if request.method == "POST":
         if "close" in request.POST:
-            _act(request, lambda: services.close_recall(recall, user), "召回已关闭 recall closed")
+            _act(request, lambda: services.close_recall(recall, user), _("召回已关闭"))
         else:
             notified = request.POST.get("notified_on", "")
 
@@ -385,7 +386,7 @@ def recall_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     waived_reason=request.POST.get("waived_reason", "").strip(),
                 )
 
-            _act(request, update, "已更新 updated")
+            _act(request, update, _("已更新"))
         return redirect("calibration:recall", pk)
     return render(
         request,

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiliang.comparisons import services
@@ -201,7 +202,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             errors, status = _errors(exc), 400
         else:
-            messages.success(request, "已提交（密封） Submitted (sealed)")
+            messages.success(request, _("已提交（密封）"))
             return redirect("comparisons:detail", pk)
     own = Submission.objects.filter(participant=entry).first()
     initial = {"value": "", "u": "", "dof": "", "replicates": ""}
