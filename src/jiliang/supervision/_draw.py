@@ -12,6 +12,7 @@ them or the machine — so publishing the seed and the register lets anyone reco
 from __future__ import annotations
 
 import hashlib
+import heapq
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -51,6 +52,15 @@ def draw(seed: str, label: str, keys: Iterable[str], count: int) -> Draw:
         raise SupervisionInputError("seed", f"at most {MAX_SEED} printable characters")
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise SupervisionInputError("count", f"expected a whole number ≥ 0, got {count!r}")
-    unique = sorted(set(keys))
-    ordered = sorted(unique, key=lambda k: (rank(seed, label, k), k))
-    return Draw(seed, label, ALGORITHM, len(unique), tuple(ordered[:count]))
+    unique = set(keys)
+    # heap selection of the count smallest (rank, key): the same as sorting everything and
+    # taking the head, in O(N log count); the common prefix is hashed once and copied.
+    base = hashlib.sha256(f"{seed}\x1f{label}\x1f".encode())
+
+    def ranked(key: str) -> tuple[str, str]:
+        h = base.copy()
+        h.update(key.encode())
+        return h.hexdigest(), key
+
+    chosen = heapq.nsmallest(count, map(ranked, unique))
+    return Draw(seed, label, ALGORITHM, len(unique), tuple(k for _, k in chosen))
