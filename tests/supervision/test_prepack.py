@@ -203,3 +203,59 @@ def test_scale_must_be_fine_enough() -> None:
     # T 15 g (500 g packages): the scale's MPE may be at most 0.2 * 15 = 3 g
     assert scale_fine_enough(3.0, 15.0)
     assert not scale_fine_enough(5.0, 15.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"net": [-1.0]}, "net[0]"),
+        ({"net": [1e300]}, "net[0]"),
+        ({"gross": [10.0], "tare": 12.0}, "tare"),
+        ({"gross": [10.0, 20.0], "tare": [1.0, 21.0]}, "tare[1]"),
+    ],
+)
+def test_values_are_bounded(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(SupervisionInputError) as info:
+        net_values(**kwargs)
+    assert info.value.field == field
+
+
+def test_core_exports_and_imports_no_django() -> None:
+    import subprocess
+    import sys
+
+    import jiliang.supervision as core
+
+    assert sorted(core.__all__) == sorted(
+        [
+            "ALGORITHM",
+            "UNITS",
+            "Draw",
+            "PrepackResult",
+            "RiskScore",
+            "SamplingPlan",
+            "SupervisionDataError",
+            "SupervisionInputError",
+            "Term",
+            "data_file",
+            "draw",
+            "drift_rate",
+            "editions",
+            "evaluate_lot",
+            "lambda_factor",
+            "net_values",
+            "new_seed",
+            "rank",
+            "risk_rules",
+            "sampling_plan",
+            "scale_fine_enough",
+            "score_instrument",
+            "score_owner",
+            "tolerable_deficiency",
+        ]
+    )
+    code = "import sys, jiliang.supervision; print('django' in sys.modules, 'scipy' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert out.stdout.split() == ["False", "False"]

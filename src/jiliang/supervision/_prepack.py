@@ -33,6 +33,7 @@ UNITS: dict[str, tuple[str, Decimal]] = {
     "l": ("volume", Decimal(1000)),
 }
 MAX_SAMPLE = 10_000
+MAX_VALUE = Decimal(10**9)  # any package's content or weight, in its unit
 
 
 def _rules() -> dict[str, Any]:
@@ -159,6 +160,9 @@ def net_values(
     if len(values) > MAX_SAMPLE:
         raise SupervisionInputError(name, f"at most {MAX_SAMPLE} values")
     numbers = [_decimal(v, f"{name}[{i}]") for i, v in enumerate(values)]
+    for i, number in enumerate(numbers):
+        if not 0 <= number <= MAX_VALUE:
+            raise SupervisionInputError(f"{name}[{i}]", f"{number} is outside 0 to {MAX_VALUE}")
     if net is not None:
         if tare is not None:
             raise SupervisionInputError("tare", "tare goes with gross, not with net")
@@ -173,9 +177,16 @@ def net_values(
         tares = [_decimal(v, f"tare[{i}]") for i, v in enumerate(tare)]
     else:
         tares = [_decimal(tare, "tare")] * len(numbers)
-    if any(t < 0 for t in tares):
-        raise SupervisionInputError("tare", "a tare cannot be negative")
-    return [g - t for g, t in zip(numbers, tares, strict=True)]
+    for i, t in enumerate(tares):
+        if not 0 <= t <= MAX_VALUE:
+            raise SupervisionInputError("tare", f"tare {i + 1} is outside 0 to {MAX_VALUE}")
+    nets = [g - t for g, t in zip(numbers, tares, strict=True)]
+    for i, q in enumerate(nets):
+        if q < 0:
+            raise SupervisionInputError(
+                f"tare[{i}]" if isinstance(tare, list) else "tare", f"larger than gross[{i}]"
+            )
+    return nets
 
 
 @dataclass(frozen=True)
