@@ -2,7 +2,7 @@
 
 The data-value marker (docs/ui.md, "Languages"): text inside a `<bdi>` element, an element
 with class `data`, an element that declares `lang="zh…"` itself (not the Chinese half of an
-old `<span class="bi">` pair), or `<code>`/`<kbd>`/`<samp>` (identifiers such as
+old `<span class="bi">` pair), or `<code>`/`<kbd>`/`<samp>`/`<pre>` (identifiers and records such as
 "GJJ(力)0101") is data and may be Chinese.  Everything else must be English.
 """
 
@@ -22,7 +22,7 @@ VOID = {
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
     "track", "wbr",
 }  # fmt: skip
-DATA_TAGS = {"bdi", "code", "kbd", "samp"}
+DATA_TAGS = {"bdi", "code", "kbd", "samp", "pre"}
 SKIP_TAGS = {"script", "style", "template"}
 SHOWN_ATTRIBUTES = ("title", "placeholder", "alt", "aria-label")
 SKIP_PREFIXES = ("/admin/", "/api/", "/i18n/", "/static/", "/media/", "/accounts/logout")

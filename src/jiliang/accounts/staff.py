@@ -17,6 +17,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from jiliang.accounts.audit import acting_user
 from jiliang.accounts.models import ChangeRecord, User
@@ -24,11 +25,11 @@ from jiliang.registry.models import Institution, Person
 from jiliang.registry.querysets import is_admin
 
 STAFF_ROLES: dict[str, str] = {
-    "recorder": "检定员/校准员 Recorder",
-    "checker": "核验员 Checker",
-    "approver": "批准人 Approver",
-    "manager": "管理员 Manager",
-    "readonly": "只读 Read-only",
+    "recorder": _("检定员/校准员"),
+    "checker": _("核验员"),
+    "approver": _("批准人"),
+    "manager": _("管理员"),
+    "readonly": _("只读"),
 }
 # The signing step (calibration SignatureEvent.Step value) each staff role allows.
 STEP_ROLE = {"record": "recorder", "check": "checker", "approve": "approver"}
