@@ -19,7 +19,20 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = pytest.mark.browser
 PASSWORD = "pw-test-123"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _png() -> bytes:
+    """A real 1x1 red PNG (signature, IHDR, IDAT, IEND), so the page can show it."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00\xff\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 @pytest.fixture
@@ -79,10 +92,11 @@ def test_inspection_case_close_publish_at_phone_width(
     page.goto(f"{base}/market/")
     page.click("#my-inspections a")
     assert "SCALE-0001" in page.inner_text("#instruments")
-    assert "有效" in page.inner_text("#instruments")
+    # its certificate ran 2025-09-01 .. 2026-08-31 (tests/conftest.py): overdue since
+    assert "超期" in page.inner_text("#instruments")
     _no_horizontal_scroll(page)
     photo = tmp_path / "scale.png"
-    photo.write_bytes(PNG)
+    photo.write_bytes(_png())
     page.select_option(
         "#finding-form select[name=instrument]", label="SCALE-0001 电子计价秤 Retail scale"
     )
@@ -91,6 +105,9 @@ def test_inspection_case_close_publish_at_phone_width(
     page.set_input_files("#finding-form input[name=photo]", str(photo))
     page.click("#finding-form button")
     page.wait_for_selector("#findings img.finding-photo")
+    page.wait_for_function(
+        "document.querySelector('#findings img.finding-photo').naturalWidth === 1"
+    )
     assert "现场检查不合格" in page.inner_text("#findings")
     page.fill("#notice-form textarea[name=requirements]", "停止使用并送检")
     page.click("#notice-form button")
