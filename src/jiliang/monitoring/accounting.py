@@ -124,7 +124,9 @@ def site_document(
     }
 
 
-def export_readings(energy_user: EnergyUser, start: dt.date, end: dt.date, path: Path) -> int:
+def export_readings(
+    energy_user: EnergyUser, start: dt.date, end: dt.date, path: Path, points: list[str]
+) -> int:
     """The period's deduplicated readings (point, time, value) as a Parquet file.
 
     One register reading past the end (the next day's 00:00) is kept too, so the last day's
@@ -138,6 +140,7 @@ def export_readings(energy_user: EnergyUser, start: dt.date, end: dt.date, path:
     relation = scan(
         energy_root(),
         users=[energy_user.code],
+        points=points,
         start=first - dt.timedelta(hours=1),
         end=last + dt.timedelta(hours=1),
     )
@@ -159,7 +162,7 @@ def evaluate_user(
     site = parse_site(document)
     with tempfile.TemporaryDirectory(prefix="jiliang-energy-") as tmp:
         path = Path(tmp) / "readings.parquet"
-        export_readings(energy_user, start, end, path)
+        export_readings(energy_user, start, end, path, [p["id"] for p in document["points"]])
         result = evaluate(site, path, engine="embedded")
     result["site_document"] = document
     return result
