@@ -87,7 +87,7 @@ def _dataset(tmp: Path) -> tuple[Path, Path, Path]:
         }
     )
     parquet = tmp / "r.parquet"
-    pq.write_table(table, parquet)
+    pq.write_table(table, parquet, row_group_size=500)  # several row groups
     return site_path, csv, parquet
 
 

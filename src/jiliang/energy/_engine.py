@@ -26,8 +26,6 @@ from jiliang.energy._vee import DailyResult, evaluate_partition
 ENGINES = ("embedded", "dask")
 # rows per embedded partition: bounds memory (≈ 40 bytes a row in numpy plus DuckDB's sort)
 CHUNK_ROWS = 20_000_000
-# rows per Arrow batch when a large Parquet file is read in passes
-BATCH_ROWS = 2_000_000
 
 
 def run_partition(site: Site, path: str, wanted: list[int]) -> DailyResult:
@@ -119,34 +117,40 @@ def evaluate(
 
 
 def _embedded_chunked(site: Site, path: str, chunk: int) -> tuple[int, DailyResult]:
-    """A large Parquet file in bounded memory: check it batch by batch (keeping only each
-    row's point), then evaluate groups of whole points of at most ``chunk`` rows, each read
-    in one more pass that keeps only its rows."""
+    """A large Parquet file in bounded memory: check it row group by row group (keeping only
+    each row's point), then evaluate groups of whole points of at most ``chunk`` rows, each
+    from the row groups that hold its points (files written point by point, like the store's,
+    are read about once in all)."""
     ids = [p.id for p in site.points]
     point_of: list[npt.NDArray[np.int32]] = []
-    for batch in _readings.parquet_batches(path, ids, strict=True, batch_rows=BATCH_ROWS):
-        point_of.append(batch.pidx.astype(np.int32))
+    for _, arrays in _readings.parquet_row_groups(path, ids, strict=True):
+        point_of.append(arrays.pidx.astype(np.int32))
     every = np.concatenate(point_of) if point_of else np.zeros(0, np.int32)
     counts = np.bincount(every, minlength=len(ids))
     groups: list[list[int]] = [[]]
     filled = 0
-    for index in np.argsort(counts, kind="stable")[::-1].tolist():
+    for index in range(len(ids)):  # in file order of points: neighbours share row groups
         if groups[-1] and filled + int(counts[index]) > chunk:
             groups.append([])
             filled = 0
-        groups[-1].append(int(index))
+        groups[-1].append(index)
         filled += int(counts[index])
     parts = []
     for group in groups:
         wanted = np.zeros(len(ids), dtype=bool)
         wanted[group] = True
+        holding = {i for i, rows in enumerate(point_of) if wanted[rows].any()}
         pieces = []
-        for batch in _readings.parquet_batches(path, ids, strict=False, batch_rows=BATCH_ROWS):
+        for _, batch in _readings.parquet_row_groups(path, ids, strict=False, only=holding):
             keep = wanted[batch.pidx]
             pieces.append(
                 _readings.Arrays(
                     batch.pidx[keep], batch.utc_seconds[keep], batch.values[keep], batch.seq[keep]
                 )
+            )
+        if not pieces:
+            pieces.append(
+                _readings.Arrays(*(np.zeros(0, np.int64),) * 2, np.zeros(0), np.zeros(0, np.int64))
             )
         arrays = _readings.Arrays(
             np.concatenate([p.pidx for p in pieces]),
@@ -154,7 +158,7 @@ def _embedded_chunked(site: Site, path: str, chunk: int) -> tuple[int, DailyResu
             np.concatenate([p.values for p in pieces]),
             np.concatenate([p.seq for p in pieces]),
         )
-        parts.append(run_arrays(site, arrays, sorted(group)))
+        parts.append(run_arrays(site, arrays, group))
     return len(every), merge(parts)
 
 

@@ -180,20 +180,28 @@ def parquet_rows(path: str | os.PathLike[str]) -> int:
     return int(pq.ParquetFile(file).metadata.num_rows)
 
 
-def parquet_batches(
-    path: str | os.PathLike[str], point_ids: list[str], *, strict: bool, batch_rows: int
-) -> Iterator[Arrays]:
-    """A Parquet file as successive Arrays of at most ``batch_rows`` rows (bounded memory)."""
-    import pyarrow as pa
+def parquet_row_groups(
+    path: str | os.PathLike[str],
+    point_ids: list[str],
+    *,
+    strict: bool,
+    only: set[int] | None = None,
+) -> Iterator[tuple[int, Arrays]]:
+    """A Parquet file row group by row group (bounded memory): (group index, Arrays).
+
+    ``only`` limits the pass to those row groups (the others are not even decoded).
+    """
     import pyarrow.parquet as pq
 
     file = Path(path)
     handle = pq.ParquetFile(file, read_dictionary=["point"])
     offset = 0
-    for batch in handle.iter_batches(batch_size=batch_rows, columns=["point", "time", "value"]):
-        table = pa.Table.from_batches([batch])
-        yield _table_arrays(table, file.name, point_ids, strict=strict, offset=offset)
-        offset += batch.num_rows
+    for index in range(handle.metadata.num_row_groups):
+        rows = handle.metadata.row_group(index).num_rows
+        if only is None or index in only:
+            table = handle.read_row_group(index, columns=["point", "time", "value"])
+            yield index, _table_arrays(table, file.name, point_ids, strict=strict, offset=offset)
+        offset += rows
 
 
 def checked_parquet(path: str | os.PathLike[str], point_ids: list[str]) -> Arrays:
