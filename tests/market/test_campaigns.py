@@ -178,3 +178,32 @@ def test_unknown_legal_basis_refused(market: Market) -> None:
             f,
             basis_code="market-unverified",
         )
+
+
+def test_repeat_offenders_across_campaigns_and_my_inspections(market: Market) -> None:
+    from django.test import Client
+
+    reg = market.world.users["reg_zibo"]
+    for code in ("ZB-A", "ZB-B"):
+        c = services.plan_campaign(
+            reg,
+            code=code,
+            title=code,
+            region="3703",
+            premises_kind="market",
+            starts_on=dt.date(2026, 6, 1),
+            ends_on=dt.date(2026, 6, 2),
+            premises_count=6,
+            inspectors_count=1,
+        )
+        c = services.draw_campaign(reg, c, seed=code)
+        insp = c.inspections.get(premises=market.markets[0])
+        services.add_finding(insp.inspector, insp, kind="overdue", instrument_id=None)
+    rows = cases.repeat_offenders(reg)
+    assert [(r["premises"].code, r["campaigns"], r["findings"]) for r in rows] == [("ZB-M00", 2, 2)]
+    assert cases.repeat_offenders(market.world.users["reg_bj"]) == []
+    # the inspector's page lists its assignments (six premises of the campaign it was drawn for)
+    client = Client()
+    client.force_login(insp.inspector)
+    page = client.get("/market/").content.decode()
+    assert page.count("/market/inspections/") >= 2 and "淄博第0农贸市场" in page
