@@ -271,6 +271,27 @@ def ingest(raw: bytes | dict[str, Any], user: Any, source: str = "api") -> Ack:
     return store_parsed(energy_user, parsed, body, source)
 
 
+def ingest_for(raw: bytes | dict[str, Any], user_code: str, source: str) -> Ack:
+    """A batch that arrived for `user_code` on a channel whose sender the transport has
+    authenticated (the MQTT broker's per-enterprise ACL on the user's topic): the body's
+    user must be that code, and a user with a registered key still needs its signature."""
+    parsed, body = parse(raw)
+    if parsed.user_code != user_code:
+        raise BatchRefused(
+            403,
+            "the batch names another energy user than its topic",
+            [{"field": "user", "reason": f"the topic is for {user_code!r}"}],
+        )
+    energy_user = (
+        EnergyUser.objects.select_related("institution").filter(code=parsed.user_code).first()
+    )
+    if energy_user is None:
+        raise BatchRefused(404, f"no energy user {parsed.user_code!r}")
+    if energy_user.public_key:
+        check_signature(energy_user.public_key, parsed.signature, body)
+    return store_parsed(energy_user, parsed, body, source)
+
+
 def store_parsed(energy_user: EnergyUser, parsed: Parsed, body: dict[str, Any], source: str) -> Ack:
     items_bytes = orjson.dumps(body["items"], option=orjson.OPT_SORT_KEYS)
     parsed.digest = hashlib.sha256(items_bytes).hexdigest()
