@@ -106,6 +106,8 @@ def test_filing_and_standard_examination(
     pdf = tmp_path / "doc.pdf"
     pdf.write_bytes(b"%PDF-1.4\n% browser test\n")
     login(page, base, "zibo_lab", password)
+    _fits_phone(page, f"{base}/services/")
+    _fits_phone(page, f"{base}/services/apply/standard_exam_new/")
     page.goto(f"{base}/services/apply/standard_exam_new/")
     page.select_option("#standard_id", str(standard.pk))
     for key in ("application", "technical_report", "equipment_certificates", "staff"):
@@ -136,6 +138,7 @@ def test_filing_and_standard_examination(
 
     # -- the regulator accepts, assigns examiners, records the result and approves ---------
     login(page, base, "regulator_zibo", password)
+    _fits_phone(page, f"{base}/services/queue/")
     page.goto(case_url)
     page.click("#accept")
     page.wait_for_selector("#remaining")

@@ -126,3 +126,13 @@ def test_api(world: World, new_standard: Any) -> None:
         422,
     )
     assert json.loads(_login("market").get("/api/services/filing").content) == []
+
+
+def test_menu_entries_resolve() -> None:
+    from django.urls import reverse
+
+    from jiliang.services.menu import MENU
+
+    assert {m["group"] for m in MENU} == {"services"}
+    for entry in MENU:
+        assert reverse(entry["url"]).startswith("/services/")
