@@ -206,3 +206,18 @@ def test_c_mark_register(market: Market) -> None:
         == 403
     )
     assert "大米 5 kg" in Client().get("/market/public/c-mark/").content.decode()
+
+
+def test_notice_pdf(market: Market) -> None:
+    insp = _drawn(market)
+    services.add_finding(insp.inspector, insp, kind="overdue", instrument_id=None)
+    notice = services.issue_notice(
+        insp.inspector, insp, requirements="送检", deadline=dt.date.today() + dt.timedelta(days=7)
+    )
+    r = _client(insp.inspector).get(f"/market/notices/{notice.pk}/pdf/")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF")
+    assert (
+        _client(market.world.users["reg_bj"]).get(f"/market/notices/{notice.pk}/pdf/").status_code
+        == 404
+    )

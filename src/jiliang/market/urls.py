@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern] = [
     path("", views.index, name="index"),
     path("campaigns/<int:pk>/", views.campaign, name="campaign"),
     path("inspections/<int:pk>/", views.inspection, name="inspection"),
+    path("notices/<int:pk>/pdf/", views.notice_pdf, name="notice_pdf"),
     path("photos/<int:pk>/", views.photo, name="photo"),
     path("findings/<int:pk>/case/", views.open_case, name="open_case"),
     path("cases/<int:pk>/", views.case, name="case"),

@@ -334,3 +334,26 @@ def screening(request: HttpRequest) -> HttpResponse:
             "instruments": result["instruments"][:50],
         },
     )
+
+
+@login_required
+def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The notice of rectification as PDF (weasyprint), for the inspector and the regulator.
+    The document is in Chinese, as served on the premises."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+
+    notice = get_object_or_404(
+        Notice.objects.select_related("inspection__campaign__regulator", "inspection__premises"),
+        pk=pk,
+    )
+    if not services.may_see(request.user, notice.inspection):
+        raise Http404
+    html = render_to_string(
+        "market/notice_pdf.html",
+        {"n": notice, "findings": notice.inspection.findings.select_related("instrument")},
+    )
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{notice.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
