@@ -136,3 +136,9 @@ def test_menu_entries_resolve() -> None:
     assert {m["group"] for m in MENU} == {"services"}
     for entry in MENU:
         assert reverse(entry["url"]).startswith("/services/")
+
+
+def test_english_pages(db: Any) -> None:
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get("/services/").content.decode()
+    assert "Online services" in page and "Measurement standard examination (new standard)" in page
+    assert "not counted" in page

@@ -24,3 +24,13 @@ STEP_LABELS = {
 @register.filter
 def step_label(step: str) -> str:
     return str(STEP_LABELS.get(step, step))
+
+
+@register.filter
+def kind_name(kind: object) -> str:
+    """A kind's name in the page's language (kinds.yaml holds both)."""
+    from django.utils.translation import get_language
+
+    if (get_language() or "").startswith("en"):
+        return str(getattr(kind, "name_en", ""))
+    return str(getattr(kind, "name", ""))
