@@ -164,8 +164,11 @@ def test_the_job_page_and_api_show_undecided(lab: Any) -> None:
     client = Client()
     client.force_login(lab.recorder)
     page = client.get(f"/calibration/jobs/{job.pk}/").content.decode()
-    assert page.count("待定 undecided") >= 2
-    assert "不能出证 cannot be issued" in page
+    assert page.count("待定") >= 2
+    assert "不能出证" in page
+    client.cookies["django_language"] = "en"  # the same page in English (tests/i18n)
+    english = client.get(f"/calibration/jobs/{job.pk}/").content.decode()
+    assert "cannot be issued" in english
     data = client.get(f"/api/calibration/jobs/{job.pk}").json()
     assert [o["statement"] for o in data["observations"]][:2] == ["undecided", "undecided"]
     assert data["observations"][0]["statement_label"] == "待定 undecided"

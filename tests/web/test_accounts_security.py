@@ -93,7 +93,7 @@ def test_user_revokes_a_token_on_the_page(world: Any, client_as: Any) -> None:
     )
     assert status_with(raw) == 401
     page = client_as("market").get("/account/tokens/").content.decode()
-    assert "已吊销 revoked" in page
+    assert "已吊销" in page
 
 
 def test_token_page_issues_with_a_chosen_lifetime_and_refuses_a_bad_one(
@@ -168,7 +168,7 @@ def test_login_is_locked_after_5_failures_for_that_user_and_address(world: Any, 
     # the right password from the same address is refused during the cool-off
     locked = _login(client, path, "pw-test-123", "203.0.113.7")
     assert locked.status_code == 429
-    assert "Too many failed logins" in locked.content.decode()
+    assert "次登录失败" in locked.content.decode()
     assert "_auth_user_id" not in client.session
     # another address is not locked out for that user
     other = Client()

@@ -366,12 +366,14 @@ class DccSignature(models.Model):
     @property
     def badge_label(self) -> str:
         """Short label for lists."""
-        return {
-            "valid": "XML 签名有效 signed",
-            "untrusted": "XML 签名密钥不受信任 untrusted key",
-            "invalid": "XML 签名无效 invalid signature",
-            "absent": "无 XML 签名 unsigned",
-        }[self.state]
+        return str(
+            {
+                "valid": _("XML 签名有效"),
+                "untrusted": _("XML 签名密钥不受信任"),
+                "invalid": _("XML 签名无效"),
+                "absent": _("未签名"),
+            }[self.state]
+        )
 
     @property
     def css(self) -> str:
