@@ -26,7 +26,7 @@ def test_marker_rules() -> None:
     parser = ChineseText()
     parser.feed(page)
     assert parser.found == [
-        "span/span/span: '机构'",
+        "body/span/span: '机构'",
         '<input placeholder="编号">',
         "body/p: '未翻译'",
     ]

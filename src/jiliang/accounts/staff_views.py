@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from jiliang.accounts import staff
@@ -39,7 +40,7 @@ class StaffForm(forms.Form):
         label=_("岗位"), choices=ROLE_CHOICES, widget=forms.CheckboxSelectMultiple
     )
     person = PersonChoice(
-        label=_("注册计量师"),
+        label=pgettext_lazy("staff form", "注册计量师"),
         queryset=Person.objects.none(),
         required=False,
         empty_label=_("— 不关联 —"),
