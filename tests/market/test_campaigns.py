@@ -207,3 +207,19 @@ def test_repeat_offenders_across_campaigns_and_my_inspections(market: Market) ->
     client.force_login(insp.inspector)
     page = client.get("/market/").content.decode()
     assert page.count("/market/inspections/") >= 2 and "淄博第0农贸市场" in page
+
+
+def test_categories_are_bounded(market: Market) -> None:
+    with pytest.raises(ValidationError) as info:
+        services.plan_campaign(
+            market.world.users["reg_zibo"],
+            code="ZB-C",
+            title="t",
+            region="3703",
+            premises_kind="market",
+            starts_on=dt.date(2026, 6, 1),
+            ends_on=dt.date(2026, 6, 2),
+            premises_count=1,
+            categories=["C01"] * 21,
+        )
+    assert "categories" in info.value.message_dict

@@ -107,6 +107,9 @@ def plan_campaign(
         errors["code"] = [_("编号为空、过长或已存在")]
     if not title.strip() or len(title) > 120:
         errors["title"] = [_("请填写标题（最多 120 字）")]
+    cats = list(categories or [])
+    if len(cats) > 20 or any(len(c) > 10 or not c.isalnum() for c in cats):
+        errors["categories"] = [_("器具类别为目录编号，最多 20 个")]
     if errors:
         raise ValidationError(errors)
     return Campaign.objects.create(
@@ -115,7 +118,7 @@ def plan_campaign(
         regulator=regulator,
         region=region,
         premises_kind=premises_kind,
-        categories=list(categories or []),
+        categories=cats,
         starts_on=starts_on,
         ends_on=ends_on,
         checklist=rules.checklist(premises_kind),
