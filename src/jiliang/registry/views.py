@@ -129,7 +129,7 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- institutions, people --------------------------------------------------------------------
 
 
-def institution_list(request: HttpRequest) -> HttpResponse:
+def institution_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     qs = Institution.objects.visible_to(request.user).order_by("id")
     return listing.list_page(request, qs, LISTS["institutions"])
 
@@ -154,7 +154,7 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     qs = (
         Person.objects.visible_to(request.user).select_related("institution").order_by("name", "id")
     )
@@ -178,7 +178,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- standards, materials --------------------------------------------------------------------
 
 
-def standard_list(request: HttpRequest) -> HttpResponse:
+def standard_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     qs = MeasurementStandard.objects.visible_to(request.user).select_related(
         "institution", "quantity"
     )
@@ -228,7 +228,7 @@ def standard_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/standard_detail.html", context)
 
 
-def material_list(request: HttpRequest) -> HttpResponse:
+def material_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     qs = (
         ReferenceMaterial.objects.visible_to(request.user)
         .select_related("producer")
@@ -315,7 +315,7 @@ def _due_state(due: dt.date | None, today: dt.date) -> str:
 
 
 @login_required
-def certificate_list(request: HttpRequest) -> HttpResponse:
+def certificate_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     qs = Certificate.objects.visible_to(request.user).select_related(
         "issuer",
         "instrument__owner",
@@ -417,7 +417,7 @@ def _form_errors(form: forms.AmendForm, exc: ValidationError) -> None:
 # --- catalogue, schemes ----------------------------------------------------------------------
 
 
-def catalogue_list(request: HttpRequest) -> HttpResponse:
+def catalogue_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     qs = CatalogueItem.objects.visible_to(request.user).select_related("quantity")
     unconfirmed = CatalogueItem.objects.visible_to(request.user).filter(confirmed=False).count()
     return listing.list_page(request, qs, LISTS["catalogue"], {"unconfirmed": unconfirmed})
@@ -437,7 +437,7 @@ def catalogue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/catalogue_detail.html", context)
 
 
-def scheme_list(request: HttpRequest) -> HttpResponse:
+def scheme_list(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     qs = (
         VerificationScheme.objects.visible_to(request.user)
         .select_related("quantity")
