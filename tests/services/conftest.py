@@ -18,6 +18,16 @@ def _key_dir(settings: Any, tmp_path: Any) -> None:
     settings.DATA_DIR = tmp_path / "data"
 
 
+@pytest.fixture(autouse=True)
+def _source_language() -> Any:
+    """Messages are asserted in the source language; a page fetched in English (the
+    LocaleMiddleware activates it in this thread) must not leak into the next test."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
+
+
 @pytest.fixture
 def shandong(world: World) -> Any:
     from jiliang.accounts.models import User
