@@ -221,4 +221,6 @@ def test_pages_and_api_by_role(meters, lot) -> None:
     r = client_for(meters, "reg_zibo").post(f"/lots/{lot.pk}/approve/", {"answer": "approve"})
     assert r.status_code == 302
     page = market.get(f"/lots/{lot.pk}/")
-    assert b"extended until 2030-09-01" in page.content
+    assert "延长至 2030-09-01" in page.content.decode()
+    market.cookies["django_language"] = "en"
+    assert b"extended until 2030-09-01" in market.get(f"/lots/{lot.pk}/").content
