@@ -214,3 +214,17 @@ def test_bulk_location_and_csrf(world) -> None:
     refused = _bulk(strict, action="location", ids=[world.scale.pk], location="二号摊位")
     assert refused.status_code == 403
     assert Instrument.objects.get(pk=world.scale.pk).location == "一号摊位"
+
+
+def test_unindexed_sorts_need_a_small_scope(world, monkeypatch) -> None:
+    # zibo_lab sees 2 instruments; with the scope limit at 1 a serial sort would read more
+    monkeypatch.setattr(listing, "SORT_SCOPE", 1)
+    client = client_for(world, "zibo_lab")
+    page = client.get("/instruments/?sort=-serial_number")
+    assert page.status_code == 200
+    assert page_serials(page) == ["F1-1KG-01", "SCALE-0001"]  # the default order (by id)
+    assert page.context["notices"]
+    assert b"sort=serial_number" not in page.content  # the header is not a sort link
+    # certificates sort by number through its unique index at any scope
+    numbers = client.get("/certificates/?sort=-number").context["table"].rows
+    assert [r.record.number for r in numbers] == ["ZB-2025-0001", "SD-2025-0001"]

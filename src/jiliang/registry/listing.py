@@ -31,6 +31,7 @@ EXPORT_CAP = 100_000  # rows in one CSV/Excel download; more: narrow the filter
 EXPORT_CHUNK = 2_000  # rows read from the database at a time while an export is written
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_FORMATS = ("csv", "xlsx")
+SORT_SCOPE = 10_000  # rows a sort without an index may order (else: the default order)
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ def list_page(
 ) -> HttpResponse | StreamingHttpResponse:
     """A filtered, sorted, paginated list, or its export; a bad query string answers 400
     with the parameter's message (and an export of nothing is never sent)."""
+    original = queryset
     filterset, table, queryset, problems = filtered(request.GET, queryset, spec)
     export = request.GET.get("export", "")
     if export and export not in EXPORT_FORMATS:
@@ -144,8 +146,26 @@ def list_page(
         )
     if export and not problems:
         return export_response(queryset, spec, table_kwargs, request)
+    notices: list[str] = []
+    limited: frozenset[str] = frozenset()
+    indexed = spec.table.indexed_sorts
+    if indexed is not None and not problems:
+        unindexed = frozenset(c.name for c in table.columns if c.orderable) - indexed
+        if unindexed and counting.has_at_least(queryset, SORT_SCOPE + 1):
+            # ~10^6 rows sorted without an index cost seconds a page: default order instead
+            limited = unindexed
+            sort = request.GET.get("sort", "").removeprefix("-")
+            if sort in unindexed:
+                params = request.GET.copy()
+                params.pop("sort")
+                filterset, table, queryset, problems = filtered(params, original, spec)
+                notices.append(
+                    _("按该列排序须先筛选到 %(cap)s 条以内，现按默认顺序显示")
+                    % {"cap": f"{SORT_SCOPE:,}"}
+                )
     page = page_of(request, queryset, cap=count_cap(request))
     shown = spec.table(list(page.object_list), order_by=table.order_by, **(table_kwargs or {}))
+    shown.sort_limited = limited
     context = {
         "form": filterset.form,
         "filter": filterset,
@@ -154,6 +174,7 @@ def list_page(
         "query": query_without(request),
         "export_query": query_without(request, "page", "export"),
         "problems": problems,
+        "notices": notices,
         "export_cap": EXPORT_CAP,
         **(extra or {}),
     }

@@ -87,6 +87,12 @@ class RegistryTable(tables.Table):
     that order, so the table never sorts them again (in Python, or with a second query).
     """
 
+    # Sortable columns an index serves at any scope; None: all of them (the small registers).
+    # Others sort only a scope of at most listing.SORT_SCOPE rows (listing.list_page).
+    indexed_sorts: ClassVar[frozenset[str] | None] = None
+    # Columns that may not sort on this page (its scope is too large): plain headers.
+    sort_limited: frozenset[str] = frozenset()
+
     class Meta:
         template_name = "registry/lists/table.html"
         attrs: ClassVar[dict[str, str]] = {"class": "list"}
@@ -226,6 +232,9 @@ class InstrumentTable(RegistryTable):
     due = tables.Column(_("到期日"), accessor="due_date", order_by=("due_date",))
     status = tables.Column(_("状态"), orderable=False)
 
+    # no index of its own behind name, serial number or due date (owner-first composites)
+    indexed_sorts: ClassVar[frozenset[str] | None] = frozenset()
+
     class Meta(RegistryTable.Meta):
         model = Instrument
         fields = (
@@ -303,6 +312,9 @@ class CertificateTable(RegistryTable):
     calibration_date = tables.Column(_("日期"))
     valid_until = tables.Column(_("有效期至"), orderable=False, default="—")
     conclusion = tables.Column(_("结论"), orderable=False)
+
+    # the unique number and the (calibration_date, id) index
+    indexed_sorts: ClassVar[frozenset[str] | None] = frozenset({"number", "calibration_date"})
 
     class Meta(RegistryTable.Meta):
         model = Certificate
