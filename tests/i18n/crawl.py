@@ -51,6 +51,8 @@ class ChineseText(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         parent_bi = bool(self.stack) and self.stack[-1].bi
         declares_zh = a.get("lang", "").startswith("zh") and not parent_bi
+        # the language switch names each language in that language (中文, English)
+        declares_zh = declares_zh or (tag == "button" and a.get("name") == "language")
         data = (
             tag in DATA_TAGS or tag in SKIP_TAGS or "data" in a.get("class", "").split()
             or declares_zh

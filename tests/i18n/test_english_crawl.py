@@ -28,7 +28,7 @@ def test_marker_rules() -> None:
     assert parser.found == [
         "body/span/span: '机构'",
         '<input placeholder="编号">',
-        "body/p: '未翻译'",
+        "html/body/p: '未翻译'",
     ]
 
 

@@ -4,25 +4,33 @@ revoke."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from jiliang.accounts.models import ApiToken
 
 
+def _lazy_format(text: Any, **values: object) -> Any:
+    """A lazy msgid with %(name)s placeholders filled when it is rendered."""
+    return lazy(lambda: str(text) % values, str)()
+
+
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, label="名称 Name")
+    name = forms.CharField(max_length=100, label=_("名称"))
     days = forms.IntegerField(
-        label="有效期（天） Valid for (days)",
+        label=_("有效期（天）"),
         min_value=1,
         max_value=ApiToken.MAX_DAYS,
         required=False,
-        help_text=f"默认 {settings.API_TOKEN_DAYS} 天 · default {settings.API_TOKEN_DAYS} days",
+        help_text=_lazy_format(_("默认 %(days)s 天"), days=settings.API_TOKEN_DAYS),
     )
 
     def clean_name(self) -> str:
