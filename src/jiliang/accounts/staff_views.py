@@ -44,6 +44,7 @@ class StaffForm(forms.Form):
         queryset=Person.objects.none(),
         required=False,
         empty_label=_("— 不关联 —"),
+        widget=forms.Select(attrs={"class": "data"}),  # people's names are data (docs/ui.md)
     )
 
     def __init__(self, *args: Any, institution_id: int | None, **kwargs: Any) -> None:
