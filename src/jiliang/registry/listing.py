@@ -174,6 +174,7 @@ def list_page(
         "query": query_without(request),
         "export_query": query_without(request, "page", "export"),
         "problems": problems,
+        "other_problems": [p for p in problems if p.startswith(("sort:", "export:"))],
         "notices": notices,
         "export_cap": EXPORT_CAP,
         **(extra or {}),
