@@ -31,8 +31,9 @@ GROUPS: dict[str, Any] = {
 }
 AUDIENCES = frozenset({"anonymous", "user", "lab", "enterprise", "regulator", "admin"})
 EVERYONE = ["anonymous", "user"]
-# Who is neither a laboratory nor an owner but sees everything of the platform's work.
-_ADMIN_SEES = frozenset({"user", "lab", "enterprise", "regulator", "admin"})
+# An administrator sees what every logged-in user sees plus the entries naming "admin": each
+# app decides whether its laboratory/owner/regulator pages are for administrators too.
+_ADMIN_SEES = frozenset({"user", "admin"})
 
 # Pages of the registry and of the apps that came before menu.py (their URL names).
 CORE_MENU: list[dict[str, Any]] = [
