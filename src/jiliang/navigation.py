@@ -40,7 +40,7 @@ CORE_MENU: list[dict[str, Any]] = [
     # registers: public ones first, then the user's own records
     {"group": "registry", "label": "计量器具", "url": "registry:instruments", "audience": ["user"], "order": 10},
     {"group": "registry", "label": "证书", "url": "registry:certificates", "audience": ["user"], "order": 20},
-    {"group": "registry", "label": "机构", "url": "registry:institutions", "audience": EVERYONE, "order": 30},
+    {"group": "registry", "label": "机构名录", "url": "registry:institutions", "audience": EVERYONE, "order": 30},
     {"group": "registry", "label": "计量标准", "url": "registry:standards", "audience": EVERYONE, "order": 40},
     {"group": "registry", "label": "标准物质", "url": "registry:materials", "audience": EVERYONE, "order": 50},
     {"group": "registry", "label": "注册计量师", "url": "registry:people", "audience": ["user"], "order": 60},

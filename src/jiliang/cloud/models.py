@@ -21,7 +21,7 @@ class Capability(models.Model):
 
     class Kind(models.TextChoices):
         VALUE = "value", _("单一值")
-        RANGE = "range", _("范围")
+        RANGE = "range", _("数值范围")
         EQUATION = "equation", _("公式")
         TABLE = "table", _("表格")
 
