@@ -65,7 +65,10 @@ def build_everything(
     steps["ledger"] = build_ledger_demo(summary)
     logins = [(login.username, login.role, login.institution) for login in summary.logins]
     known = {name for name, _, _ in logins}
-    for username, role in steps["lots"].get("logins", {}).items():
-        if username not in known:
-            logins.append((username, role, "—"))
+    for step_result in steps.values():  # apps that add logins of their own (lots, energy, ...)
+        extra = step_result.get("logins", {}) if isinstance(step_result, dict) else {}
+        for username, role in (extra.items() if isinstance(extra, dict) else ()):
+            if username not in known:
+                known.add(username)
+                logins.append((username, str(role), "—"))
     return DemoReport(logins, steps)
