@@ -277,3 +277,28 @@ def test_demo_builds_once_and_every_capability_evaluates(world: Any) -> None:
         core = services.to_core(cap)
         middle = (core.range_min + core.range_max) / 2
         assert u_at(core, middle) is not None, cap.code
+
+
+def test_every_register_pages_and_downloads(world: Any) -> None:
+    import pyarrow.parquet as pq
+
+    client = Client()
+    names = [r["register"] for r in client.get("/api/cloud/open").json()]
+    assert names == [
+        "institutions",
+        "authorisations",
+        "standards",
+        "examination_certificates",
+        "materials",
+        "metrologists",
+        "capabilities",
+        "pattern_approvals",
+        "model_units",
+        "campaign_results",
+    ]
+    for name in names:
+        assert client.get(f"/api/cloud/open/{name}").status_code == 200, name
+        table = pq.read_table(io.BytesIO(client.get(f"/cloud/open/{name}.parquet").content))
+        assert table.num_rows == len(
+            client.get(f"/api/cloud/open/{name}?page_size=1000").json()["results"]
+        )

@@ -212,6 +212,87 @@ REGISTERS: dict[str, Register] = {
 }
 
 
+def _pattern_approvals() -> QuerySet[Any]:
+    from jiliang.services.models import PatternApproval
+
+    return PatternApproval.objects.select_related("maker", "authority", "category").order_by("id")
+
+
+def _model_units() -> QuerySet[Any]:
+    from jiliang.market.models import ModelUnit
+
+    return (
+        ModelUnit.objects.filter(state=ModelUnit.State.LISTED)
+        .select_related("premises", "premises__owner")
+        .order_by("id")
+    )
+
+
+def _campaign_results() -> QuerySet[Any]:
+    from jiliang.market.models import Campaign
+
+    return (
+        Campaign.objects.filter(state=Campaign.State.CLOSED)
+        .select_related("regulator")
+        .order_by("id")
+    )
+
+
+for _register in (
+    Register(
+        "pattern_approvals",
+        gettext_noop("型式批准公布"),
+        _pattern_approvals,
+        (
+            Field("cpa_number", "string", "pattern approval (CPA) number", _attr("cpa_number")),
+            Field("maker", "string", "maker", _attr("maker.name_zh")),
+            Field("authority", "string", "approving authority", _attr("authority.name_zh")),
+            Field("instrument", "string", "instrument name", _attr("instrument_name")),
+            Field("model", "string", "model", _attr("model")),
+            Field("category", "string", "catalogue item number", _attr("category.number")),
+            Field("approved_on", "date", "approved on", lambda o: _date(o.approved_on)),
+        ),
+    ),
+    Register(
+        "model_units",
+        gettext_noop("诚信计量示范单位"),
+        _model_units,
+        (
+            Field("premises", "string", "premises", _attr("premises.name")),
+            Field("owner", "string", "operator", _attr("premises.owner.name_zh")),
+            Field("kind", "string", "kind of premises", _attr("premises.kind")),
+            Field("score", "integer", "evaluation score", _attr("total")),
+            Field("listed_on", "date", "listed on", lambda o: _date(o.listed_on)),
+        ),
+    ),
+    Register(
+        "campaign_results",
+        gettext_noop("专项检查结果"),
+        _campaign_results,
+        (
+            Field("code", "string", "campaign code", _attr("code")),
+            Field("title", "string", "title", _attr("title")),
+            Field("regulator", "string", "regulator", _attr("regulator.name_zh")),
+            Field("region", "string", "division-code prefix of the scope", _attr("region")),
+            Field("premises_kind", "string", "kind of premises", _attr("premises_kind")),
+            Field(
+                "seed",
+                "string",
+                "seed of the random draw (re-run it: docs/market.md)",
+                _attr("seed"),
+            ),
+            Field(
+                "results",
+                "string",
+                "published results as JSON",
+                lambda o: json.dumps(o.results, ensure_ascii=False),
+            ),
+        ),
+    ),
+):
+    REGISTERS[_register.name] = _register
+
+
 def dictionary() -> list[dict[str, Any]]:
     return [
         {
