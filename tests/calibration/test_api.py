@@ -46,7 +46,9 @@ def test_only_lab_staff_receive(lab: Any) -> None:
     assert (
         _post(_client(lab.world.users["market"]), "/api/calibration/jobs", body).status_code == 403
     )
-    assert _post(_client(None), "/api/calibration/jobs", body).status_code in (403, 404)
+    anonymous = _post(_client(None), "/api/calibration/jobs", body)
+    assert anonymous.status_code == 401  # not signed in: 401, not an empty answer
+    assert anonymous.json()["detail"] == "sign in or send a bearer token"
     bad = _post(_client(lab.recorder), "/api/calibration/jobs", {**body, "accuracy_class": "X"})
     assert bad.status_code == 400
     assert bad.json()["errors"][0]["field"] == "accuracy_class"
@@ -55,7 +57,7 @@ def test_only_lab_staff_receive(lab: Any) -> None:
 @pytest.mark.parametrize(
     ("user", "status"),
     [("zibo_lab", 200), ("zibo_checker", 200), ("reg_zibo", 200), ("sd_lab", 404),
-     ("market", 404), ("reg_bj", 404), (None, 404)],
+     ("market", 404), ("reg_bj", 404), (None, 401)],
 )  # fmt: skip
 def test_who_sees_a_job(lab: Any, user: str | None, status: int) -> None:
     from jiliang.accounts.models import User
@@ -63,6 +65,9 @@ def test_who_sees_a_job(lab: Any, user: str | None, status: int) -> None:
     job = _api_job(lab)
     who = User.objects.get(username=user) if user else None
     assert _client(who).get(f"/api/calibration/jobs/{job['id']}").status_code == status
+    if who is None:  # an anonymous caller is told to sign in, not shown an empty list
+        assert _client(who).get("/api/calibration/jobs").status_code == 401
+        return
     listed = _client(who).get("/api/calibration/jobs").json()
     assert (job["id"] in [j["id"] for j in listed]) == (status == 200)
 
@@ -123,8 +128,9 @@ def test_full_flow_through_the_api(lab: Any) -> None:
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert get(lab.world.users["market"], "dcc.sig").json()["algorithm"] == "Ed25519"
     assert get(lab.recorder, "dcc").content.startswith(b"<?xml")
-    for outsider in (lab.world.users["taxi"], lab.world.users["sd_lab"], None):
+    for outsider in (lab.world.users["taxi"], lab.world.users["sd_lab"]):
         assert get(outsider, "pdf").status_code == 404
+    assert get(None, "pdf").status_code == 401  # anonymous: sign in first
     keys = _client(None).get("/api/calibration/keys").json()
     assert [k["institution_id"] for k in keys] == [lab.world.city.pk]
     pem = _client(None).get(f"/api/calibration/keys/{lab.world.city.pk}.pem")

@@ -39,10 +39,14 @@ def _client(w, name):
 )
 def test_meters_are_scoped(taxi_world, name, serial_prefixes) -> None:
     client = _client(taxi_world, name)
-    items = client.get("/api/taximeters/meters").json()["items"]
-    assert {m["meter_serial"][0] for m in items} == serial_prefixes
+    listing = client.get("/api/taximeters/meters")
     detail = client.get("/api/taximeters/meters/A000001")
-    assert detail.status_code == (200 if "A" in serial_prefixes else 404)
+    if name is None:  # anonymous: told to sign in rather than shown an empty list
+        assert listing.status_code == 401 and detail.status_code == 401
+    else:
+        items = listing.json()["items"]
+        assert {m["meter_serial"][0] for m in items} == serial_prefixes
+        assert detail.status_code == (200 if "A" in serial_prefixes else 404)
     page = client.get("/taximeters/")
     if name is None:
         assert page.status_code == 302  # to the login page
@@ -64,8 +68,12 @@ def test_only_regulators_create_packages(taxi_world, name) -> None:
         {**PACKAGE, "scope_id": w.taxi.uscc},
         content_type="application/json",
     )
-    assert response.status_code == 403
-    assert response.json()["errors"][0]["field"] == "user"
+    if name is None:  # anonymous: 401 before any role check
+        assert response.status_code == 401
+        assert response.json()["detail"] == "sign in or send a bearer token"
+    else:
+        assert response.status_code == 403
+        assert response.json()["errors"][0]["field"] == "user"
     assert TariffPackage.objects.count() == 0
 
 
