@@ -335,6 +335,15 @@ class CertificateTable(RegistryTable):
         html = format_html("<code>{}</code>", record.number)
         if record.amendment:
             html = format_html("{} {}", html, _badge("warn", record.get_amendment_display()))
+        signature = None if record.issuer_id else getattr(record, "dcc_signature", None)
+        if signature is not None:  # an imported DCC: the state of its XML signature
+            html = format_html(
+                '{} <span class="badge {}" title="{}">{}</span>',
+                html,
+                signature.css,
+                signature.signer_subject,
+                signature.badge_label,
+            )
         return html
 
     def value_number(self, record: Certificate) -> str:
