@@ -374,7 +374,11 @@ def test_both_pages_show_the_chain(world) -> None:
     assert post_api(client_for(world, ISSUER), original, {"number": "ZB-A1"}).status_code == 201
     new = Certificate.objects.get(number="ZB-A1")
     old_page = client.get(f"/certificates/{original.pk}/").content.decode()
-    assert "has been amended or substituted by" in old_page
+    assert "本证书已被更正/替代" in old_page  # Chinese msgid by default (issue 13 i18n)
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/certificates/{original.pk}/").content.decode()
+    assert "This certificate has been amended or substituted by:" in english
+    del client.cookies["django_language"]
     assert f'href="/certificates/{new.pk}/"><code>ZB-A1</code>' in old_page
     new_page = client.get(f"/certificates/{new.pk}/").content.decode()
     assert f'href="/certificates/{original.pk}/"><code>ZB-2025-0001</code>' in new_page

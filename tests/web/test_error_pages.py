@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import path
+from django.utils import translation
 
 import jiliang.urls
 from jiliang import errors
@@ -113,7 +114,13 @@ def test_a_failing_api_view_answers_json_500() -> None:
     _api_body(Client(raise_request_exception=False).get("/api/boom/"), 500)
 
 
-# ---- pages: styled, bilingual, with a way home -------------------------------------------
+# ---- pages: styled, Chinese by default, English by the language cookie, a way home ------
+
+
+def _english(client: Client) -> Client:
+    """The language switch keeps the choice in Django's language cookie."""
+    client.cookies["django_language"] = "en"
+    return client
 
 
 def _page(response: Any, status: int) -> str:
@@ -126,11 +133,14 @@ def _page(response: Any, status: int) -> str:
 
 
 @pytest.mark.django_db
-def test_404_page_is_styled_and_bilingual(client_as: Callable[..., Client]) -> None:
+def test_404_page_is_styled_and_translated(client_as: Callable[..., Client]) -> None:
     html = _page(Client().get("/no-such-page/"), 404)
-    assert "页面不存在" in html and "Page not found" in html
+    assert "页面不存在" in html and "Page not found" not in html
     assert "/no-such-page/" in html
     assert 'class="top"' in html  # the site's header (base.html)
+    english = _page(_english(Client()).get("/no-such-page/"), 404)
+    assert "Page not found" in english and "页面不存在" not in english
+    assert "/no-such-page/" in english
     logged = _page(client_as("market").get("/instruments/999999999/"), 404)
     assert "页面不存在" in logged
 
@@ -144,16 +154,22 @@ def test_404_page_escapes_the_path() -> None:
 @pytest.mark.django_db
 def test_403_page_is_styled_and_gives_the_reason(client_as: Callable[..., Client]) -> None:
     html = _page(client_as("market").get("/calibration/jobs/new/"), 403)
-    assert "无权访问" in html and "Access denied" in html
+    assert "无权访问" in html and "Access denied" not in html
     assert "only laboratory staff receive instruments" in html
+    english = _page(_english(client_as("market")).get("/calibration/jobs/new/"), 403)
+    assert "Access denied" in english and "无权访问" not in english
+    assert "only laboratory staff receive instruments" in english
 
 
 def test_500_page_needs_no_database_nor_request_context() -> None:
     """No django_db mark: any query would raise. Rendered from the template alone."""
     response = errors.server_error(RequestFactory().get("/somewhere/"))
     html = _page(response, 500)
-    assert "服务器内部错误" in html and "Server error" in html
+    assert "服务器内部错误" in html and "Server error" not in html
     assert "{%" not in html and "{{" not in html
+    with translation.override("en"):  # what LocaleMiddleware activates for the cookie
+        english = _page(errors.server_error(RequestFactory().get("/somewhere/")), 500)
+    assert "Server error" in english and "服务器内部错误" not in english
 
 
 @pytest.mark.django_db

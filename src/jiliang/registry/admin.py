@@ -23,6 +23,7 @@ from jiliang.registry.models import (
     SchemeLevel,
     VerificationScheme,
 )
+from jiliang.registry.record_models import StateChange
 
 
 class AuthorisationInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -155,3 +156,14 @@ class VerificationSchemeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class SchemeLevelAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("scheme", "order", "name_zh", "accuracy")
     list_filter = ("scheme",)
+
+
+@admin.register(StateChange)
+class StateChangeAdmin(ReadOnlyAdmin):
+    """Changes of an instrument's state (retire, scrap, lost, transfer): append-only, made
+    through registry.state_changes which records who and why; view only."""
+
+    list_display = ("instrument", "state", "from_status", "to_status", "on", "user", "time")
+    list_filter = ("state", "to_status")
+    search_fields = ("instrument__serial_number", "reason")
+    raw_id_fields = ("instrument", "from_owner", "to_owner", "user")
