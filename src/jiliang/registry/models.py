@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from jiliang.codes import (
@@ -50,7 +51,10 @@ class Quantity(models.Model):
     public_register = True
 
     def __str__(self) -> str:
-        return f"{self.name_zh} {self.name_en}"
+        # shown in the page's language: a quantity is stored in both
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_zh
 
 
 class Institution(models.Model):

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import utils as dt2_utils
 from django_tables2.utils import Accessor, OrderByTuple
@@ -33,6 +34,22 @@ from jiliang.registry.models import (
 )
 
 A = Accessor
+
+# a cell that shows a stored value (a name, a place): data, not interface text (docs/ui.md)
+DATA: dict[str, Any] = {"td": {"class": "data"}}
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _pair(zh: str, en: str) -> SafeString:
+    """A value stored in both languages: the page's language first, the other one small."""
+    if _english() and en:
+        return format_html('{}<br><small class="muted"><bdi lang="zh">{}</bdi></small>', en, zh)
+    if en:
+        return format_html('{}<br><small class="muted">{}</small>', zh, en)
+    return format_html('<bdi lang="zh">{}</bdi>', zh)
 
 
 def _cache_signatures() -> None:
@@ -115,7 +132,7 @@ class RegistryTable(tables.Table):
 
 
 class InstitutionTable(RegistryTable):
-    name_zh = tables.Column(_("名称"), linkify=("registry:institution", [A("pk")]))
+    name_zh = tables.Column(_("名称"), linkify=("registry:institution", [A("pk")]), attrs=DATA)
     kind = tables.Column(_("类型"))
     division_code = tables.Column(_("行政区划"))
     uscc = tables.Column(_("统一社会信用代码"))
@@ -127,9 +144,11 @@ class InstitutionTable(RegistryTable):
     def render_name_zh(self, record: Institution) -> SafeString:
         if record.name_en:
             return format_html(
-                '{}<br><small class="muted">{}</small>', record.name_zh, record.name_en
+                '<bdi lang="zh">{}</bdi><br><small class="muted">{}</small>',
+                record.name_zh,
+                record.name_en,
             )
-        return format_html("{}", record.name_zh)
+        return format_html('<bdi lang="zh">{}</bdi>', record.name_zh)
 
     def value_name_zh(self, record: Institution) -> str:
         return record.name_zh
@@ -148,10 +167,10 @@ class InstitutionTable(RegistryTable):
 
 
 class PersonTable(RegistryTable):
-    name = tables.Column(_("姓名"), linkify=("registry:person", [A("pk")]))
+    name = tables.Column(_("姓名"), linkify=("registry:person", [A("pk")]), attrs=DATA)
     registration_number = tables.Column(_("注册号"))
     level = tables.Column(_("级别"))
-    institution = tables.Column(_("机构"), accessor="institution__name_zh")
+    institution = tables.Column(_("机构"), accessor="institution__name_zh", attrs=DATA)
     valid_until = tables.Column(_("有效期至"))
 
     class Meta(RegistryTable.Meta):
@@ -164,9 +183,9 @@ class PersonTable(RegistryTable):
 
 class StandardTable(RegistryTable):
     code = tables.Column(_("编号"), linkify=("registry:standard", [A("pk")]))
-    name = tables.Column(_("名称"))
+    name = tables.Column(_("名称"), attrs=DATA)
     kind = tables.Column(_("类型"))
-    institution = tables.Column(_("机构"), accessor="institution__name_zh")
+    institution = tables.Column(_("机构"), accessor="institution__name_zh", attrs=DATA)
     range = tables.Column(_("测量范围"), accessor="pk", orderable=False)
     status = tables.Column(_("状态"))
 
@@ -184,10 +203,10 @@ class StandardTable(RegistryTable):
 
 class MaterialTable(RegistryTable):
     gbw_number = tables.Column(_("编号"), linkify=("registry:material", [A("pk")]))
-    name = tables.Column(_("名称"))
+    name = tables.Column(_("名称"), attrs=DATA)
     grade = tables.Column(_("等级"))
     certified_value = tables.Column(_("标准值"), accessor="pk", orderable=False)
-    producer = tables.Column(_("研制单位"), accessor="producer__name_zh")
+    producer = tables.Column(_("研制单位"), accessor="producer__name_zh", attrs=DATA)
     expiry = tables.Column(_("有效期"))
 
     class Meta(RegistryTable.Meta):
@@ -223,11 +242,11 @@ class InstrumentTable(RegistryTable):
         },
         exclude_from_export=True,
     )
-    name = tables.Column(_("名称"), linkify=("registry:instrument", [A("pk")]))
+    name = tables.Column(_("名称"), linkify=("registry:instrument", [A("pk")]), attrs=DATA)
     serial_number = tables.Column(_("出厂编号"))
-    owner = tables.Column(_("使用单位"), accessor="owner__name_zh", orderable=False)
+    owner = tables.Column(_("使用单位"), accessor="owner__name_zh", orderable=False, attrs=DATA)
     use_area = tables.Column(_("用途"), orderable=False)
-    location = tables.Column(_("安装地点"), orderable=False)
+    location = tables.Column(_("安装地点"), orderable=False, attrs=DATA)
     mandatory = tables.Column(_("强制检定"), accessor="pk", orderable=False)
     due = tables.Column(_("到期日"), accessor="due_date", order_by=("due_date",))
     status = tables.Column(_("状态"), orderable=False)
@@ -260,7 +279,7 @@ class InstrumentTable(RegistryTable):
                 '{}<br><small class="muted">{} {}</small>',
                 record.name,
                 category.number,
-                category.name_zh,
+                category.name_en if _english() and category.name_en else category.name_zh,
             )
         return format_html("{}", record.name)
 
@@ -302,12 +321,14 @@ class InstrumentTable(RegistryTable):
 class CertificateTable(RegistryTable):
     number = tables.Column(_("证书编号"), linkify=("registry:certificate", [A("pk")]))
     kind = tables.Column(_("类型"), orderable=False)
-    issuer = tables.Column(_("签发机构"), accessor="pk", orderable=False)
-    instrument = tables.Column(_("器具"), accessor="instrument__name", orderable=False)
+    issuer = tables.Column(_("签发机构"), accessor="pk", orderable=False, attrs=DATA)
+    instrument = tables.Column(_("器具"), accessor="instrument__name", orderable=False, attrs=DATA)
     serial_number = tables.Column(
         _("出厂编号"), accessor="instrument__serial_number", orderable=False
     )
-    owner = tables.Column(_("使用单位"), accessor="instrument__owner__name_zh", orderable=False)
+    owner = tables.Column(
+        _("使用单位"), accessor="instrument__owner__name_zh", orderable=False, attrs=DATA
+    )
     regulation = tables.Column(_("规程"), orderable=False)
     calibration_date = tables.Column(_("日期"))
     valid_until = tables.Column(_("有效期至"), orderable=False, default="—")
@@ -386,7 +407,7 @@ class CatalogueTable(RegistryTable):
         }
 
     def render_name_zh(self, record: CatalogueItem) -> SafeString:
-        return format_html('{}<br><small class="muted">{}</small>', record.name_zh, record.name_en)
+        return _pair(record.name_zh, record.name_en)
 
     def value_name_zh(self, record: CatalogueItem) -> str:
         return record.name_zh
@@ -409,9 +430,10 @@ class SchemeTable(RegistryTable):
         fields = ("code", "title_zh", "quantity", "data_version")
 
     def render_title_zh(self, record: VerificationScheme) -> SafeString:
-        return format_html(
-            '{}<br><small class="muted">{}</small>', record.title_zh, record.title_en
-        )
+        return _pair(record.title_zh, record.title_en)
+
+    def render_quantity(self, record: VerificationScheme) -> str:
+        return str(record.quantity)
 
     def value_title_zh(self, record: VerificationScheme) -> str:
         return record.title_zh
