@@ -18,7 +18,11 @@ def test_the_owner_sees_its_laboratories_and_ends_one(world, client_as) -> None:
     page = market.get(PAGE)
     assert page.status_code == 200
     text = page.content.decode()
-    assert world.city.name_zh in text and "终止 End" in text
+    # the owner's button, Chinese by default and English by the language cookie (issue 13 i18n)
+    assert world.city.name_zh in text and "<button>终止</button>" in text
+    market.cookies["django_language"] = "en"
+    assert "<button>End</button>" in market.get(PAGE).content.decode()
+    del market.cookies["django_language"]
     relation = LabCustomer.objects.get(lab=world.city, owner=world.market)
     assert "SCALE-0001" in instrument_page(client_as("zibo_lab"))
     done = market.post(PAGE, {"action": "end", "relation": relation.pk})
@@ -40,7 +44,10 @@ def test_a_lab_asks_and_the_owner_accepts_with_all_instruments(world, client_as)
     assert relation.status == "requested"
     assert "SCALE-0001" not in instrument_page(lab)
     market = client_as("market")
-    assert "同意 Accept" in market.get(PAGE).content.decode()
+    assert '<button class="primary">同意</button>' in market.get(PAGE).content.decode()
+    market.cookies["django_language"] = "en"
+    assert '<button class="primary">Accept</button>' in market.get(PAGE).content.decode()
+    del market.cookies["django_language"]
     accepted = market.post(
         PAGE, {"action": "accept", "relation": relation.pk, "all_instruments": "on"}
     )
