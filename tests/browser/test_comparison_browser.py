@@ -84,7 +84,7 @@ def test_campaign_from_invitation_to_report(live_server, campaign, page) -> None
     page.goto(f"{base}/comparisons/")
     page.get_by_role("link", name="EC-L-2026-02").click()
     page.click("#accept")
-    assert "Accepted" in page.inner_text("#entry-state")
+    assert "已接受" in page.inner_text("#entry-state")  # the Chinese page by default
     page.click("#submit-link")
     page.fill("#value", A_VALUE)
     page.fill("#u", A_U)
@@ -98,7 +98,7 @@ def test_campaign_from_invitation_to_report(live_server, campaign, page) -> None
     login(page, base, "zibo_lab")
     page.goto(detail)
     assert A_VALUE not in page.content()
-    assert "Sealed until the deadline" in page.inner_text("#submissions")
+    assert "密封至截止" in page.inner_text("#submissions")
     api = page.request.get(f"{base}/api/comparisons/campaigns/{campaign.pk}/submissions")
     assert api.ok and api.json() == []
     page.click("#accept")
@@ -129,7 +129,12 @@ def test_campaign_from_invitation_to_report(live_server, campaign, page) -> None
     assert A_VALUE in table and B_VALUE in table
     page.click("#close")
     page.wait_for_url(detail)
-    assert "Closed" in page.inner_text("#status")
+    assert "已结束" in page.inner_text("#status")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
+    page.reload()
+    assert "Closed" in page.inner_text("#status")  # and in English through the cookie
+    page.context.clear_cookies(name="django_language")
+    page.reload()
     page.click("#results-link")
     page.wait_for_selector("#doe")
     assert "E" in page.inner_text("#doe")
