@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from jiliang.capability import (
@@ -178,10 +179,17 @@ def search(
 
     facets: dict[str, list[dict[str, Any]]] = {}
     by_quantity = (
-        scoped("quantity").values("quantity__code", "quantity__name_zh").annotate(n=Count("id"))
+        scoped("quantity")
+        .values("quantity__code", "quantity__name_zh", "quantity__name_en")
+        .annotate(n=Count("id"))
     )
+    english = (get_language() or "").startswith("en")  # a quantity is stored in both
     facets["quantity"] = [
-        {"value": r["quantity__code"], "label": r["quantity__name_zh"], "count": r["n"]}
+        {
+            "value": r["quantity__code"],
+            "label": r["quantity__name_en"] if english else r["quantity__name_zh"],
+            "count": r["n"],
+        }
         for r in by_quantity.order_by("-n", "quantity__code")
     ]
     provinces: dict[str, int] = {}

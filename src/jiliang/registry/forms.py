@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from jiliang.registry.amendments import CORRECTABLE, resolve_signatory
 from jiliang.registry.models import (
@@ -17,7 +18,7 @@ from jiliang.registry.models import (
     Person,
 )
 
-ALL = "— 全部 All —"
+ALL = _("— 全部 —")
 
 
 # The list pages' filters are django-filter FilterSets in filters.py (same query names).
@@ -36,7 +37,7 @@ class ImpactForm(forms.Form):
     """The date on which the standard was found nonconforming (ISO/IEC 17025 7.10)."""
 
     on = forms.DateField(
-        label="发现不合格日期 Date found nonconforming",
+        label=_("发现不合格日期"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
@@ -53,13 +54,13 @@ class DueFilter(forms.Form):
     owner = forms.ModelChoiceField(
         required=False,
         queryset=Institution.objects.none(),
-        label="使用单位 Owner",
+        label=_("使用单位"),
         empty_label=ALL,
     )
     region = forms.RegexField(
         required=False,
         regex=r"^(\d{2}|\d{4}|\d{6})$",
-        label="行政区划 Region",
+        label=_("行政区划"),
         error_messages={"invalid": "2, 4 or 6 digits of a GB/T 2260 code, e.g. 37 or 370300"},
     )
 
@@ -88,36 +89,28 @@ class AmendForm(forms.Form):
     signatories); the rest is copied from the original by amendments.issue_amendment.
     """
 
-    number = forms.CharField(max_length=60, label="新证书编号 New certificate number")
+    number = forms.CharField(max_length=60, label=_("新证书编号"))
     amendment = forms.ChoiceField(
-        label="更正/替代 Amends or substitutes",
+        label=_("更正/替代"),
         choices=[
             (Certificate.Amendment.AMENDS.value, Certificate.Amendment.AMENDS.label),
             (Certificate.Amendment.SUBSTITUTES.value, Certificate.Amendment.SUBSTITUTES.label),
         ],
     )
-    kind = forms.ChoiceField(label="类型 Kind", choices=Certificate.Kind.choices)
-    regulation = forms.CharField(max_length=40, label="规程 Regulation")
-    calibration_date = forms.DateField(label="检定/校准日期 Calibration date", widget=_DATE)
-    issued_on = forms.DateField(label="签发日期 Issued on", widget=_DATE)
+    kind = forms.ChoiceField(label=_("类型"), choices=Certificate.Kind.choices)
+    regulation = forms.CharField(max_length=40, label=_("规程"))
+    calibration_date = forms.DateField(label=_("检定/校准日期"), widget=_DATE)
+    issued_on = forms.DateField(label=_("签发日期"), widget=_DATE)
     valid_until = forms.DateField(
         required=False,
-        label="有效期至 Valid until",
+        label=_("有效期至"),
         widget=_DATE,
     )
-    conclusion = forms.ChoiceField(label="结论 Conclusion", choices=Certificate.Conclusion.choices)
-    accuracy_class = forms.CharField(
-        required=False, max_length=20, label="准确度等级 Accuracy class"
-    )
-    verifier = forms.CharField(
-        required=False, max_length=40, label="检定员注册号 Verifier (registration number)"
-    )
-    checker = forms.CharField(
-        required=False, max_length=40, label="核验员注册号 Checker (registration number)"
-    )
-    approver = forms.CharField(
-        required=False, max_length=40, label="批准人注册号 Approver (registration number)"
-    )
+    conclusion = forms.ChoiceField(label=_("结论"), choices=Certificate.Conclusion.choices)
+    accuracy_class = forms.CharField(required=False, max_length=20, label=_("准确度等级"))
+    verifier = forms.CharField(required=False, max_length=40, label=_("检定员注册号"))
+    checker = forms.CharField(required=False, max_length=40, label=_("核验员注册号"))
+    approver = forms.CharField(required=False, max_length=40, label=_("批准人注册号"))
 
     ROLES = ("verifier", "checker", "approver")
 
@@ -169,11 +162,11 @@ class ImportForm(forms.Form):
     """A file of instruments, standards or certificates to import all or nothing."""
 
     kind = forms.ChoiceField(
-        label="内容 What the file holds",
+        label=_("文件内容"),
         choices=[
-            ("instruments", "计量器具 Instruments"),
-            ("standards", "计量标准 Measurement standards"),
-            ("certificates", "证书 Certificates"),
+            ("instruments", _("计量器具")),
+            ("standards", _("计量标准")),
+            ("certificates", _("证书")),
         ],
     )
-    file = forms.FileField(label="文件 File (.csv UTF-8 or .xlsx)")
+    file = forms.FileField(label=_("文件（.csv UTF-8 或 .xlsx）"))

@@ -372,6 +372,9 @@ class CatalogueItem(models.Model):
         ordering = ["number"]
 
     def __str__(self) -> str:
+        # shown in the page's language: an item's name is stored in both
+        if (get_language() or "").startswith("en") and self.name_en:
+            return f"{self.number} {self.name_en}"
         return f"{self.number} {self.name_zh}"
 
 
