@@ -103,7 +103,11 @@ def test_issuer_amends_through_the_page(world, material) -> None:
     form = client.get(f"/certificates/{original.pk}/amend/")
     assert form.status_code == 200
     text = form.content.decode()
-    assert "更正/替代" in text and "Amend" in text
+    assert "<h1>更正/替代证书 <code>" in text  # Chinese by default (issue 13 i18n)
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/certificates/{original.pk}/amend/").content.decode()
+    assert "<h1>Amend or substitute a certificate <code>" in english
+    del client.cookies["django_language"]
     assert 'value="JJG 99-2022"' in text and 'value="2025-09-01"' in text  # prefilled
     response = client.post(
         f"/certificates/{original.pk}/amend/",
@@ -287,7 +291,8 @@ def test_bad_input_through_the_page_rerenders_the_form(world, change, field, rea
     nul = any("\x00" in str(value) for value in change.values())
     if field in ("kind", "amendment") or change.get("number") == "  " or nul:
         # the form's own fields refuse these, in the page's language (Django's messages)
-        assert f"<code>{field}</code>" in response.content.decode()
+        # the field's name, marked as data (bdi) since issue 13's i18n
+        assert f'<code><bdi lang="zh">{field}</bdi></code>' in response.content.decode()
     else:
         assert any(reason in m for m in messages), form.errors
         assert reason in response.content.decode().replace("&#x27;", "'")

@@ -59,7 +59,7 @@ def test_instrument_detail_derives_mandatory_status_and_due_date(world, client_a
     # SAMR Announcement 2020 No. 42: non-automatic weighing instruments used for trade
     # settlement are under mandatory periodic verification (catalogue row C01).
     assert page.context["mandatory"].mandatory is True
-    assert "周期检定 periodic" in text
+    assert "强检 周期检定" in text  # Chinese by default (issue 13 i18n)
     # Due = validity of the last passing certificate ZB-2025-0001 (issued 2025-09-01, one
     # year, so valid until 2026-08-31 as the world records it).
     assert page.context["due"] == dt.date(2026, 8, 31)
@@ -72,7 +72,10 @@ def test_instrument_used_outside_the_mandatory_areas_is_not_mandatory(world, cli
     page = client_as("sd_lab").get(f"/instruments/{world.e2_weight.pk}/")
     # catalogue row C02 (weights) is mandatory for trade only; this weight is "other" use.
     assert page.context["mandatory"].mandatory is False
-    assert "非强检 not mandatory" in page.content.decode()
+    assert "非强检" in page.content.decode()
+    client = client_as("sd_lab")
+    client.cookies["django_language"] = "en"
+    assert "not mandatory" in client.get(f"/instruments/{world.e2_weight.pk}/").content.decode()
 
 
 def test_trace_up_page_shows_every_link_to_the_primary_standard(world, client_as) -> None:
@@ -90,7 +93,7 @@ def test_trace_up_page_shows_every_link_to_the_primary_standard(world, client_as
         "NIM-2025-0001",
         "中国计量科学研究院",
         "GJJ(力)0101",
-        "国家计量基准 National primary standard",
+        "⚑ 国家计量基准",
     ):
         assert expected in text, expected
     assert page.context["terminals"] == [["national_primary", "GJJ(力)0101"]]
@@ -100,7 +103,7 @@ def test_broken_chain_is_shown_with_its_reason(world, client_as) -> None:
     page = client_as("taxi").get(f"/instruments/{world.taxi_meter.pk}/trace-up/")
     text = page.content.decode()
     assert page.context["result"]["valid"] is False
-    assert "链接缺失 missing link" in text
+    assert '<span class="code">链接缺失</span>' in text  # the problem's code, in Chinese
     assert "missing link: no certificate for TAXI-0001" in text
     assert 'class="problem"' in text
 
@@ -187,7 +190,8 @@ def test_bad_input_is_answered_with_a_message_not_a_500(world, client_as) -> Non
         text = response.content.decode()
         assert 'role="alert"' in text, path
         if field is not None:
-            assert f"<code>{field}</code>" in text, path
+            # the field's name, marked as data (bdi) since issue 13's i18n
+            assert f'<code><bdi lang="zh">{field}</bdi></code>' in text, path
         if message is not None:
             assert message.replace("'", "&#x27;") in text, path
     for path in ("/instruments/?page=abc", "/instruments/?page=999", "/certificates/?page=-1"):
@@ -255,7 +259,8 @@ def test_catalogue_marks_unconfirmed_rows(world, client_as) -> None:
     only = client.get("/catalogue/?confirmed=no").context["page"].object_list
     assert "C02" in {i.number for i in only} and all(not i.confirmed for i in only)
     c02 = CatalogueItem.objects.get(number="C02")
-    assert "Unconfirmed" in client.get(f"/catalogue/{c02.pk}/").content.decode()
+    detail = client.get(f"/catalogue/{c02.pk}/").content.decode()
+    assert '<div class="warn-box">⚠ 未确认：本行的监管方式' in detail
 
 
 def test_scheme_detail_lists_the_levels(world, client_as) -> None:
@@ -339,7 +344,8 @@ def test_change_log_shows_who_when_and_the_diff(world, client_as) -> None:
     update = page.context["rows"][0]
     assert update["record"].action == "update"
     assert update["diff"] == [("location", "", "摊位 12 Stall 12")]
-    assert "<th>location</th>" in text  # the field by its name, not its column
+    # the field by its name, not its column (marked as data since issue 13's i18n)
+    assert '<th><bdi lang="zh">location</bdi></th>' in text
     assert "修改" in text and "创建" in text and "摊位 12 Stall 12" in text
     assert client_as("taxi").get(page.request["PATH_INFO"]).status_code == 404
 
