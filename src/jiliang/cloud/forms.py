@@ -35,7 +35,10 @@ class DemandForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    capability = forms.ChoiceField(label=_("使用的测量能力"))
+    # the choices name standards and institutions: data values (docs/ui.md)
+    capability = forms.ChoiceField(
+        label=_("使用的测量能力"), widget=forms.Select(attrs={"class": "data"})
+    )
     note = forms.CharField(label=_("说明"), max_length=400, required=False)
 
     def __init__(self, *args: Any, capabilities: Any = None, **kwargs: Any) -> None:

@@ -56,6 +56,7 @@ class DueFilter(forms.Form):
         queryset=Institution.objects.none(),
         label=_("使用单位"),
         empty_label=ALL,
+        widget=forms.Select(attrs={"class": "data"}),  # institutions' names are data
     )
     region = forms.RegexField(
         required=False,

@@ -9,6 +9,7 @@ from typing import Any, overload
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import get_language
 
 from jiliang.dbutil import any_of, any_of_filter
 from jiliang.registry import rules
@@ -83,13 +84,14 @@ def mandatory_status(instrument: Instrument) -> MandatoryStatus:
     item = instrument.category
     if item is None:
         return MandatoryStatus(False, "", "not in the catalogue of instruments under control")
+    # the item's name in the page's language (it is stored in both)
+    english = (get_language() or "").startswith("en")
+    name = item.name_en if english and item.name_en else item.name_zh
     if item.supervision == CatalogueItem.Supervision.P:
-        return MandatoryStatus(False, "", f"{item.name_zh}: pattern approval only")
+        return MandatoryStatus(False, "", f"{name}: pattern approval only")
     if instrument.use_area not in item.mandatory_use_areas:
-        return MandatoryStatus(
-            False, "", f"{item.name_zh} used for {instrument.get_use_area_display()}"
-        )
-    return MandatoryStatus(True, item.verification_form, f"{item.name_zh} ({item.number})")
+        return MandatoryStatus(False, "", f"{name} used for {instrument.get_use_area_display()}")
+    return MandatoryStatus(True, item.verification_form, f"{name} ({item.number})")
 
 
 def last_passing_certificate(

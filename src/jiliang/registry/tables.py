@@ -168,7 +168,7 @@ class InstitutionTable(RegistryTable):
 
 class PersonTable(RegistryTable):
     name = tables.Column(_("姓名"), linkify=("registry:person", [A("pk")]), attrs=DATA)
-    registration_number = tables.Column(_("注册号"))
+    registration_number = tables.Column(_("注册号"), attrs=DATA)
     level = tables.Column(_("级别"))
     institution = tables.Column(_("机构"), accessor="institution__name_zh", attrs=DATA)
     valid_until = tables.Column(_("有效期至"))
@@ -182,7 +182,7 @@ class PersonTable(RegistryTable):
 
 
 class StandardTable(RegistryTable):
-    code = tables.Column(_("编号"), linkify=("registry:standard", [A("pk")]))
+    code = tables.Column(_("编号"), linkify=("registry:standard", [A("pk")]), attrs=DATA)
     name = tables.Column(_("名称"), attrs=DATA)
     kind = tables.Column(_("类型"))
     institution = tables.Column(_("机构"), accessor="institution__name_zh", attrs=DATA)

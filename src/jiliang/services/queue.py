@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import get_language
+
 from jiliang.registry.models import Institution
 from jiliang.services import clock, kinds
 from jiliang.services.models import Application, Event
@@ -24,7 +26,13 @@ def rows(apps: Sequence[Application], today: dt.date) -> list[Row]:
     events: dict[int, list[Event]] = {a.pk: [] for a in apps}
     for event in Event.objects.filter(application_id__in=list(events)).order_by("on", "id"):
         events[event.application_id].append(event)
-    return [Row(a, kinds.kind(a.kind).name, clock.clock(a, today, events[a.pk])) for a in apps]
+    english = (get_language() or "").startswith("en")  # kinds.yaml holds both names
+
+    def name(key: str) -> str:
+        kind = kinds.kind(key)
+        return kind.name_en if english else kind.name
+
+    return [Row(a, name(a.kind), clock.clock(a, today, events[a.pk])) for a in apps]
 
 
 def on_time_rate(authority: Institution) -> tuple[int, int]:
