@@ -67,7 +67,7 @@ def build_everything(
     known = {name for name, _, _ in logins}
     for step_result in steps.values():  # apps that add logins of their own (lots, energy, ...)
         extra = step_result.get("logins", {}) if isinstance(step_result, dict) else {}
-        for username, role in (extra.items() if isinstance(extra, dict) else ()):
+        for username, role in extra.items() if isinstance(extra, dict) else ():
             if username not in known:
                 known.add(username)
                 logins.append((username, str(role), "—"))
