@@ -5,7 +5,6 @@ every rule comes from services.py / traceability.py, so the pages, the API and t
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -20,14 +19,12 @@ from jiliang.accounts.audit import history
 from jiliang.registry import (
     amendments,
     bulk,
-    exports,
     filters,
     forms,
     listing,
     rules,
     services,
     tables,
-    traceability,
 )
 from jiliang.registry.models import (
     Authorisation,
@@ -458,227 +455,6 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "audit_label": "registry.verificationscheme",
     }
     return render(request, "registry/scheme_detail.html", context)
-
-
-# --- traceability ----------------------------------------------------------------------------
-
-
-def _collect(node: dict[str, Any], found: dict[str, set[int]]) -> None:
-    if node["type"] == "standard":
-        found["standard"].add(node["id"])
-        for child in node["equipment"]:
-            _collect(child, found)
-        return
-    found["instrument"].add(node["id"])
-    if node["certificate"] is not None:
-        found["certificate"].add(node["certificate"]["id"])
-    for child in node["standards"]:
-        _collect(child, found)
-
-
-def _link(node: dict[str, Any], visible: dict[str, set[int]]) -> None:
-    """Add a URL to each link of the chain the user may open (the others stay plain text)."""
-    if node["type"] == "standard":
-        if node["id"] in visible["standard"]:
-            node["url"] = reverse("registry:standard", args=[node["id"]])
-        for child in node["equipment"]:
-            _link(child, visible)
-        return
-    if node["id"] in visible["instrument"]:
-        node["url"] = reverse("registry:instrument", args=[node["id"]])
-    cert = node["certificate"]
-    if cert is not None and cert["id"] in visible["certificate"]:
-        cert["url"] = reverse("registry:certificate", args=[cert["id"]])
-    for child in node["standards"]:
-        _link(child, visible)
-
-
-def _trace_up_page(
-    request: HttpRequest, obj: Instrument | MeasurementStandard, back: str
-) -> HttpResponse:
-    user = request.user
-    try:
-        result = traceability.trace_up(obj).as_dict()
-    except LookupError as exc:  # a rule of rules.yaml not in force on a link's date
-        context = {"obj": obj, "back": back, "error": str(exc), "today": _today()}
-        return render(request, "registry/trace_up.html", context, status=409)
-    found: dict[str, set[int]] = {"standard": set(), "instrument": set(), "certificate": set()}
-    _collect(result["chain"], found)
-    visible = {
-        "standard": set(
-            MeasurementStandard.objects.visible_to(user)
-            .filter(pk__in=found["standard"])
-            .values_list("pk", flat=True)
-        ),
-        "instrument": set(
-            Instrument.objects.visible_to(user)
-            .filter(pk__in=found["instrument"])
-            .values_list("pk", flat=True)
-        ),
-        "certificate": set(
-            Certificate.objects.visible_to(user)
-            .filter(pk__in=found["certificate"])
-            .values_list("pk", flat=True)
-        ),
-    }
-    _link(result["chain"], visible)
-    terminals = [t.split(":", 1) for t in result["terminals"]]
-    context = {
-        "obj": obj,
-        "back": back,
-        "result": result,
-        "terminals": terminals,
-        "today": _today(),
-    }
-    return render(request, "registry/trace_up.html", context)
-
-
-@login_required
-def instrument_trace_up(request: HttpRequest, pk: int) -> HttpResponse:
-    instrument = get_object_or_404(Instrument.objects.visible_to(request.user), pk=pk)
-    return _trace_up_page(request, instrument, reverse("registry:instrument", args=[pk]))
-
-
-@login_required
-def standard_trace_up(request: HttpRequest, pk: int) -> HttpResponse:
-    standard = get_object_or_404(MeasurementStandard.objects.visible_to(request.user), pk=pk)
-    return _trace_up_page(request, standard, reverse("registry:standard", args=[pk]))
-
-
-@login_required
-def standard_trace_down(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    standard = get_object_or_404(
-        MeasurementStandard.objects.visible_to(user).select_related("institution"), pk=pk
-    )
-    down = traceability.trace_down(standard, user)
-    certificates = down.certificates_newest_first().select_related("issuer", "instrument__owner")
-    instruments = down.instruments_in_order().select_related("owner")
-    standards = MeasurementStandard.objects.visible_to(user).filter(pk__in=down.standards)
-    # Restricted users with ~10^6 dependants see "10,000+" and the pages up to there; an
-    # administrator's exact counts come from the links' index.
-    if down.restricted:
-        cap = traceability.COUNT_CAP  # the lists probe each dependant already
-        certificate_page = _page(request, certificates, "page", cap=cap, probe=False)
-        instrument_page = _page(request, instruments, "ipage", cap=cap, probe=False)
-    else:
-        certificate_total, instrument_total = down.page_counts()
-        certificate_page = _page(request, certificates, "page", certificate_total)
-        instrument_page = _page(request, instruments, "ipage", instrument_total)
-    certificate_count, instrument_count = (
-        traceability.Tally(page.paginator.count, page.paginator.more)  # type: ignore[attr-defined]
-        for page in (certificate_page, instrument_page)
-    )
-    context = {
-        "obj": standard,
-        "levels": down.levels,
-        "standards": standards.select_related("institution").order_by("id"),
-        "certificate_count": certificate_count,
-        "instrument_count": instrument_count,
-        "certificates": certificate_page,
-        "instruments": instrument_page,
-        "query": _query_without(request, "page"),
-        "iquery": _query_without(request, "ipage"),
-    }
-    return render(request, "registry/trace_down.html", context)
-
-
-@login_required
-def standard_impact(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    standard = get_object_or_404(MeasurementStandard.objects.visible_to(user), pk=pk)
-    form = forms.ImpactForm(request.GET if "on" in request.GET else None)
-    export = request.GET.get("format", "")
-    if export not in ("", "csv", "xlsx"):
-        return render(
-            request,
-            "registry/impact.html",
-            {"obj": standard, "form": form, "error": f"unknown export format {export!r}"},
-            status=400,
-        )
-    context: dict[str, Any] = {"obj": standard, "form": form}
-    if form.is_bound and not form.is_valid():
-        return render(request, "registry/impact.html", context, status=400)
-    if form.is_bound:
-        on = form.cleaned_data["on"]
-        last_good, rows = traceability.impact(standard, on, user)
-        stem = f"impact-{standard.pk}-{on.isoformat()}"
-        if export == "csv":
-            return _download(exports.impact_csv(rows), f"{stem}.csv", "text/csv; charset=utf-8")
-        if export == "xlsx":
-            return _download(exports.impact_xlsx(rows), f"{stem}.xlsx", XLSX)
-        customers = Counter((r.customer_id, r.customer) for r in rows)
-        context.update(
-            {
-                "on": on,
-                "last_good": last_good,
-                "rows": rows,
-                "page": _page(request, rows),
-                "page_query": _query_without(request),
-                "customers": sorted(
-                    ((cid, name, n) for (cid, name), n in customers.items()),
-                    key=lambda c: (-c[2], c[1]),
-                ),
-                "query": request.GET.copy().urlencode(),
-            }
-        )
-    return render(request, "registry/impact.html", context)
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-# --- due list --------------------------------------------------------------------------------
-
-
-@login_required
-def due(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    instruments = Instrument.objects.visible_to(user)
-    owners = services.due_owners(user, instruments)
-    form = forms.DueFilter(request.GET, owners=owners)
-    # `export` as on the other lists; `format` kept for links made before
-    export = request.GET.get("export") or request.GET.get("format", "")
-    if export not in ("", "csv", "xlsx"):
-        context = {"form": form, "error": f"unknown export format {export!r}"}
-        return render(request, "registry/due.html", context, status=400)
-    if not form.is_valid():
-        return render(request, "registry/due.html", {"form": form}, status=400)
-    owner = form.cleaned_data.get("owner")
-    owner_id, region = (owner.pk if owner else None), form.region_code()
-    stem = f"due-{_today().isoformat()}"
-    if export:  # a download holds the whole list
-        entries = services.due_list(instruments, owner_id=owner_id, region=region)
-        if export == "csv":
-            return _download(exports.due_csv(entries), f"{stem}.csv", "text/csv; charset=utf-8")
-        return _download(exports.due_xlsx(entries), f"{stem}.xlsx", XLSX)
-    # Overdue first, then due within the recall window, then never verified; the page is
-    # read from the database (a national list holds 10^5 entries).
-    pages = services.DuePages(
-        instruments, owner_id=owner_id, region=region, cap=_count_cap(request)
-    )
-    recall = rules.rule("recall", _today())
-    context = {
-        "form": form,
-        "page": _page(
-            request,
-            pages,
-            count=traceability.Tally(len(pages), any(t.more for t in pages.counts.values())),
-        ),
-        "query": _query_without(request),
-        "states": pages.counts,
-        "total": len(pages),
-        "recall": recall,
-        "export_query": listing.query_without(request, "page", "export", "format"),
-        "listed": True,
-    }
-    return render(request, "registry/due.html", context)
 
 
 # --- change log ------------------------------------------------------------------------------
