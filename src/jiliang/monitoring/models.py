@@ -220,3 +220,7 @@ class MrvReport(models.Model):
         if self.pk is not None:
             raise ValueError("issued reports are immutable; issue a correction instead")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+# The outbox to provincial platforms lives in its own module (docs/energy-export.md).
+from jiliang.monitoring.export_models import ProvincialExport  # noqa: E402, F401

@@ -1,0 +1,641 @@
+"""Messages to a provincial energy-monitoring platform, behind a versioned mapping profile.
+
+The provinces' real message schemas (GB/T 37947 family: JSON over HTTPS) are not public, so
+nothing about them is written in code: a *profile* (``data/energy/provincial/NAME.yaml``)
+names the schema version, the envelope's and the items' field names, the data-item code of
+each energy variety and period kind (plain strings a province can change), the unit wanted
+per item, the quality codes and how an acknowledgement reads. A JSON Schema of the envelope
+ships next to each profile and every message is checked against it before it is stored.
+
+A message is deterministic: its id is the SHA-256 of its own content (without the id), so
+building the same figures twice gives the same message and id, and a platform that keys on
+the id stores a resend once. Each value is labelled with the start of its period, in
+China Standard Time (``+08:00``). Pure library (no Django): the monitoring app keeps the
+outbox (stored before sending, resent until acknowledged). See docs/energy-export.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jiliang import yamlsafe
+from jiliang.energy import _data
+from jiliang.energy._errors import EnergyError
+
+PROFILE_DIR = _data.DATA_DIR / "provincial"
+CST = dt.timezone(dt.timedelta(hours=8))
+# Period kinds a figure can have, with their length in minutes (None: given by the figure).
+KINDS = ("interval", "day")
+# Quality categories of a figure, most severe first: a figure takes the first that applies.
+QUALITIES = ("missing", "incomplete", "estimated", "edited", "not_verified", "ok")
+ENVELOPE_FIELDS = ("schema_version", "message_id", "user_code", "count", "items")
+ITEM_FIELDS = ("code", "point", "start", "value", "unit", "quality")
+OPTIONAL_ITEM_FIELDS = frozenset({"point"})
+TIME_FORMATS = ("iso8601", "yyyyMMddHHmmss")
+PERIOD_LABELS = ("start",)
+_TOP_KEYS = {
+    "profile": True,
+    "title": False,
+    "schema_version": True,
+    "confirmed": True,
+    "source": True,
+    "notes": False,
+    "schema": True,
+    "period_label": True,
+    "time_format": False,
+    "max_items": False,
+    "envelope": True,
+    "item_fields": True,
+    "extra": False,
+    "quality": True,
+    "ack": True,
+    "items": True,
+}
+_ACK_KEYS = frozenset({"echo_field", "status_field", "ok_values"})
+_ITEM_KEYS = frozenset({"code", "unit", "decimals"})
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+ERROR_CHARS = 300  # of a response body kept in an error message
+
+
+class ExportError(EnergyError):
+    """A profile, figure or message that cannot be used: the file, key or item is named."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One value to report: a point's energy over a period that starts at ``start``."""
+
+    point: str
+    variety: str
+    kind: str  # "interval" or "day"
+    start: dt.datetime  # timezone-aware start of the period
+    value: float
+    unit: str  # the unit of ``value``
+    quality: str = "ok"  # one of QUALITIES
+
+
+@dataclass(frozen=True)
+class ItemCode:
+    """The platform's data-item code for one variety and period kind, with its unit."""
+
+    code: str
+    unit: str
+    decimals: int
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A checked mapping profile (see the module docstring and docs/energy-export.md)."""
+
+    name: str
+    path: Path
+    schema_version: str
+    confirmed: bool
+    period_label: str
+    time_format: str
+    max_items: int
+    envelope: dict[str, str]
+    item_fields: dict[str, str | None]
+    extra: dict[str, str]
+    quality: dict[str, str]
+    ack: dict[str, Any]
+    items: dict[tuple[str, str], ItemCode]
+    schema: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A built message: its id, the period it covers and the exact bytes to POST."""
+
+    message_id: str
+    day: dt.date
+    count: int
+    document: dict[str, Any]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one POST: acknowledged or not, and why not."""
+
+    acknowledged: bool
+    status: int | None
+    error: str
+    response: str
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+def profile_names() -> list[str]:
+    """Names of the shipped profiles."""
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
+
+
+def profile_path(name: str) -> Path:
+    """A shipped profile by name (``nm-v1``), or a profile file given by its path."""
+    if _NAME.match(name):
+        path = PROFILE_DIR / f"{name}.yaml"
+        if not path.is_file():
+            raise ExportError(
+                f"profile {name!r}: no such profile; shipped: {', '.join(profile_names())}"
+            )
+        return path
+    path = Path(name)
+    if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+        raise ExportError(f"profile {name!r}: neither a shipped profile name nor a YAML file")
+    return path
+
+
+def load_profile(name: str) -> Profile:
+    """Read and check a profile (shipped name or path): every refusal names file and key."""
+    path = profile_path(name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExportError(f"{path.name}: cannot be read as UTF-8 text ({exc})") from None
+    try:
+        data = yamlsafe.load(text)
+    except yaml.YAMLError as exc:
+        raise ExportError(f"{path.name}: not valid YAML: {exc}") from None
+    return parse_profile(data, path)
+
+
+def _fail(path: Path, key: str, reason: str) -> ExportError:
+    return ExportError(f"{path.name}: {key}: {reason}")
+
+
+def _text(path: Path, key: str, value: Any, *, pattern: re.Pattern[str] | None = None) -> str:
+    if not isinstance(value, str) or not value.strip():
+        kind = type(value).__name__
+        hint = " (quote codes such as 0101 so YAML keeps them as strings)" if kind == "int" else ""
+        raise _fail(path, key, f"a non-empty string is required, got {kind}{hint}")
+    if pattern is not None and not pattern.match(value):
+        raise _fail(path, key, f"{value!r} is not a plain field name")
+    return value
+
+
+def _mapping(
+    path: Path, key: str, value: Any, allowed: Iterable[str] | None = None
+) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _fail(path, key, "a mapping is required")
+    if allowed is not None:
+        allowed_set = set(allowed)
+        for sub in value:
+            if sub not in allowed_set:
+                raise _fail(
+                    path, f"{key}.{sub}", f"unknown key; allowed: {', '.join(sorted(allowed_set))}"
+                )
+    return value
+
+
+def _names(path: Path, key: str, value: Any, fields: tuple[str, ...]) -> dict[str, str | None]:
+    raw = _mapping(path, key, value, fields)
+    out: dict[str, str | None] = {}
+    for field in fields:
+        if field not in raw:
+            if field in OPTIONAL_ITEM_FIELDS and key == "item_fields":
+                out[field] = None
+                continue
+            raise _fail(path, f"{key}.{field}", "missing")
+        if raw[field] is None and field in OPTIONAL_ITEM_FIELDS and key == "item_fields":
+            out[field] = None
+            continue
+        out[field] = _text(path, f"{key}.{field}", raw[field], pattern=_FIELD)
+    used = [v for v in out.values() if v is not None]
+    if len(used) != len(set(used)):
+        raise _fail(path, key, "two fields have the same name")
+    return out
+
+
+def parse_profile(data: Any, path: Path) -> Profile:
+    """Check a profile's parsed YAML (``path`` names it in errors and locates its schema)."""
+    top = _mapping(path, "(top level)", data, _TOP_KEYS)
+    for key, required in _TOP_KEYS.items():
+        if required and key not in top:
+            raise _fail(path, key, "missing")
+    name = _text(path, "profile", top["profile"])
+    if name != path.stem:
+        raise _fail(path, "profile", f"{name!r} differs from the file name {path.stem!r}")
+    if not isinstance(top["confirmed"], bool):
+        raise _fail(path, "confirmed", "true or false")
+    source = top["source"]
+    if not isinstance(source, (str, dict)) or not source:
+        raise _fail(path, "source", "where the codes come from (text or a mapping)")
+    label = top["period_label"]
+    if label not in PERIOD_LABELS:
+        raise _fail(path, "period_label", f"one of {', '.join(PERIOD_LABELS)}")
+    time_format = top.get("time_format", "iso8601")
+    if time_format not in TIME_FORMATS:
+        raise _fail(path, "time_format", f"one of {', '.join(TIME_FORMATS)}")
+    max_items = top.get("max_items", 1000)
+    if type(max_items) is not int or not 1 <= max_items <= 100_000:
+        raise _fail(path, "max_items", "an integer from 1 to 100000")
+    envelope = {
+        k: v for k, v in _names(path, "envelope", top["envelope"], ENVELOPE_FIELDS).items() if v
+    }
+    item_fields = _names(path, "item_fields", top["item_fields"], ITEM_FIELDS)
+    extra_raw = _mapping(path, "extra", top.get("extra") or {})
+    extra = {}
+    for key, value in extra_raw.items():
+        _text(path, "extra", key, pattern=_FIELD)
+        extra[key] = _text(path, f"extra.{key}", value)
+    if set(extra) & set(envelope.values()):
+        raise _fail(path, "extra", "a field has the name of an envelope field")
+    quality_raw = _mapping(path, "quality", top["quality"], QUALITIES)
+    quality = {}
+    for category in QUALITIES:
+        if category not in quality_raw:
+            raise _fail(path, f"quality.{category}", "missing")
+        quality[category] = _text(path, f"quality.{category}", quality_raw[category])
+    ack = _ack(path, top["ack"])
+    items = _items(path, top["items"])
+    schema = _schema(path, top["schema"])
+    profile = Profile(
+        name=name,
+        path=path,
+        schema_version=_text(path, "schema_version", top["schema_version"]),
+        confirmed=top["confirmed"],
+        period_label=label,
+        time_format=time_format,
+        max_items=max_items,
+        envelope=envelope,
+        item_fields=item_fields,
+        extra=extra,
+        quality=quality,
+        ack=ack,
+        items=items,
+        schema=schema,
+    )
+    _self_check(profile)
+    return profile
+
+
+def _ack(path: Path, value: Any) -> dict[str, Any]:
+    raw = _mapping(path, "ack", value, _ACK_KEYS)
+    echo = raw.get("echo_field")
+    status = raw.get("status_field")
+    if echo is None and status is None:
+        raise _fail(path, "ack", "echo_field or status_field is required")
+    out: dict[str, Any] = {"echo_field": None, "status_field": None, "ok_values": []}
+    if echo is not None:
+        out["echo_field"] = _text(path, "ack.echo_field", echo, pattern=_FIELD)
+    if status is not None:
+        out["status_field"] = _text(path, "ack.status_field", status, pattern=_FIELD)
+        values = raw.get("ok_values")
+        if not isinstance(values, list) or not values:
+            raise _fail(path, "ack.ok_values", "a non-empty list of strings")
+        out["ok_values"] = [_text(path, "ack.ok_values", v) for v in values]
+    return out
+
+
+def _items(path: Path, value: Any) -> dict[tuple[str, str], ItemCode]:
+    known = _data.varieties()
+    raw = _mapping(path, "items", value, known)
+    if not raw:
+        raise _fail(path, "items", "at least one energy variety")
+    out: dict[tuple[str, str], ItemCode] = {}
+    seen: dict[str, str] = {}
+    for variety, kinds in raw.items():
+        for kind, item in _mapping(path, f"items.{variety}", kinds, KINDS).items():
+            key = f"items.{variety}.{kind}"
+            row = _mapping(path, key, item, _ITEM_KEYS)
+            if "code" not in row:
+                raise _fail(path, f"{key}.code", "missing")
+            if "unit" not in row:
+                raise _fail(path, f"{key}.unit", "missing")
+            code = _text(path, f"{key}.code", row["code"])
+            if code in seen:
+                raise _fail(path, f"{key}.code", f"{code!r} is also the code of {seen[code]}")
+            seen[code] = key
+            unit = _text(path, f"{key}.unit", row["unit"])
+            if _data.unit_factor(variety, unit) is None:
+                accepted = ", ".join(_data.units_of(variety))
+                raise _fail(
+                    path, f"{key}.unit", f"{unit!r} is not a unit of {variety} ({accepted})"
+                )
+            decimals = row.get("decimals", 3)
+            if type(decimals) is not int or not 0 <= decimals <= 9:
+                raise _fail(path, f"{key}.decimals", "an integer from 0 to 9")
+            out[(variety, kind)] = ItemCode(code, unit, decimals)
+    return out
+
+
+def _schema(path: Path, value: Any) -> dict[str, Any]:
+    name = _text(path, "schema", value)
+    schema_path = path.parent / name
+    if Path(name).name != name or not schema_path.is_file():
+        raise _fail(path, "schema", f"{name!r}: no such file next to the profile")
+    try:
+        schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise _fail(path, "schema", f"{name}: not a JSON file ({exc})") from None
+    if not isinstance(schema, dict):
+        raise _fail(path, "schema", f"{name}: not a JSON Schema object")
+    return schema
+
+
+def _self_check(profile: Profile) -> None:
+    """Build one message with every item of the profile and check it against its schema, so
+    a profile whose field names and schema disagree is refused when loaded, not when sent."""
+    start = dt.datetime(2026, 1, 1, tzinfo=CST)
+    figures = [
+        Figure(f"P{i}", variety, kind, start, 1.0, item.unit, QUALITIES[i % len(QUALITIES)])
+        for i, ((variety, kind), item) in enumerate(sorted(profile.items.items()))
+    ]
+    document = _document(profile, "SELF-CHECK", figures, profile.extra)
+    errors = schema_errors(document, profile.schema)
+    if errors:
+        raise ExportError(
+            f"{profile.path.name}: schema: a message of this profile does not satisfy "
+            f"{profile.path.parent.name}/{profile.schema.get('$id', 'its schema')}: {errors[0]}"
+        )
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def quality_of(flags: Iterable[str], *, estimated: float = 0.0, quantity: float = 0.0) -> str:
+    """The quality category of a daily figure from its VEE flags (docs/energy.md)."""
+    names = set(flags)
+    if "no_data" in names:
+        return "missing"
+    if "incomplete" in names:
+        return "incomplete"
+    if "estimated" in names or (estimated > 0.0 and quantity != 0.0):
+        return "estimated"
+    if "edited" in names:
+        return "edited"
+    if "meter_not_verified" in names or "meter_state_unknown" in names:
+        return "not_verified"
+    return "ok"
+
+
+def label(profile: Profile, start: dt.datetime) -> str:
+    """The period label of a figure: its start in China Standard Time, in the profile's form."""
+    if start.tzinfo is None:
+        raise ExportError(f"start {start.isoformat()}: a time zone is required")
+    local = start.astimezone(CST)
+    if profile.time_format == "yyyyMMddHHmmss":
+        return local.strftime("%Y%m%d%H%M%S")
+    return local.isoformat(timespec="seconds")
+
+
+def _item(profile: Profile, figure: Figure) -> dict[str, Any]:
+    where = f"figure {figure.point} {figure.start.isoformat()}"
+    if figure.kind not in KINDS:
+        raise ExportError(f"{where}: kind {figure.kind!r}: one of {', '.join(KINDS)}")
+    item = profile.items.get((figure.variety, figure.kind))
+    if item is None:
+        raise ExportError(
+            f"{where}: {profile.path.name} has no code for items.{figure.variety}.{figure.kind}"
+        )
+    if figure.quality not in profile.quality:
+        raise ExportError(f"{where}: quality {figure.quality!r}: one of {', '.join(QUALITIES)}")
+    source = _data.unit_factor(figure.variety, figure.unit)
+    if source is None:
+        raise ExportError(f"{where}: unit {figure.unit!r} is not a unit of {figure.variety}")
+    if not math.isfinite(figure.value):
+        raise ExportError(f"{where}: value {figure.value!r} is not a finite number")
+    target = _data.unit_factor(figure.variety, item.unit) or 1.0
+    value = figure.value if item.unit == figure.unit else figure.value * source / target
+    value = round(value, item.decimals) + 0.0  # + 0.0: no "-0.0" in a message
+    fields = profile.item_fields
+    row: dict[str, Any] = {}
+    for field, content in (
+        ("code", item.code),
+        ("point", figure.point),
+        ("start", label(profile, figure.start)),
+        ("value", value),
+        ("unit", item.unit),
+        ("quality", profile.quality[figure.quality]),
+    ):
+        name = fields[field]
+        if name is not None:
+            row[name] = content
+    return row
+
+
+def _document(
+    profile: Profile, user_code: str, figures: list[Figure], extra: Mapping[str, str]
+) -> dict[str, Any]:
+    env = profile.envelope
+    document: dict[str, Any] = {env["schema_version"]: profile.schema_version}
+    document[env["message_id"]] = ""
+    document[env["user_code"]] = user_code
+    document.update(extra)
+    document[env["count"]] = len(figures)
+    document[env["items"]] = [_item(profile, f) for f in figures]
+    document[env["message_id"]] = message_id(document, profile)
+    return document
+
+
+def canonical(document: Mapping[str, Any]) -> bytes:
+    """The bytes the id is computed from and the body is sent as (UTF-8, no spaces)."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def message_id(document: Mapping[str, Any], profile: Profile) -> str:
+    """SHA-256 (32 hex digits) of the message with an empty id: equal content, equal id."""
+    blank = dict(document)
+    blank[profile.envelope["message_id"]] = ""
+    return hashlib.sha256(canonical(blank)).hexdigest()[:32]
+
+
+def build_messages(profile: Profile, user_code: str, figures: Iterable[Figure]) -> list[Message]:
+    """Messages of the figures: one per day of period start (CST), split after max_items,
+    items sorted by point and start. Each is checked against the profile's JSON Schema."""
+    if not user_code or not isinstance(user_code, str):
+        raise ExportError("user code: a non-empty string is required")
+    by_day: dict[dt.date, list[Figure]] = {}
+    for figure in figures:
+        if figure.start.tzinfo is None:
+            raise ExportError(f"figure {figure.point} {figure.start}: a time zone is required")
+        by_day.setdefault(figure.start.astimezone(CST).date(), []).append(figure)
+    messages = []
+    for day in sorted(by_day):
+        rows = sorted(by_day[day], key=lambda f: (f.point, f.start, f.kind))
+        for first in range(0, len(rows), profile.max_items):
+            chunk = rows[first : first + profile.max_items]
+            document = _document(profile, user_code, chunk, profile.extra)
+            errors = schema_errors(document, profile.schema)
+            if errors:
+                raise ExportError(f"message of {day}: {profile.path.name} schema: {errors[0]}")
+            mid = document[profile.envelope["message_id"]]
+            messages.append(Message(mid, day, len(chunk), document, canonical(document)))
+    return messages
+
+
+# --------------------------------------------------------------------------- JSON Schema
+
+
+def schema_errors(document: Any, schema: Mapping[str, Any]) -> list[str]:
+    """Errors of ``document`` against ``schema``: by the ``jsonschema`` package when it is
+    installed, else by the built-in check of the subset the shipped schemas use."""
+    try:
+        import jsonschema  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        return structural_errors(document, schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    return [
+        f"/{'/'.join(str(p) for p in e.absolute_path)}: {e.message}"
+        for e in validator.iter_errors(document)
+    ]
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
+}
+SUPPORTED_KEYWORDS = frozenset(
+    {
+        "$schema", "$id", "title", "description", "type", "required", "properties",
+        "additionalProperties", "items", "enum", "const", "pattern", "minLength", "maxLength",
+        "minItems", "maxItems", "minimum", "maximum",
+    }
+)  # fmt: skip
+
+
+def _is(value: Any, kind: str) -> bool:
+    if kind in ("integer", "number") and isinstance(value, bool):
+        return False
+    if kind == "integer" and isinstance(value, float):
+        return value.is_integer()
+    return isinstance(value, _TYPES[kind])
+
+
+def structural_errors(value: Any, schema: Mapping[str, Any], where: str = "") -> list[str]:
+    """The JSON Schema (2020-12) subset of SUPPORTED_KEYWORDS, checked without a library."""
+    unknown = set(schema) - SUPPORTED_KEYWORDS
+    if unknown:
+        return [f"{where or '/'}: schema keyword(s) not supported here: {sorted(unknown)}"]
+    at = where or "/"
+    kinds = schema.get("type")
+    if kinds is not None:
+        wanted = [kinds] if isinstance(kinds, str) else list(kinds)
+        if not any(_is(value, k) for k in wanted):
+            return [f"{at}: {json.dumps(value, ensure_ascii=False)[:60]} is not of type {kinds}"]
+    errors: list[str] = []
+    if "const" in schema and value != schema["const"]:
+        errors.append(f"{at}: {schema['const']!r} was expected")
+    if "enum" in schema and value not in schema["enum"]:
+        errors.append(f"{at}: {value!r} is not one of {schema['enum']}")
+    if isinstance(value, str):
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            errors.append(f"{at}: {value!r} does not match {schema['pattern']!r}")
+        if len(value) < schema.get("minLength", 0):
+            errors.append(f"{at}: {value!r} is too short")
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            errors.append(f"{at}: {value!r} is too long")
+    if _is(value, "number"):
+        if "minimum" in schema and value < schema["minimum"]:
+            errors.append(f"{at}: {value} is less than the minimum of {schema['minimum']}")
+        if "maximum" in schema and value > schema["maximum"]:
+            errors.append(f"{at}: {value} is greater than the maximum of {schema['maximum']}")
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            errors.append(f"{at}: {len(value)} items, fewer than {schema['minItems']}")
+        if "maxItems" in schema and len(value) > schema["maxItems"]:
+            errors.append(f"{at}: {len(value)} items, more than {schema['maxItems']}")
+        if isinstance(schema.get("items"), dict):
+            for index, element in enumerate(value):
+                errors += structural_errors(element, schema["items"], f"{where}/{index}")
+    if isinstance(value, dict):
+        for key in schema.get("required", []):
+            if key not in value:
+                errors.append(f"{at}: {key!r} is a required property")
+        properties = schema.get("properties", {})
+        for key, element in value.items():
+            if key in properties:
+                errors += structural_errors(element, properties[key], f"{where}/{key}")
+            elif schema.get("additionalProperties") is False:
+                errors.append(f"{at}: additional property {key!r} is not allowed")
+    return errors
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+def check_endpoint(url: str) -> str:
+    """An endpoint URL: http or https with a host, nothing else (no file:, no ftp:)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ExportError(f"endpoint {url!r}: an https:// (or http://) URL with a host")
+    return url
+
+
+def acknowledged(profile: Profile, mid: str, response: bytes) -> str:
+    """Empty when the response body acknowledges ``mid`` under the profile's ack rule, else
+    the reason it does not."""
+    try:
+        answer = json.loads(response)
+    except ValueError:
+        return f"the response is not JSON: {response[:ERROR_CHARS]!r}"
+    if not isinstance(answer, dict):
+        return "the response is not a JSON object"
+    echo = profile.ack["echo_field"]
+    if echo is not None and str(answer.get(echo)) != mid:
+        return f"the response's {echo!r} is {answer.get(echo)!r}, not the message id {mid}"
+    status = profile.ack["status_field"]
+    if status is not None and str(answer.get(status)) not in profile.ack["ok_values"]:
+        return f"the response's {status!r} is {answer.get(status)!r}, not one of {profile.ack['ok_values']}"
+    return ""
+
+
+def post(
+    profile: Profile,
+    url: str,
+    mid: str,
+    body: bytes,
+    *,
+    token: str = "",
+    timeout: float = 30.0,
+) -> Outcome:
+    """POST one message (JSON, UTF-8) and read its acknowledgement. Never raises for the
+    network or the platform: a failure is an Outcome with the reason, to retry later."""
+    check_endpoint(url)
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "Accept": "application/json",
+        "Idempotency-Key": mid,
+        "User-Agent": "jiliang-energy-export",
+    }
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
+            status = int(answer.status)
+            text = answer.read(1_000_000)
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(ERROR_CHARS).decode("utf-8", "replace")
+        return Outcome(False, exc.code, f"HTTP {exc.code} {exc.reason}: {detail}", detail)
+    except urllib.error.URLError as exc:
+        return Outcome(False, None, f"cannot reach {url}: {exc.reason}", "")
+    except (OSError, ValueError) as exc:  # timeouts, resets, bad status lines
+        return Outcome(False, None, f"{url}: {exc.__class__.__name__}: {exc}", "")
+    shown = text[:ERROR_CHARS].decode("utf-8", "replace")
+    reason = acknowledged(profile, mid, text)
+    if reason:
+        return Outcome(False, status, f"HTTP {status}, not acknowledged: {reason}", shown)
+    return Outcome(True, status, "", shown)
