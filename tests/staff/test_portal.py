@@ -63,6 +63,7 @@ def test_owner_sees_status_not_internals(lab: Any) -> None:
         "status",
         "certificate",
         "issued_on",
+        "returned_on",
         "pdf",
         "dcc",
     }

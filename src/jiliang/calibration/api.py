@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -66,6 +66,14 @@ class RejectIn(Schema):
     reason: str
 
 
+class ReturnIn(Schema):
+    returned_on: IsoDate
+    returned_to: str
+    method: str = Field(description="handed_over or shipped")
+    tracking: str = Field("", description="the carrier's tracking number, required when shipped")
+    reason: str = Field("", description="required when the job is not issued")
+
+
 class NumberingIn(Schema):
     institution_code: str
     pattern: str
@@ -107,6 +115,15 @@ def job_json(job: Job, user: Any) -> dict[str, Any]:
         "decision_rule": services.rule_text(job)[1],
         "standards": [s.code for s in job.standards.all()],
         "certificate": job.certificate.number if job.certificate else None,
+        "returned": {
+            "on": job.returned_on.isoformat(),
+            "to": job.returned_to,
+            "method": job.return_method,
+            "tracking": job.return_tracking,
+            "reason": job.return_reason,
+        }
+        if job.returned_on
+        else None,
         "observations": [
             {
                 "point": o.label,
@@ -290,6 +307,25 @@ def reject_job(request: HttpRequest, job_id: int, payload: RejectIn) -> dict[str
     _guard(lambda: services.reject(job, api_user(request), payload.reason))
     job.refresh_from_db()
     return job_json(job, api_user(request))
+
+
+@router.post("/jobs/{job_id}/return")
+def return_job(request: HttpRequest, job_id: int, payload: ReturnIn) -> dict[str, Any]:
+    """Record the instrument's return to its owner (after issue, or with a reason)."""
+    job = _job(request, job_id)
+    user = api_user(request)
+    job = _guard(
+        lambda: services.return_job(
+            job,
+            user,
+            returned_on=payload.returned_on,
+            returned_to=payload.returned_to,
+            method=payload.method,
+            tracking=payload.tracking,
+            reason=payload.reason,
+        )
+    )
+    return job_json(job, user)
 
 
 _CONTENT = {"pdf": "application/pdf", "dcc": "application/xml"}

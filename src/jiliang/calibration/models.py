@@ -93,6 +93,10 @@ class Job(models.Model):
         SIMPLE = "simple_acceptance", _("简单接受（仅当 U95 ≤ MPEV/3）")
         GUARDED = "guarded_acceptance", _("保护带接受（w = r·U）")
 
+    class ReturnMethod(models.TextChoices):
+        HANDED_OVER = "handed_over", _("当面交付")
+        SHIPPED = "shipped", _("寄出")
+
     lab = models.ForeignKey("registry.Institution", on_delete=models.PROTECT, related_name="+")
     instrument = models.ForeignKey(
         "registry.Instrument", on_delete=models.PROTECT, related_name="calibration_jobs"
@@ -115,6 +119,23 @@ class Job(models.Model):
     standards = models.ManyToManyField("registry.MeasurementStandard", blank=True, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     english = models.BooleanField(default=False, help_text="certificate in English")
+    # The instrument's return to its owner (issue 13 §3); rules in calibration/returns.py.
+    returned_on = models.DateField(null=True, blank=True)
+    returned_to = models.CharField(
+        max_length=160, blank=True, help_text="the person it was handed to, or the addressee"
+    )
+    return_method = models.CharField(
+        max_length=12, choices=ReturnMethod.choices, blank=True, default=""
+    )
+    return_tracking = models.CharField(
+        max_length=60, blank=True, help_text="the carrier's tracking number when shipped"
+    )
+    return_reason = models.TextField(
+        blank=True, help_text="why it went back without a certificate (refused, unrepairable)"
+    )
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     certificate = models.OneToOneField(
         "registry.Certificate",
         null=True,
@@ -138,6 +159,11 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.receipt_number} {self.instrument}"
+
+    @property
+    def returned(self) -> bool:
+        """The instrument went back to its owner: the job changes no more."""
+        return self.returned_on is not None
 
 
 class Observation(models.Model):

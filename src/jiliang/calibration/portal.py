@@ -26,6 +26,7 @@ OWNER_STATUS = {
     "in_work": _("检定/校准中"),
     "awaiting_signatures": _("待签字"),
     "issued": _("已出证"),
+    "returned": _("已退还"),
 }
 
 
@@ -40,14 +41,18 @@ class OwnerJob:
     status_label: str
     certificate: str | None
     issued_on: dt.date | None
+    returned_on: dt.date | None = None
 
     @property
     def documents(self) -> bool:
         return self.certificate is not None
 
 
-def owner_status(status: str, worked: bool) -> str:
-    """The owner's status of a job: its laboratory status with the internals folded."""
+def owner_status(status: str, worked: bool, returned: bool = False) -> str:
+    """The owner's status of a job: its laboratory status with the internals folded;
+    the instrument back with its owner is the last status, certificate or not."""
+    if returned:
+        return "returned"
     if status == Job.Status.ISSUED:
         return "issued"
     if status in (Job.Status.RECORDED, Job.Status.CHECKED):
@@ -74,11 +79,14 @@ def owner_jobs(user: Any, status: str = "") -> list[OwnerJob]:
             "work_date",
             "certificate__number",
             "certificate__issued_on",
+            "returned_on",
         )
     )
     jobs = []
     for row in rows:
-        key = owner_status(row["status"], bool(row["worked"] or row["work_date"]))
+        key = owner_status(
+            row["status"], bool(row["worked"] or row["work_date"]), row["returned_on"] is not None
+        )
         if status and key != status:
             continue
         jobs.append(
@@ -92,6 +100,7 @@ def owner_jobs(user: Any, status: str = "") -> list[OwnerJob]:
                 status_label=OWNER_STATUS[key],
                 certificate=row["certificate__number"],
                 issued_on=row["certificate__issued_on"],
+                returned_on=row["returned_on"],
             )
         )
     return jobs

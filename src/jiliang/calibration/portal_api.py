@@ -22,9 +22,10 @@ class OwnerJobOut(Schema):
     instrument: str
     serial_number: str
     received_on: dt.date
-    status: str = Field(description="received, in_work, awaiting_signatures or issued")
+    status: str = Field(description="received, in_work, awaiting_signatures, issued or returned")
     certificate: str | None
     issued_on: dt.date | None
+    returned_on: dt.date | None = Field(None, description="when the instrument went back")
     pdf: str | None = Field(None, description="download URL once issued")
     dcc: str | None = Field(None, description="download URL once issued")
 

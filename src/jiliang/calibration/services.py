@@ -25,6 +25,12 @@ from django.utils import timezone
 from jiliang import conformity, procedures
 from jiliang.accounts.staff import step_problems as staff_step_problems
 from jiliang.calibration import decisions
+from jiliang.calibration.access import (  # still importable from services
+    certificates_visible_to as certificates_visible_to,
+)
+from jiliang.calibration.access import is_lab_staff as is_lab_staff
+from jiliang.calibration.access import jobs_visible_to as jobs_visible_to
+from jiliang.calibration.access import require_lab_staff as require_lab_staff
 from jiliang.calibration.dcc_import import import_dcc as import_dcc  # moved; still importable
 from jiliang.calibration.decisions import Conclusion as Conclusion  # moved; still importable
 from jiliang.calibration.models import (
@@ -37,6 +43,7 @@ from jiliang.calibration.models import (
     RecallItem,
     SignatureEvent,
 )
+from jiliang.calibration.returns import return_job as return_job  # still importable
 from jiliang.registry import customers, rules, traceability, write_rules
 from jiliang.registry import services as registry_services
 from jiliang.registry.models import (
@@ -47,7 +54,6 @@ from jiliang.registry.models import (
     Person,
     Quantity,
 )
-from jiliang.registry.querysets import is_admin
 from jiliang.registry.signatories import registration_problems
 
 # Unit factors used to compare a procedure's values (e.g. g) with a standard's range (e.g. kg).
@@ -64,40 +70,7 @@ def convert(value: Decimal, unit: str, to: str) -> Decimal | None:
     return None
 
 
-# --- permissions ------------------------------------------------------------------------------
-
-
-def is_lab_staff(user: Any, lab_id: int) -> bool:
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and getattr(user, "role", "") == "lab"
-        and user.institution_id == lab_id
-    )
-
-
-def require_lab_staff(user: Any, lab_id: int) -> None:
-    if not is_lab_staff(user, lab_id):
-        raise PermissionDenied("only the laboratory's own staff may do this")
-
-
-def jobs_visible_to(user: Any) -> QuerySet[Job]:
-    """Lab staff see their lab's jobs, regulators their region's, admins all; others none."""
-    if user is None or not user.is_authenticated:
-        return Job.objects.none()
-    if is_admin(user):
-        return Job.objects.all()
-    if user.role in ("lab", "regulator") or (
-        user.institution is not None and user.institution.kind == "regulator"
-    ):
-        return Job.objects.visible_to(user)
-    return Job.objects.none()
-
-
-def certificates_visible_to(user: Any) -> QuerySet[Certificate]:
-    """Customers see their own certificates; labs those they issued; regulators their region."""
-    return Certificate.objects.visible_to(user)
-
+# --- permissions (access.py) ------------------------------------------------------------------
 
 # --- procedures -------------------------------------------------------------------------------
 
@@ -271,9 +244,18 @@ def create_job(
 
 def _editable(job: Job, user: Any) -> None:
     require_lab_staff(user, job.lab_id)
+    _not_returned(job)
     if job.status != Job.Status.DRAFT:
         raise ValidationError(
             {"status": f"job is {job.get_status_display()}; only a job being recorded changes"}
+        )
+
+
+def _not_returned(job: Job) -> None:
+    """A job whose instrument went back to its owner changes no more."""
+    if job.returned:
+        raise ValidationError(
+            {"status": f"the instrument was returned on {job.returned_on}; the job is closed"}
         )
 
 
@@ -843,6 +825,7 @@ def sign(
         job = Job.objects.select_for_update().get(pk=job.pk)
         if job.status == Job.Status.ISSUED:
             raise ValidationError({"status": "already issued"})
+        _not_returned(job)
         step = STATUS_STEP[Job.Status(job.status)]
         problems = signer_problems(job, user, step)
         if problems:
@@ -879,6 +862,7 @@ def reject(job: Job, user: Any, reason: str) -> SignatureEvent:
         job = Job.objects.select_for_update().get(pk=job.pk)
         if job.status not in (Job.Status.RECORDED, Job.Status.CHECKED):
             raise ValidationError({"status": "only a recorded or checked job can be rejected"})
+        _not_returned(job)
         step = STATUS_STEP[Job.Status(job.status)]
         problems = signer_problems(job, user, step)
         if problems:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("jobs/<int:pk>/upload/", views.job_upload, name="job_upload"),
     path("jobs/<int:pk>/sign/", views.job_sign, name="job_sign"),
     path("jobs/<int:pk>/reject/", views.job_reject, name="job_reject"),
+    path("jobs/<int:pk>/return/", views.job_return, name="job_return"),
     path("certificates/<str:number>/<str:fmt>", views.certificate_file, name="certificate_file"),
     path("procedures/", views.procedure_list, name="procedures"),
     path("keys/", views.public_keys, name="keys"),

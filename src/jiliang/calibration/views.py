@@ -160,8 +160,13 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
             lim for lim in proc.environment if not lim.classes or job.accuracy_class in lim.classes
         ],
         "conclusion": services.conclusion(job) if job.observations.exists() else None,
+        "return_methods": Job.ReturnMethod.choices,
+        "today": dt.date.today().isoformat(),
     }
-    if staff and job.status == Job.Status.DRAFT:
+    if job.returned:
+        step = None  # closed: no more signatures
+        context["step"] = None
+    if staff and job.status == Job.Status.DRAFT and not job.returned:
         context["candidates"] = services.candidate_standards(job)
         context["chosen"] = set(job.standards.values_list("pk", flat=True))
         context["missing"] = services.readiness_problems(job)
@@ -258,6 +263,29 @@ def job_reject(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: services.reject(job, request.user, request.POST.get("reason", "")),
         _("已退回"),
     )
+    return redirect("calibration:job", pk)
+
+
+@login_required
+@require_POST
+def job_return(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the instrument's return to its owner (rules in returns.py)."""
+    job = _visible_job(request, pk)
+    form = request.POST
+
+    def action() -> None:
+        day = form.get("returned_on", "").strip()
+        services.return_job(
+            job,
+            request.user,
+            returned_on=_date(day, "returned_on") if day else None,
+            returned_to=form.get("returned_to", ""),
+            method=form.get("return_method", ""),
+            tracking=form.get("return_tracking", ""),
+            reason=form.get("return_reason", ""),
+        )
+
+    _act(request, action, _("已记录退还"))
     return redirect("calibration:job", pk)
 
 

@@ -202,10 +202,13 @@ JOB_STAGES = {
     "in_work": ("检定/校准中", "in work"),
     "awaiting": ("待签字", "awaiting signatures"),
     "issued": ("已出证", "issued"),
+    "returned": ("已退还", "returned"),
 }
 
 
-def job_stage(status: str, has_observations: bool) -> str:
+def job_stage(status: str, has_observations: bool, returned: bool = False) -> str:
+    if returned:  # the instrument is back with its owner (calibration/returns.py)
+        return "returned"
     if status == Job.Status.ISSUED:
         return "issued"
     if status in (Job.Status.RECORDED, Job.Status.CHECKED):
@@ -229,7 +232,7 @@ def job_notices(on: dt.date, scope: Scope) -> Iterator[Candidate]:
     jobs = [j for j in jobs if j.instrument.owner_id != j.lab_id]
     people = _recipients((j.instrument.owner_id for j in jobs), scope)
     for job in jobs:
-        stage = job_stage(job.status, job.has_obs)
+        stage = job_stage(job.status, job.has_obs, job.returned_on is not None)
         zh, en = JOB_STAGES[stage]
         instrument = job.instrument
         link = (
