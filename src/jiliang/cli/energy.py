@@ -94,6 +94,49 @@ def _monitoring_commands(energy_app: typer.Typer) -> None:
         add(energy_app)
 
 
+def _export_command(energy_app: typer.Typer) -> None:
+    """`jiliang energy export`: messages to a provincial platform (docs/energy-export.md)."""
+
+    @energy_app.command()
+    def export(
+        user: Annotated[str, typer.Option("--user", help="energy user code")],
+        start: Annotated[str, typer.Option("--from", help="first day YYYY-MM-DD")] = "",
+        end: Annotated[str, typer.Option("--to", help="last day YYYY-MM-DD")] = "",
+        profile: Annotated[
+            str, typer.Option(help="mapping profile: a shipped name (nm-v1) or a YAML file")
+        ] = "generic-v1",
+        endpoint: Annotated[
+            str, typer.Option(envvar="JILIANG_EXPORT_ENDPOINT", help="platform URL (https)")
+        ] = "",
+        token: Annotated[
+            str,
+            typer.Option(envvar="JILIANG_EXPORT_TOKEN", help="bearer token", show_default=False),
+        ] = "",
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="print what would be sent; store nothing")
+        ] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+        timeout: Annotated[float, typer.Option(min=1, max=600, help="seconds per POST")] = 30.0,
+    ) -> None:
+        """Store the daily figures of --from..--to as messages and send every unacknowledged
+        one (without --from/--to: resend what is pending)."""
+        from jiliang.monitoring.export_cli import run
+
+        code = run(
+            user=user,
+            start=start,
+            end=end,
+            profile_name=profile,
+            endpoint=endpoint,
+            token=token,
+            dry_run=dry_run,
+            as_json=as_json,
+            timeout=timeout,
+        )
+        if code:
+            raise typer.Exit(code)
+
+
 def register(root: typer.Typer) -> None:
     """Add `jiliang energy` to the root command."""
     energy_app = typer.Typer(
@@ -162,4 +205,5 @@ def register(root: typer.Typer) -> None:
         else:
             _print(document)
 
+    _export_command(energy_app)
     _monitoring_commands(energy_app)

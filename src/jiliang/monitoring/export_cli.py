@@ -1,0 +1,180 @@
+"""`jiliang energy export`: build, store and send messages to a provincial platform.
+
+Called by the command in `jiliang.cli.energy` (which only parses options). Every refusal is
+one line on stderr with exit 2 and nothing stored; a delivery that was not acknowledged is
+exit 1 (the messages stay in the outbox and the next run resends them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class Refused(Exception):
+    """A bad option or input: the message names it; nothing was stored or sent."""
+
+
+def _day(option: str, value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Refused(f"{option} {value!r}: a date YYYY-MM-DD") from None
+
+
+def _period(start: str, end: str) -> tuple[dt.date, dt.date] | None:
+    from jiliang.monitoring.export_outbox import MAX_DAYS
+
+    if not start and not end:
+        return None
+    if not start or not end:
+        raise Refused("--from and --to go together (or neither: resend what is pending)")
+    first, last = _day("--from", start), _day("--to", end)
+    if last < first:
+        raise Refused(f"--to {end} is before --from {start}")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise Refused(f"--from {start} --to {end}: more than {MAX_DAYS} days in one run")
+    return first, last
+
+
+def _row(row: Any) -> dict[str, Any]:
+    return {
+        "message_id": row.message_id,
+        "day": row.day.isoformat(),
+        "count": row.count,
+        "state": row.state,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+    }
+
+
+def run(
+    *,
+    user: str,
+    start: str,
+    end: str,
+    profile_name: str,
+    endpoint: str,
+    token: str,
+    dry_run: bool,
+    as_json: bool,
+    timeout: float,
+) -> int:
+    """The command's work; returns the exit code (0 all acknowledged, 1 some left, 2 refused)."""
+    try:
+        return _run(user, start, end, profile_name, endpoint, token, dry_run, as_json, timeout)
+    except Refused as exc:
+        err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        return 2
+
+
+def _run(
+    user: str,
+    start: str,
+    end: str,
+    profile_name: str,
+    endpoint: str,
+    token: str,
+    dry_run: bool,
+    as_json: bool,
+    timeout: float,
+) -> int:
+    from jiliang.energy import EnergyError
+    from jiliang.energy.export import check_endpoint, load_profile
+
+    period = _period(start, end)
+    try:
+        profile = load_profile(profile_name)
+        if not dry_run:
+            if not endpoint:
+                raise Refused(
+                    "no endpoint: give --endpoint URL or set JILIANG_EXPORT_ENDPOINT"
+                    " (or use --dry-run)"
+                )
+            check_endpoint(endpoint)
+    except EnergyError as exc:
+        raise Refused(str(exc)) from None
+    if not profile.confirmed:
+        err.print(
+            f"note: profile {profile.name} is not confirmed: its codes and field names are"
+            " placeholders until the platform operator's values are configured",
+            highlight=False,
+        )
+    from jiliang.cli.platform_commands import setup_django
+
+    setup_django()
+    from jiliang.monitoring import export_outbox
+    from jiliang.monitoring.models import EnergyUser
+
+    energy_user = EnergyUser.objects.filter(code=user).select_related("institution").first()
+    if energy_user is None:
+        raise Refused(f"--user {user!r}: no energy user with this code")
+    built = []
+    if period is not None:
+        try:
+            built = export_outbox.messages(energy_user, profile, *period)
+        except EnergyError as exc:
+            raise Refused(str(exc)) from None
+    if dry_run:
+        return _dry_run(profile, built, as_json)
+    queued = export_outbox.queue(energy_user, profile, built)
+    delivery = export_outbox.deliver(energy_user, profile, endpoint, token=token, timeout=timeout)
+    left = export_outbox.unacknowledged(energy_user, profile)
+    summary = {
+        "user": energy_user.code,
+        "profile": profile.name,
+        "schema_version": profile.schema_version,
+        "endpoint": endpoint,
+        "stored": len(queued.new),
+        "already_stored": len(queued.known),
+        "acknowledged": [_row(r) for r in delivery.acknowledged],
+        "failed": _row(delivery.failed) if delivery.failed else None,
+        "unacknowledged": len(left),
+    }
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False, indent=1))
+    else:
+        out.print(
+            f"{energy_user.code} → {endpoint} ({profile.name}, {profile.schema_version}):"
+            f" {len(queued.new)} new message(s) stored, {len(queued.known)} already stored;"
+            f" {len(delivery.acknowledged)} acknowledged now, {len(left)} unacknowledged",
+            highlight=False,
+        )
+    if delivery.failed is not None:
+        err.print(
+            f"[yellow]not acknowledged:[/] message {delivery.failed.message_id}"
+            f" ({delivery.failed.day}): {delivery.failed.last_error}; {len(left)} message(s)"
+            " kept for the next run",
+            markup=True,
+            highlight=False,
+        )
+        return 1
+    return 0
+
+
+def _dry_run(profile: Any, built: list[Any], as_json: bool) -> int:
+    if as_json:
+        document = {
+            "profile": profile.name,
+            "schema_version": profile.schema_version,
+            "confirmed": profile.confirmed,
+            "messages": [m.document for m in built],
+        }
+        print(json.dumps(document, ensure_ascii=False, indent=1))
+        return 0
+    table = Table(title=f"would send ({profile.name}, {profile.schema_version})")
+    for column in ("day", "message id", "items", "bytes"):
+        table.add_column(column)
+    for message in built:
+        table.add_row(
+            message.day.isoformat(), message.message_id, str(message.count), str(len(message.body))
+        )
+    out.print(table)
+    return 0
