@@ -21,7 +21,7 @@ class ProvincialExport(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("待发送")
-        SENT = "sent", _("已发送未确认")
+        SENT = "sent", _("已发送")
         ACKNOWLEDGED = "acknowledged", _("已确认")
 
     user = models.ForeignKey(

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('day', models.DateField(help_text='the day (China Standard Time) its periods start on')),
                 ('count', models.IntegerField()),
                 ('body', models.TextField(help_text='the exact JSON sent (UTF-8)')),
-                ('state', models.CharField(choices=[('pending', '待发送'), ('sent', '已发送未确认'), ('acknowledged', '已确认')], default='pending', max_length=12)),
+                ('state', models.CharField(choices=[('pending', '待发送'), ('sent', '已发送'), ('acknowledged', '已确认')], default='pending', max_length=12)),
                 ('attempts', models.IntegerField(default=0)),
                 ('last_error', models.CharField(blank=True, max_length=400)),
                 ('endpoint', models.CharField(blank=True, help_text='where it was last sent', max_length=300)),
