@@ -1,11 +1,17 @@
 """Engines: the same per-partition job, run in this process (DuckDB) or on Dask distributed.
 
-A partition is a set of whole points. ``run_partition`` reads that set's rows from the
-readings file with DuckDB and runs the VEE on them; the embedded engine calls it in this
-process (one partition unless the file is large), the Dask engine maps it over the workers
-of a cluster (``--scheduler ADDR``, or a LocalCluster with 2 worker processes). Every point's
-figures depend only on its own rows, so both engines give identical numbers. Workers read
-the file themselves: on several machines it must be at the same path (shared storage).
+A partition is a set of whole points. The embedded engine reads a Parquet file once with
+DuckDB (points mapped to their index inside DuckDB, rows in file order, straight into
+numpy) and runs the vectorised VEE over all points at once; above ``chunk_rows`` it first
+checks the file keeping only each row's point (4 bytes a row), then evaluates groups of
+whole points of at most ``chunk_rows`` rows, each read from its own row ranges. The Dask
+engine maps the same job over the workers of a cluster (``--scheduler ADDR``, or a
+LocalCluster with 2 worker processes): the client checks the file and cuts it into groups
+of points contiguous in the file; each worker reads only the row ranges of its group
+(DuckDB skips the other row groups). Every point's figures depend only on its own rows, so
+both engines give identical numbers. Workers read the file themselves: on several machines
+it must be at the same path (shared storage). A CSV file cannot be skipped through: each
+partition scans it and keeps its points' rows (use Parquet at scale).
 """
 
 from __future__ import annotations
@@ -24,14 +30,25 @@ from jiliang.energy._site import Site
 from jiliang.energy._vee import DailyResult, evaluate_partition
 
 ENGINES = ("embedded", "dask")
-# rows per embedded partition: bounds memory (≈ 40 bytes a row in numpy plus DuckDB's sort)
-CHUNK_ROWS = 20_000_000
+# rows per embedded point group above which a file is evaluated group by group: bounds
+# memory (docs/benchmarks/energy.md: ≈ 200 bytes a row at the peak)
+CHUNK_ROWS = 10_000_000
 
 
-def run_partition(site: Site, path: str, wanted: list[int]) -> DailyResult:
-    """Read the rows of points ``wanted`` and evaluate them; rows of other points dropped."""
+def run_partition(
+    site: Site, path: str, wanted: list[int], ranges: list[tuple[int, int]] | None = None
+) -> DailyResult:
+    """Read the rows of points ``wanted`` and evaluate them (a worker's job).
+
+    With ``ranges`` (Parquet) only those row ranges of the file are read; without, the whole
+    file is scanned and other points' rows are dropped.
+    """
     ids = [p.id for p in site.points]
-    return run_arrays(site, _readings.read_points(path, ids, wanted), wanted)
+    if ranges is not None:
+        arrays = _readings.read_ranges(path, ids, ranges, wanted)
+    else:
+        arrays = _readings.read_points(path, ids, wanted)
+    return run_arrays(site, arrays, wanted)
 
 
 def run_arrays(site: Site, arrays: _readings.Arrays, wanted: list[int]) -> DailyResult:
@@ -93,80 +110,82 @@ def evaluate(
     ids = [p.id for p in site.points]
     chunk = chunk_rows or CHUNK_ROWS
     parquet = Path(path).suffix.lower() in (".parquet", ".pq")
-    if engine == "embedded" and parquet and _readings.parquet_rows(path) > chunk:
-        rows, result = _embedded_chunked(site, path, chunk)
-    elif engine == "embedded" and parquet:
-        # one Arrow read serves the check and the evaluation
+    if engine == "dask":
+        rows, result = _dask(site, path, parquet, scheduler, n_partitions, workers)
+    elif parquet and _readings.parquet_rows(path) > chunk:
+        points = _readings.parquet_points(path, ids)
+        rows = len(points)
+        parts = []
+        for group in file_groups(points, len(ids), max_rows=chunk):
+            ranges = _readings.row_ranges(points, group, len(ids))
+            parts.append(run_arrays(site, _readings.read_ranges(path, ids, ranges, group), group))
+        result = merge(parts)
+    elif parquet:
+        # one DuckDB read serves the check and the evaluation
         arrays = _readings.checked_parquet(path, ids)
         rows = len(arrays.pidx)
-        count = n_partitions or 1
-        parts = [run_arrays(site, arrays, group) for group in partitions(len(ids), count)]
-        result = merge(parts)
-    elif engine == "embedded":
+        if n_partitions:
+            groups = partitions(len(ids), n_partitions)
+            result = merge([run_arrays(site, arrays, group) for group in groups])
+        else:
+            result = evaluate_partition(
+                site, arrays.pidx, arrays.utc_seconds, arrays.values, arrays.seq
+            )
+    else:
         rows = _readings.check(path, ids)
         count = n_partitions or max(1, -(-rows // chunk))
         parts = [run_partition(site, path, group) for group in partitions(len(ids), count)]
         result = merge(parts)
-    else:
-        rows = _readings.check(path, ids)
-        result = _dask(site, path, scheduler, n_partitions, workers)
     document = accounts(site, result)
     document["engine"] = engine
     document["readings"] = rows
     return document
 
 
-def _embedded_chunked(site: Site, path: str, chunk: int) -> tuple[int, DailyResult]:
-    """A large Parquet file in bounded memory: check it row group by row group (keeping only
-    each row's point), then evaluate groups of whole points of at most ``chunk`` rows, each
-    from the row groups that hold its points (files written point by point, like the store's,
-    are read about once in all)."""
-    ids = [p.id for p in site.points]
-    point_of: list[npt.NDArray[np.int32]] = []
-    for _, arrays in _readings.parquet_row_groups(path, ids, strict=True):
-        point_of.append(arrays.pidx.astype(np.int32))
-    every = np.concatenate(point_of) if point_of else np.zeros(0, np.int32)
-    counts = np.bincount(every, minlength=len(ids))
+def file_groups(
+    points: npt.NDArray[np.int32],
+    n_points: int,
+    *,
+    count: int | None = None,
+    max_rows: int | None = None,
+) -> list[list[int]]:
+    """Groups of whole points, contiguous in the file (points ordered by their first row),
+    of about ``len(points) / count`` rows each or of at most ``max_rows`` (a point with more
+    rows forms its own group); none empty. Contiguous groups make tight row ranges."""
+    total = len(points)
+    counts = np.bincount(points, minlength=n_points)
+    first = np.full(n_points, total, dtype=np.int64)
+    first[points[::-1]] = np.arange(total - 1, -1, -1, dtype=np.int64)  # first row wins
+    order = np.argsort(first, kind="stable")
+    if count is not None:
+        limit = max(1, -(-total // max(1, min(count, n_points))))
+    else:
+        limit = max(1, max_rows or total)
     groups: list[list[int]] = [[]]
     filled = 0
-    for index in range(len(ids)):  # in file order of points: neighbours share row groups
-        if groups[-1] and filled + int(counts[index]) > chunk:
+    for index in order.tolist():  # a loop over points to cut groups, not over rows
+        rows = int(counts[index])
+        if groups[-1] and filled + rows > limit:
             groups.append([])
             filled = 0
         groups[-1].append(index)
-        filled += int(counts[index])
-    parts = []
-    for group in groups:
-        wanted = np.zeros(len(ids), dtype=bool)
-        wanted[group] = True
-        holding = {i for i, rows in enumerate(point_of) if wanted[rows].any()}
-        pieces = []
-        for _, batch in _readings.parquet_row_groups(path, ids, strict=False, only=holding):
-            keep = wanted[batch.pidx]
-            pieces.append(
-                _readings.Arrays(
-                    batch.pidx[keep], batch.utc_seconds[keep], batch.values[keep], batch.seq[keep]
-                )
-            )
-        if not pieces:
-            pieces.append(
-                _readings.Arrays(*(np.zeros(0, np.int64),) * 2, np.zeros(0), np.zeros(0, np.int64))
-            )
-        arrays = _readings.Arrays(
-            np.concatenate([p.pidx for p in pieces]),
-            np.concatenate([p.utc_seconds for p in pieces]),
-            np.concatenate([p.values for p in pieces]),
-            np.concatenate([p.seq for p in pieces]),
-        )
-        parts.append(run_arrays(site, arrays, group))
-    return len(every), merge(parts)
+        filled += rows
+    return groups
 
 
 def _dask(
-    site: Site, path: str, scheduler: str | None, n_partitions: int | None, workers: int
-) -> DailyResult:
+    site: Site,
+    path: str,
+    parquet: bool,
+    scheduler: str | None,
+    n_partitions: int | None,
+    workers: int,
+) -> tuple[int, DailyResult]:
     import importlib
 
+    ids = [p.id for p in site.points]
+    points = _readings.parquet_points(path, ids) if parquet else None
+    rows = len(points) if points is not None else _readings.check(path, ids)
     # distributed has no type hints: hold it as Any
     distributed: Any = importlib.import_module("dask.distributed")
     Client, LocalCluster = distributed.Client, distributed.LocalCluster
@@ -184,11 +203,21 @@ def _dask(
         client = Client(cluster)
     try:
         width = sum(client.nthreads().values()) or 1
-        groups = partitions(len(site.points), n_partitions or 2 * width)
-        futures = client.map(run_partition, [site] * len(groups), [path] * len(groups), groups)
+        count = n_partitions or 2 * width
+        if points is not None:
+            groups = file_groups(points, len(ids), count=count)
+            ranges: list[list[tuple[int, int]] | None] = [
+                _readings.row_ranges(points, group, len(ids)) for group in groups
+            ]
+        else:
+            groups = partitions(len(ids), count)
+            ranges = [None] * len(groups)
+        futures = client.map(
+            run_partition, [site] * len(groups), [path] * len(groups), groups, ranges
+        )
         parts: list[DailyResult] = client.gather(futures)
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
-    return merge(parts)
+    return rows, merge(parts)

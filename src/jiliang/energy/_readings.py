@@ -9,7 +9,6 @@ then read the rows of the points they evaluate (``read_points``), each in delive
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,71 +103,79 @@ def _parquet_schema(path: Path) -> None:
         )
 
 
-def _table_arrays(
-    table: Any, name: str, point_ids: list[str], *, strict: bool, offset: int = 0
-) -> Arrays:
-    """Arrays of an Arrow table (point, time, value): points dictionary-encoded and mapped.
+def _connect(point_ids: list[str]) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the ENUM type ``pts`` of the declared points.
 
-    With ``strict`` the first bad row raises ReadingsError (unknown point, empty time, value
-    not a finite number); ``offset`` is the table's first row number in the file.
+    Casting the point column to it dictionary-encodes the ids inside DuckDB (a projection,
+    so rows keep their file order) and ``enum_code`` is then the point's index.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE TEMP TABLE ids AS SELECT unnest($ids::VARCHAR[]) AS id", {"ids": point_ids})
+    con.execute("CREATE TYPE pts AS ENUM (SELECT id FROM ids)")
+    return con
 
-    points = table.column("point")
-    if not pa.types.is_dictionary(points.type):
-        if not pa.types.is_string(points.type) and not pa.types.is_large_string(points.type):
-            points = points.cast(pa.string())
-        points = pc.dictionary_encode(points)
-    if points.num_chunks == 0:
-        encoded = pa.array([], pa.string()).dictionary_encode()
-    else:
-        encoded = points.unify_dictionaries().combine_chunks()
-    names = encoded.dictionary.to_pylist()
-    lookup = {pid: i for i, pid in enumerate(point_ids)}
-    mapping = np.array([lookup.get(n, -1) if n is not None else -1 for n in names] or [-1])
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    null_point = encoded.indices.is_null().to_numpy(zero_copy_only=False)
-    pidx = mapping[np.where(null_point, 0, codes).astype(np.int64)].astype(np.int64)
-    pidx[null_point] = -1
-    times = table.column("time").cast(pa.timestamp("us", tz="UTC")).combine_chunks()
-    values = table.column("value")
-    if strict:
-        bad = np.flatnonzero(pidx < 0)
-        if len(bad):
-            row = int(bad[0])
-            value = points[row].as_py()
-            reason = "is empty" if value is None else f"{value!r} is not a point of SITE.yaml"
-            raise ReadingsError(f"{name}: row {offset + row + 1}: point {reason}")
-        if times.null_count:
-            row = int(np.flatnonzero(times.is_null().to_numpy(zero_copy_only=False))[0])
-            raise ReadingsError(f"{name}: row {offset + row + 1}: time is empty")
-        try:
-            as_float = values.cast(pa.float64())
-        except pa.ArrowException:
-            raise ReadingsError(f"{name}: column value is {values.type}, not numbers") from None
-        finite = pc.is_finite(as_float).fill_null(False).to_numpy(zero_copy_only=False)
-        if not finite.all():
-            row = int(np.flatnonzero(~finite)[0])
-            raise ReadingsError(
-                f"{name}: row {offset + row + 1}: value {values[row].as_py()!r} is not a number"
-            )
-    micros = times.cast(pa.int64()).to_numpy(zero_copy_only=False)
-    return Arrays(
-        pidx=pidx,
-        utc_seconds=np.floor_divide(micros, 1_000_000).astype(np.int64),
-        values=values.cast(pa.float64()).to_numpy().astype(np.float64),
-        seq=np.arange(offset, offset + len(pidx), dtype=np.int64),
+
+# per row: the point's index, or -1 (unknown or empty point), -2 (empty time), -3 (bad value)
+_POINT = "enum_code(try_cast(point::VARCHAR AS pts))::INTEGER"
+_VALUE = "try_cast(value AS DOUBLE)"
+_CODE = (
+    f"CASE WHEN {_POINT} IS NULL THEN -1 WHEN time IS NULL THEN -2"
+    f" WHEN {_VALUE} IS NULL OR NOT isfinite({_VALUE}) THEN -3 ELSE {_POINT} END"
+)
+
+
+def _reader(path: Path) -> str:
+    literal = str(path).replace("'", "''")
+    return f"read_parquet('{literal}', file_row_number = true)"
+
+
+def _refuse(con: duckdb.DuckDBPyConnection, path: Path, codes: npt.NDArray[np.int32]) -> None:
+    """Raise for the first bad row (points first, then times, then values), like ``check``."""
+    if not len(codes) or int(codes.min()) >= 0:
+        return
+    name = path.name
+    for code in (-1, -2, -3):
+        rows = np.flatnonzero(codes == code)
+        if not len(rows):
+            continue
+        row = int(rows[0])
+        found = con.execute(
+            f"SELECT point::VARCHAR, value::VARCHAR FROM {_reader(path)}"  # noqa: S608
+            " WHERE file_row_number = $row",
+            {"row": row},
+        ).fetchone()
+        point, value = found if found else (None, None)
+        if code == -1:
+            reason = "is empty" if point is None else f"{point!r} is not a point of SITE.yaml"
+            raise ReadingsError(f"{name}: row {row + 1}: point {reason}")
+        if code == -2:
+            raise ReadingsError(f"{name}: row {row + 1}: time is empty")
+        shown: Any = value
+        if value is not None:
+            try:
+                shown = float(value)
+            except ValueError:
+                shown = value
+        raise ReadingsError(f"{name}: row {row + 1}: value {shown!r} is not a number")
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, path: Path, where: str = "") -> Arrays:
+    """Rows of the Parquet file (file order) as arrays; ``pidx`` holds the codes of _CODE."""
+    sql = (
+        f"SELECT {_CODE} AS code, coalesce(epoch_us(time), 0) AS us,"  # noqa: S608
+        f" coalesce({_VALUE}, 0) AS v, file_row_number AS seq FROM {_reader(path)} {where}"
     )
-
-
-def _parquet_arrays(path: Path, point_ids: list[str], *, strict: bool) -> Arrays:
-    """A whole Parquet file read with Arrow (no SQL), checked when ``strict``."""
-    import pyarrow.parquet as pq
-
-    _parquet_schema(path)
-    table = pq.read_table(path, columns=["point", "time", "value"], read_dictionary=["point"])
-    return _table_arrays(table, path.name, point_ids, strict=strict)
+    try:
+        data = con.execute(sql).fetchnumpy()
+    except duckdb.Error as exc:
+        raise ReadingsError(f"{path.name}: cannot be read: {str(exc).splitlines()[0]}") from None
+    return Arrays(
+        pidx=np.asarray(data["code"]).astype(np.int64),
+        utc_seconds=np.floor_divide(np.asarray(data["us"], dtype=np.int64), 1_000_000),
+        values=np.asarray(data["v"], dtype=np.float64),
+        seq=np.asarray(data["seq"], dtype=np.int64),
+    )
 
 
 def parquet_rows(path: str | os.PathLike[str]) -> int:
@@ -180,40 +187,100 @@ def parquet_rows(path: str | os.PathLike[str]) -> int:
     return int(pq.ParquetFile(file).metadata.num_rows)
 
 
-def parquet_row_groups(
+def checked_parquet(path: str | os.PathLike[str], point_ids: list[str]) -> Arrays:
+    """A Parquet READINGS file checked in full and read as arrays in one DuckDB pass.
+
+    DuckDB decodes the file on all cores, maps the point ids to their index (ENUM) and
+    converts the times to epoch seconds; no Python object is made per row.
+    """
+    file = Path(path)
+    _parquet_schema(file)
+    con = _connect(point_ids)
+    arrays = _fetch(con, file)
+    _refuse(con, file, arrays.pidx.astype(np.int32))
+    return arrays
+
+
+def parquet_points(path: str | os.PathLike[str], point_ids: list[str]) -> npt.NDArray[np.int32]:
+    """Check a Parquet READINGS file in full; return each row's point index (4 bytes a row)."""
+    file = Path(path)
+    _parquet_schema(file)
+    con = _connect(point_ids)
+    try:
+        codes = con.execute(f"SELECT {_CODE} AS code FROM {_reader(file)}").fetchnumpy()["code"]  # noqa: S608
+    except duckdb.Error as exc:
+        raise ReadingsError(f"{file.name}: cannot be read: {str(exc).splitlines()[0]}") from None
+    points = np.asarray(codes).astype(np.int32)
+    _refuse(con, file, points)
+    return points
+
+
+def row_ranges(
+    points: npt.NDArray[np.int32], wanted: list[int], n_points: int, most: int = 32
+) -> list[tuple[int, int]]:
+    """The runs of rows (first, last) holding the points ``wanted``, at most ``most`` of them
+    (the smallest gaps are bridged): what a worker reads of the file."""
+    member = np.zeros(n_points, dtype=bool)
+    member[np.asarray(wanted, dtype=np.int64)] = True
+    inside = member[points]
+    edges = np.diff(np.r_[0, inside.astype(np.int8), 0])
+    first = np.flatnonzero(edges == 1)
+    last = np.flatnonzero(edges == -1) - 1
+    if len(first) > most:
+        gaps = first[1:] - last[:-1]
+        keep = np.sort(np.argsort(gaps, kind="stable")[len(gaps) - (most - 1) :])
+        first = np.r_[first[0], first[1:][keep]]
+        last = np.r_[last[:-1][keep], last[-1]]
+    return [(int(a), int(b)) for a, b in zip(first, last, strict=True)]
+
+
+def read_ranges(
     path: str | os.PathLike[str],
     point_ids: list[str],
-    *,
-    strict: bool,
-    only: set[int] | None = None,
-) -> Iterator[tuple[int, Arrays]]:
-    """A Parquet file row group by row group (bounded memory): (group index, Arrays).
+    ranges: list[tuple[int, int]],
+    wanted: list[int],
+) -> Arrays:
+    """The rows of the points ``wanted`` inside the row ranges of a (checked) Parquet file.
 
-    ``only`` limits the pass to those row groups (the others are not even decoded).
+    DuckDB skips the row groups outside ``file_row_number BETWEEN first AND last``, so a
+    worker decodes about its own part of the file only.
     """
-    import pyarrow.parquet as pq
-
     file = Path(path)
-    handle = pq.ParquetFile(file, read_dictionary=["point"])
-    offset = 0
-    for index in range(handle.metadata.num_row_groups):
-        rows = handle.metadata.row_group(index).num_rows
-        if only is None or index in only:
-            table = handle.read_row_group(index, columns=["point", "time", "value"])
-            yield index, _table_arrays(table, file.name, point_ids, strict=strict, offset=offset)
-        offset += rows
+    con = _connect(point_ids)
+    parts = [
+        _fetch(con, file, f"WHERE file_row_number BETWEEN {int(a)} AND {int(b)}") for a, b in ranges
+    ]
+    member = np.zeros(len(point_ids), dtype=bool)
+    member[np.asarray(wanted, dtype=np.int64)] = True
+    pieces = []
+    for part in parts:
+        keep = part.pidx >= 0
+        keep[keep] = member[part.pidx[keep]]
+        pieces.append(
+            Arrays(part.pidx[keep], part.utc_seconds[keep], part.values[keep], part.seq[keep])
+        )
+    return concat(pieces)
 
 
-def checked_parquet(path: str | os.PathLike[str], point_ids: list[str]) -> Arrays:
-    """A Parquet READINGS file checked in full and read as arrays in one pass."""
-    return _parquet_arrays(Path(path), point_ids, strict=True)
+def concat(pieces: list[Arrays]) -> Arrays:
+    """Arrays of several reads, one after the other."""
+    if not pieces:
+        return Arrays(
+            np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
+        )
+    return Arrays(
+        np.concatenate([p.pidx for p in pieces]),
+        np.concatenate([p.utc_seconds for p in pieces]),
+        np.concatenate([p.values for p in pieces]),
+        np.concatenate([p.seq for p in pieces]),
+    )
 
 
 def check(path: str | os.PathLike[str], point_ids: list[str]) -> int:
     """Check every row of a READINGS file against the declared points; return the row count."""
     file = Path(path)
     if _kind(file) == "parquet":
-        return len(_parquet_arrays(file, point_ids, strict=True).pidx)
+        return len(parquet_points(file, point_ids))
     con = duckdb.connect()
     kind = _source(con, file)
     name = file.name
@@ -274,15 +341,9 @@ def read_points(
     """
     file = Path(path)
     if _kind(file) == "parquet":
-        arrays = _parquet_arrays(file, point_ids, strict=False)
-        keep = arrays.pidx >= 0
-        if wanted is not None:
-            keep &= np.isin(arrays.pidx, np.asarray(wanted, dtype=np.int64))
-        if not keep.all():
-            arrays = Arrays(
-                arrays.pidx[keep], arrays.utc_seconds[keep], arrays.values[keep], arrays.seq[keep]
-            )
-        return arrays
+        every = list(range(len(point_ids))) if wanted is None else wanted
+        rows = parquet_rows(file)
+        return read_ranges(file, point_ids, [(0, rows - 1)] if rows else [], every)
     con = duckdb.connect()
     _source(con, Path(path))
     con.execute(

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from jiliang.energy import _data
+from jiliang.energy import _data, _segments
 from jiliang.energy._site import Site
 
 F64 = npt.NDArray[np.float64]
@@ -97,26 +97,494 @@ def _epoch(day: dt.date) -> int:
     return (day - dt.date(1970, 1, 1)).days * DAY
 
 
-def _state_codes(site: Site, pidx: I64, local: I64) -> I64:
-    """Legal state code (VERIFIED/UNKNOWN/NOT_VERIFIED) of each (point, local time)."""
-    codes = np.full(len(pidx), UNKNOWN, dtype=np.int64)
-    for index, point in enumerate(site.points):
-        if not point.legal:
-            continue
-        sel = np.flatnonzero(pidx == index)
-        if not len(sel):
-            continue
-        times = local[sel]
-        for interval in point.legal:
-            start = int(interval.start.timestamp()) + OFFSET
-            end = (
-                np.iinfo(np.int64).max
-                if interval.end is None
-                else int(interval.end.timestamp()) + OFFSET
-            )
-            inside = (times >= start) & (times < end)
-            codes[sel[inside]] = VERIFIED if interval.state == "verified" else NOT_VERIFIED
+@dataclass
+class Rows:
+    """The validated readings of a partition: one row per point and period, sorted by both.
+
+    ``t`` is the local (China time) period start in seconds, ``value`` the validated value
+    (the last delivery, or the manual edit), ``raw`` the last delivered value (NaN where only
+    an edit exists), ``flags`` the bits of each value, ``state`` the meter's legal state,
+    ``energy`` the value's energy in the point's unit (interval: value × multiplier;
+    register: the step ending at this reading), ``accepted`` False for rejected values.
+    """
+
+    p: I64
+    t: I64
+    value: F64
+    raw: F64
+    flags: I64
+    state: I64
+    energy: F64
+    accepted: npt.NDArray[np.bool_]
+    starts: I64  # rows of point i: starts[i]:starts[i + 1]
+
+
+@dataclass
+class Detail:
+    """What the per-value series needs beyond the rows: the profile and register sums."""
+
+    rows: Rows
+    profile: F64  # interval points: profile[offset[p] + slot of the day]; NaN: no profile
+    profile_offset: I64
+    cum: F64  # register points: cumulative energy at each row (0 at the point's first row)
+    step_raw: F64  # register points: register step ending at each row, before the multiplier
+
+
+def _state_codes(site: Site, p: I64, t: I64) -> I64:
+    """Legal state code (VERIFIED/UNKNOWN/NOT_VERIFIED) of each (point, local time).
+
+    The intervals of a point apply in their order (a later one overrides an earlier one);
+    the loop runs over the rank of an interval, not over points.
+    """
+    codes = np.full(len(p), UNKNOWN, dtype=np.int64)
+    depth = max((len(point.legal) for point in site.points), default=0)
+    never = np.iinfo(np.int64).max
+    for rank in range(depth):
+        n = len(site.points)
+        has = np.zeros(n, dtype=bool)
+        start = np.zeros(n, dtype=np.int64)
+        end = np.zeros(n, dtype=np.int64)
+        code = np.zeros(n, dtype=np.int64)
+        for index, point in enumerate(site.points):
+            if len(point.legal) > rank:
+                interval = point.legal[rank]
+                has[index] = True
+                start[index] = int(interval.start.timestamp()) + OFFSET
+                end[index] = (
+                    never if interval.end is None else int(interval.end.timestamp()) + OFFSET
+                )
+                code[index] = VERIFIED if interval.state == "verified" else NOT_VERIFIED
+        inside = has[p] & (t >= start[p]) & (t < end[p])
+        codes[inside] = code[p][inside]
     return codes
+
+
+class _Days:
+    """The (point, day) grid of a partition and the marking of flags on it."""
+
+    def __init__(self, n_points: int, n_days: int, day0: int) -> None:
+        self.n_days = n_days
+        self.day0 = day0
+        self.flags = np.zeros(n_points * n_days, dtype=np.int64)
+
+    def mark(self, points: I64, local_times: I64, bit: int) -> None:
+        if not len(points):
+            return
+        d = (local_times - self.day0) // DAY
+        ok = (d >= 0) & (d < self.n_days)
+        hit = np.zeros(len(self.flags), dtype=bool)
+        hit[points[ok] * self.n_days + d[ok]] = True
+        self.flags[hit] |= bit
+
+
+def _validate(
+    site: Site,
+    pidx: I64,
+    utc_seconds: I64,
+    values: F64,
+    seq: I64,
+    tolerance: int,
+    days: _Days,
+    detail: bool,
+) -> Rows:
+    """Steps 1-2: snap timestamps, drop off-grid ones, keep the last delivery of a period.
+
+    Per-value flags and raw values are tracked only with ``detail`` (the validated series).
+    """
+    step = np.array([p.interval_minutes * 60 for p in site.points], dtype=np.int64)
+    edit_flag = np.zeros(len(pidx), dtype=np.int64)
+    if site.edits:
+        by_id = site.point_index()
+        wanted = np.zeros(len(site.points), dtype=bool)
+        wanted[pidx] = True
+        extra = [e for e in site.edits if wanted[by_id[e.point]]]
+        if extra:
+            pidx = np.concatenate([pidx, np.array([by_id[e.point] for e in extra], np.int64)])
+            utc_seconds = np.concatenate(
+                [utc_seconds, np.array([int(e.time.timestamp()) for e in extra], np.int64)]
+            )
+            values = np.concatenate([values, np.array([e.value for e in extra], np.float64)])
+            top = int(seq.max()) + 1 if len(seq) else 0
+            seq = np.concatenate([seq, np.arange(top, top + len(extra), dtype=np.int64)])
+            edit_flag = np.concatenate([edit_flag, np.full(len(extra), BIT["edited"], np.int64)])
+
+    # 1. timestamps (one step for all points: no gather)
+    local = utc_seconds + OFFSET
+    st: I64 | int = int(step[0]) if bool(np.all(step == step[0])) else step[pidx]
+    slot = (local + st // 2) // st
+    off = local - slot * st
+    on_grid = np.abs(off) <= tolerance
+    if not on_grid.all():
+        days.mark(pidx[~on_grid], local[~on_grid], BIT["time_off_grid"])
+    snapped = on_grid & (off != 0)
+    days.mark(pidx[snapped], local[snapped], BIT["time_snapped"])
+    track = detail or bool(site.edits)  # per-row flags
+    rf = np.where(snapped, BIT["time_snapped"], 0) | edit_flag if track else edit_flag
+    in_order = len(seq) < 2 or bool(np.all(seq[1:] > seq[:-1]))
+    q = seq
+    if not on_grid.all():
+        keep = np.flatnonzero(on_grid)
+        p, s, v = pidx[keep], slot[keep], values[keep]
+        rf = rf[keep] if track else rf[: len(keep)]
+        q = q if in_order else q[keep]
+    else:
+        p, s, v = pidx, slot, values
+    t = s * (st if isinstance(st, int) else step[p])  # local seconds of the period start
+
+    # 2. duplicates: order by point, period, delivery; keep the last of each period
+    order: I64 | None
+    if in_order:
+        # rows in delivery order: a stable sort on one (point, period) key is the same order
+        # (timsort is linear on the usual input, already sorted by point and time)
+        low = int(t.min()) if len(t) else 0
+        key = p * ((int(t.max()) - low + 1) if len(t) else 1) + (t - low)
+        order = None if bool(np.all(key[1:] >= key[:-1])) else np.argsort(key, kind="stable")
+    else:
+        order = np.lexsort((q, t, p))
+    if order is not None:
+        p, t, v = p[order], t[order], v[order]
+        rf = rf[order] if track else rf
+    last = np.ones(len(p), dtype=bool)
+    if len(p) > 1:
+        last[:-1] = (p[1:] != p[:-1]) | (t[1:] != t[:-1])
+    raw = v
+    if not last.all():
+        group = np.cumsum(np.r_[True, last[:-1]]) - 1  # group number of each row
+        size = np.bincount(group)
+        kept_value = v[last][group]
+        dup = size[group] > 1
+        days.mark(p[dup], t[dup], BIT["duplicate"])
+        conflict = dup & (v != kept_value)
+        days.mark(p[conflict], t[conflict], BIT["duplicate_conflict"])
+        if detail:
+            group_flags = np.zeros(len(size), dtype=np.int64)
+            group_flags[group[dup]] = BIT["duplicate"]
+            group_flags[group[conflict]] |= BIT["duplicate_conflict"]
+            # raw value: the last delivery that is not an edit (edits come after deliveries)
+            delivered = np.where(rf & BIT["edited"], -1, np.arange(len(p)))
+            latest = np.maximum.accumulate(delivered)[last]
+            first_of_group = np.flatnonzero(np.r_[True, last[:-1]])
+            raw = np.where(latest >= first_of_group, v[np.maximum(latest, 0)], np.nan)
+            snapped_any = np.bitwise_or.reduceat(rf & BIT["time_snapped"], first_of_group)
+            rf = rf[last] | group_flags | snapped_any
+        else:
+            rf = rf[last] if track else rf[: int(last.sum())]
+        p, t, v = p[last], t[last], v[last]
+    elif detail:
+        raw = np.where(rf & BIT["edited"], np.nan, v)
+    if track:
+        edited = (rf & BIT["edited"]) > 0
+        days.mark(p[edited], t[edited], BIT["edited"])
+    else:
+        rf = np.zeros(len(p), dtype=np.int64)
+    state = _state_codes(site, p, t)
+    return Rows(
+        p=p,
+        t=t,
+        value=v,
+        raw=raw,
+        flags=rf,
+        state=state,
+        energy=np.zeros(len(p)),
+        accepted=np.ones(len(p), dtype=bool),
+        starts=_segments.starts_of(p, len(site.points)),
+    )
+
+
+@dataclass
+class _Grid:
+    """Per (point, day) sums being built (flattened point * n_days + day)."""
+
+    quantity: F64
+    estimated: F64
+    not_verified: F64
+    unknown: F64
+    valid: I64
+
+
+def _intervals(
+    site: Site, rows: Rows, days: _Days, grid: _Grid, rules: dict[str, Any], mult: F64,
+    step: I64, max_per_hour: F64, spans: tuple[I64, I64],
+) -> tuple[F64, I64]:  # fmt: skip
+    """Step 4 for all interval points at once; returns the profile (flat) and its offsets."""
+    n_points, n_days, day0 = len(site.points), days.n_days, days.day0
+    is_interval = np.array([pt.kind != "register" for pt in site.points], dtype=bool)
+    sel = np.flatnonzero(is_interval[rows.p])
+    p, t, v, st = rows.p[sel], rows.t[sel], rows.value[sel], rows.state[sel]
+    d = (t - day0) // DAY
+    in_period = (d >= 0) & (d < n_days)
+    neg = v < 0
+    days.mark(p[neg], t[neg], BIT["negative"])
+    high = v * mult[p] > max_per_hour[p] * step[p] / 3600.0
+    days.mark(p[high], t[high], BIT["implausible"])
+    flags = np.where(neg, BIT["negative"], 0) | np.where(high, BIT["implausible"], 0)
+    ok = ~neg & ~high
+    energy = v * mult[p]
+    good = ok & in_period
+    median, count = _segments.median(energy[good], p[good], n_points)
+    judged = (count >= int(rules["spike_min_history"])) & (median > 0)
+    with np.errstate(invalid="ignore"):
+        spike = good & judged[p] & (energy > float(rules["spike_factor"]) * median[p])
+    days.mark(p[spike], t[spike], BIT["spike"])
+    flags |= np.where(spike, BIT["spike"], 0)
+    cells = p * n_days + d
+    size = n_points * n_days
+    grid.quantity += np.bincount(cells[good], energy[good], minlength=size)
+    grid.valid += np.bincount(cells[good], minlength=size)
+    nv = good & (st == NOT_VERIFIED)
+    grid.not_verified += np.bincount(cells[nv], energy[nv], minlength=size)
+    uk = good & (st == UNKNOWN)
+    grid.unknown += np.bincount(cells[uk], energy[uk], minlength=size)
+    rows.energy[sel] = energy
+    rows.accepted[sel] = ok
+    rows.flags[sel] |= flags
+
+    # profile fill: mean energy of the same period of the day over the period, for the
+    # periods between the point's first and last reading (never before or after the data)
+    per_day = np.where(is_interval, DAY // step, 0)
+    offset = np.cumsum(per_day) - per_day
+    profile = np.full(int(per_day.sum()), np.nan)
+    first, last = spans
+    for length in np.unique(step[is_interval]):  # one pass per period length, not per point
+        group = np.flatnonzero(is_interval & (step == length))
+        in_group = np.zeros(n_points, dtype=bool)
+        in_group[group] = True
+        rank = np.cumsum(in_group) - 1  # row of a point in this group's matrices
+        w = DAY // int(length)
+        g = good & in_group[p]
+        sod = ((t[g] - day0) % DAY) // int(length)
+        at = rank[p[g]] * w + sod
+        sums = np.bincount(at, weights=energy[g], minlength=len(group) * w).reshape(-1, w)
+        counts = np.bincount(at, minlength=len(group) * w).reshape(-1, w)
+        total = counts.sum(axis=1)
+        has = total > 0
+        mean_all = np.where(has, sums.sum(axis=1) / np.maximum(total, 1), 0.0)
+        prof = np.where(counts > 0, sums / np.maximum(counts, 1), mean_all[:, np.newaxis])
+        profile[(offset[group][:, np.newaxis] + np.arange(w)).ravel()] = np.where(
+            has[:, np.newaxis], prof, np.nan
+        ).ravel()
+        present = np.zeros((len(group), n_days, w), dtype=bool)
+        gd = (t[g] - day0) // DAY
+        present[rank[p[g]], gd, sod] = True
+        # periods outside [first reading, last reading] of the point are not estimated
+        period_start = day0 + np.arange(n_days)[:, np.newaxis] * DAY + np.arange(w) * int(length)
+        outside = (period_start[np.newaxis] < first[group][:, np.newaxis, np.newaxis]) | (
+            period_start[np.newaxis] > last[group][:, np.newaxis, np.newaxis]
+        )
+        fill = np.where(
+            present | outside,
+            0.0,
+            prof[:, np.newaxis, :],
+        ).sum(axis=2)
+        fill[~has] = 0.0
+        cells_g = (group[:, np.newaxis] * n_days + np.arange(n_days)).ravel()
+        grid.estimated[cells_g] = fill.ravel()
+        grid.quantity[cells_g] += fill.ravel()
+    return profile, offset
+
+
+def _registers(
+    site: Site, rows: Rows, days: _Days, grid: _Grid, rules: dict[str, Any], mult: F64,
+    step: I64, max_per_hour: F64,
+) -> tuple[F64, F64]:  # fmt: skip
+    """Step 3 for all register points at once; returns (cumulative energy, raw step) per row
+    (zeros for interval rows)."""
+    n_points, n_days, day0 = len(site.points), days.n_days, days.day0
+    is_register = np.array([pt.kind == "register" for pt in site.points], dtype=bool)
+    cum_all = np.zeros(len(rows.p))
+    raw_all = np.zeros(len(rows.p))
+    sel = np.flatnonzero(is_register[rows.p])
+    if not len(sel):
+        return cum_all, raw_all
+    p, t, v, state = rows.p[sel], rows.t[sel], rows.value[sel], rows.state[sel]
+    starts = _segments.starts_of(p, n_points)
+    n = len(p)
+    head = np.zeros(n, dtype=bool)
+    head[starts[:-1][np.diff(starts) > 0]] = True  # first reading of each point
+    flags = np.zeros(n, dtype=np.int64)
+
+    def flag_step(i: I64, bit: int) -> None:
+        # a step (t[i-1], t[i]] belongs to the days of its start and of its last second
+        days.mark(p[i], t[i - 1], bit)
+        days.mark(p[i], t[i] - 1, bit)
+        flags[i] |= bit
+
+    inc = np.zeros(n)
+    inc[1:] = np.diff(v)
+    inc[head] = 0.0
+    handled = head.copy()
+    for index, point in enumerate(site.points):
+        if not point.replacements or not is_register[index]:
+            continue
+        a, b = int(starts[index]), int(starts[index + 1])
+        for event in point.replacements:
+            i = a + int(np.searchsorted(t[a:b], int(event.time.timestamp()) + OFFSET))
+            if a < i < b:
+                inc[i] = (event.old_final - v[i - 1]) + (v[i] - event.new_initial)
+                handled[i] = True
+                flag_step(np.array([i]), BIT["meter_replaced"])
+    rollover = np.array([np.nan if pt.rollover is None else pt.rollover for pt in site.points])
+    modulus = np.array([np.nan if pt.modulus is None else pt.modulus for pt in site.points])
+    band = float(rules["rollover_band"])
+    found = np.flatnonzero((inc < 0) & ~handled)
+    if len(found):
+        prev, cur, fp = v[found - 1], v[found], p[found]
+        wraps = (
+            ~np.isnan(modulus[fp])
+            & (prev >= rollover[fp] * (1.0 - band))
+            & (cur <= rollover[fp] * band)
+        )
+        inc[found] = np.where(wraps, modulus[fp] - prev + cur, 0.0)
+        flag_step(found[wraps], BIT["rollover"])
+        flag_step(found[~wraps], BIT["register_restart"])
+    raw_step = inc.copy()
+    inc = inc * mult[p]
+    body = np.flatnonzero(~head)
+    if len(body):
+        periods = (t[body] - t[body - 1]) // step[p[body]]
+        rate = inc[body] / np.maximum(periods, 1)
+        limit = max_per_hour[p[body]] * (step[p[body]] // 60) / 60.0
+        flag_step(body[rate > limit], BIT["implausible"])
+        positive = rate > 0
+        median, count = _segments.median(rate[positive], p[body][positive], n_points)
+        judged = count >= int(rules["spike_min_history"])
+        with np.errstate(invalid="ignore"):
+            spike = judged[p[body]] & (rate > float(rules["spike_factor"]) * median[p[body]])
+        flag_step(body[spike], BIT["spike"])
+    # energy of a step is in the legal state of the meter at the step's start
+    prev_state = np.r_[state[:1], state[:-1]]
+    prev_state[head] = state[head]
+    cum = _segments.cumsum(inc, starts)
+    cum_nv = _segments.cumsum(np.where(prev_state == NOT_VERIFIED, inc, 0.0), starts)
+    cum_uk = _segments.cumsum(np.where(prev_state == UNKNOWN, inc, 0.0), starts)
+    # the cumulative energy at each midnight of the period
+    filled = np.flatnonzero(np.diff(starts) > 0)
+    bounds = np.arange(n_days + 1, dtype=np.int64) * DAY + day0
+    qp = np.repeat(filled, n_days + 1)
+    qt = np.tile(bounds, len(filled))
+    at, jj, inner, frac = interpolation(p, t, starts, qp, qt)
+    shape = (len(filled), n_days + 1)
+    inner2, frac2 = inner.reshape(shape), frac.reshape(shape)
+    cells = (filled[:, np.newaxis] * n_days + np.arange(n_days)).ravel()
+    for target, c in ((grid.quantity, cum), (grid.not_verified, cum_nv), (grid.unknown, cum_uk)):
+        target[cells] = np.diff(value_at(c, at, jj, inner, frac).reshape(shape), axis=1).ravel()
+    # a day whose start or end had to be interpolated holds an estimate: the share of the
+    # step across the boundary that the interpolation gave it
+    step_in = inc[jj].reshape(shape)
+    from_start = np.where(inner2[:, :-1], step_in[:, :-1] * (1.0 - frac2[:, :-1]), 0.0)
+    from_end = np.where(inner2[:, 1:], step_in[:, 1:] * frac2[:, 1:], 0.0)
+    both = inner2[:, :-1] & inner2[:, 1:]
+    only_end = ~inner2[:, :-1] & inner2[:, 1:]
+    # the same additions, in the same order, as one day at a time from 0.0
+    estimate = np.where(both, (0.0 + from_start) + from_end, 0.0 + from_start)
+    estimate = np.where(only_end, 0.0 + from_end, estimate)
+    grid.estimated[cells] = estimate.ravel()
+    touched = (inner2[:, :-1] | inner2[:, 1:]).ravel()
+    days.flags[cells[touched]] |= BIT["estimated"]
+    d = (t - day0) // DAY
+    in_period = (d >= 0) & (d < n_days)
+    grid.valid += np.bincount(p[in_period] * n_days + d[in_period], minlength=n_points * n_days)
+    rows.energy[sel] = inc
+    rows.flags[sel] |= flags
+    cum_all[sel] = cum
+    raw_all[sel] = raw_step
+    return cum_all, raw_all
+
+
+def interpolation(
+    p: I64, t: I64, starts: I64, qp: I64, qt: I64
+) -> tuple[I64, I64, npt.NDArray[np.bool_], F64]:
+    """Where the times ``qt`` of points ``qp`` fall among the points' sorted readings.
+
+    Returns (row at or before, row after, whether strictly between two readings, the
+    fraction of the way): a cumulative value is read exactly at a reading, linearly
+    interpolated between two, and held at the first/last reading outside (no extrapolation).
+    """
+    low = min(int(t.min()), int(qt.min()))
+    width = max(int(t.max()), int(qt.max())) - low + 1
+    j = np.searchsorted(p * width + (t - low), qp * width + (qt - low)) - starts[qp]
+    n = starts[qp + 1] - starts[qp]
+    a = starts[qp]
+    exact = (j < n) & (t[a + np.minimum(j, n - 1)] == qt)
+    inner = (j > 0) & (j < n) & ~exact
+    jj = a + np.where(n > 1, np.clip(j, 1, np.maximum(n - 1, 1)), 0)
+    span = (t[jj] - t[np.maximum(jj - 1, 0)]).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(inner, (qt - t[np.maximum(jj - 1, 0)]) / span, 0.0)
+    local = np.where(exact, j, np.where(j >= n, n - 1, np.where(j == 0, 0, j - 1)))
+    at = a + np.clip(local, 0, n - 1)
+    return at, jj, inner, frac
+
+
+def value_at(c: F64, at: I64, jj: I64, inner: npt.NDArray[np.bool_], frac: F64) -> F64:
+    """A cumulative series read at the query times of ``interpolation``."""
+    return np.where(inner, c[jj - 1] + frac * (c[jj] - c[jj - 1]), c[at])
+
+
+def _spans(rows: Rows, n_points: int) -> tuple[I64, I64]:
+    """First and last period start of each point's readings (after validation)."""
+    first = np.full(n_points, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.full(n_points, np.iinfo(np.int64).min, dtype=np.int64)
+    counts = np.diff(rows.starts)
+    has = counts > 0
+    first[has] = rows.t[rows.starts[:-1][has]]
+    last[has] = rows.t[rows.starts[1:][has] - 1]
+    return first, last
+
+
+def run(
+    site: Site,
+    pidx: I64,
+    utc_seconds: I64,
+    values: F64,
+    seq: I64,
+    rules: dict[str, Any] | None = None,
+    *,
+    detail: bool = False,
+) -> tuple[DailyResult, Detail]:
+    """The VEE of a partition: its daily figures and the validated rows behind them."""
+    rules = rules or _data.vee_rules()
+    n_points = len(site.points)
+    n_days = len(site.days)
+    days = _Days(n_points, n_days, _epoch(site.days[0]))
+    rows = _validate(
+        site, pidx, utc_seconds, values, seq, int(rules["timestamp_tolerance_s"]), days, detail
+    )
+    step = np.array([pt.interval_minutes * 60 for pt in site.points], dtype=np.int64)
+    mult = np.array([pt.multiplier for pt in site.points], dtype=np.float64)
+    max_per_hour = np.array(
+        [np.nan if pt.max_per_hour is None else pt.max_per_hour for pt in site.points]
+    )
+    size = n_points * n_days
+    grid = _Grid(np.zeros(size), np.zeros(size), np.zeros(size), np.zeros(size),
+                 np.zeros(size, dtype=np.int64))  # fmt: skip
+    cum, step_raw = _registers(site, rows, days, grid, rules, mult, step, max_per_hour)
+    profile, offset = _intervals(
+        site, rows, days, grid, rules, mult, step, max_per_hour, _spans(rows, n_points)
+    )
+    notv = rows.state == NOT_VERIFIED
+    rows.flags[notv] |= BIT["meter_not_verified"]
+    rows.flags[rows.state == UNKNOWN] |= BIT["meter_state_unknown"]
+    expected = np.repeat(DAY // step, n_days)
+    complete = grid.valid / expected
+    flags = days.flags
+    flags[complete < float(rules["completeness_min"])] |= BIT["incomplete"]
+    flags[grid.valid == 0] |= BIT["no_data"]
+    flags[grid.estimated > 0] |= BIT["estimated"]
+    flags[grid.not_verified > 0] |= BIT["meter_not_verified"]
+    flags[grid.unknown > 0] |= BIT["meter_state_unknown"]
+    result = DailyResult(
+        point=np.repeat(np.arange(n_points, dtype=np.int64), n_days),
+        day=np.tile(np.arange(n_days, dtype=np.int64), n_points),
+        quantity=grid.quantity,
+        estimated=grid.estimated,
+        not_verified=grid.not_verified,
+        unknown=grid.unknown,
+        valid=grid.valid,
+        expected=expected,
+        flags=flags,
+    )
+    return result, Detail(rows, profile, offset, cum, step_raw)
 
 
 def evaluate_partition(
@@ -131,265 +599,7 @@ def evaluate_partition(
 
     ``pidx`` indexes ``site.points``; ``utc_seconds`` are period starts (epoch seconds);
     ``seq`` is the delivery order (later wins among duplicates). Points with no reading
-    still get their days (``no_data``).
+    still get their days (``no_data``); days before a point's first reading and after its
+    last hold no estimate.
     """
-    rules = rules or _data.vee_rules()
-    tolerance = int(rules["timestamp_tolerance_s"])
-    n_points = len(site.points)
-    days = site.days
-    n_days = len(days)
-    day0 = _epoch(days[0])
-    step = np.array([p.interval_minutes * 60 for p in site.points], dtype=np.int64)
-    mult = np.array([p.multiplier for p in site.points], dtype=np.float64)
-    is_register = np.array([p.kind == "register" for p in site.points], dtype=bool)
-
-    # manual edits: appended after every delivery, so they win the duplicate rule
-    edit_flag = np.zeros(len(pidx), dtype=np.int64)
-    if site.edits:
-        by_id = site.point_index()
-        wanted = set(np.unique(pidx).tolist()) if len(pidx) else set()
-        extra = [e for e in site.edits if by_id[e.point] in wanted]
-        if extra:
-            pidx = np.concatenate([pidx, np.array([by_id[e.point] for e in extra], np.int64)])
-            utc_seconds = np.concatenate(
-                [utc_seconds, np.array([int(e.time.timestamp()) for e in extra], np.int64)]
-            )
-            values = np.concatenate([values, np.array([e.value for e in extra], np.float64)])
-            top = int(seq.max()) + 1 if len(seq) else 0
-            seq = np.concatenate([seq, np.arange(top, top + len(extra), dtype=np.int64)])
-            edit_flag = np.concatenate([edit_flag, np.full(len(extra), BIT["edited"], np.int64)])
-
-    day_flags = np.zeros(n_points * n_days, dtype=np.int64)
-
-    def mark(points: I64, local_times: I64, bit: int) -> None:
-        d = (local_times - day0) // DAY
-        ok = (d >= 0) & (d < n_days)
-        np.bitwise_or.at(day_flags, points[ok] * n_days + d[ok], bit)
-
-    # 1. timestamps
-    local = utc_seconds + OFFSET
-    st = step[pidx]
-    slot = (local + st // 2) // st
-    off = local - slot * st
-    on_grid = np.abs(off) <= tolerance
-    mark(pidx[~on_grid], local[~on_grid], BIT["time_off_grid"])
-    snapped = on_grid & (off != 0)
-    mark(pidx[snapped], local[snapped], BIT["time_snapped"])
-    keep = np.flatnonzero(on_grid)
-    p, s, v, q, ef = pidx[keep], slot[keep], values[keep], seq[keep], edit_flag[keep]
-    t = s * step[p]  # local seconds of the period start
-
-    # 2. duplicates: sort by point, period, delivery; keep the last of each period
-    if len(q) < 2 or bool(np.all(q[1:] > q[:-1])):
-        # rows in delivery order: a stable sort on one (point, period) key is the same order
-        # and timsort is linear on the usual input (already sorted by point and time)
-        span = t - int(t.min()) if len(t) else t
-        key = p * (int(span.max()) + 1 if len(t) else 1) + span
-        order = np.argsort(key, kind="stable")
-    else:
-        order = np.lexsort((q, t, p))
-    p, t, v, ef = p[order], t[order], v[order], ef[order]
-    last = np.ones(len(p), dtype=bool)
-    if len(p) > 1:
-        last[:-1] = (p[1:] != p[:-1]) | (t[1:] != t[:-1])
-    if not last.all():
-        group = np.cumsum(np.r_[True, last[:-1]]) - 1  # group number of each row
-        size = np.bincount(group)
-        kept_value = v[last][group]
-        dup = size[group] > 1
-        mark(p[dup], t[dup], BIT["duplicate"])
-        conflict = dup & (v != kept_value)
-        mark(p[conflict], t[conflict], BIT["duplicate_conflict"])
-    p, t, v, ef = p[last], t[last], v[last], ef[last]
-    mark(p[ef > 0], t[ef > 0], BIT["edited"])
-    state = _state_codes(site, p, t)
-
-    quantity = np.zeros(n_points * n_days)
-    estimated = np.zeros(n_points * n_days)
-    not_verified = np.zeros(n_points * n_days)
-    unknown = np.zeros(n_points * n_days)
-    valid = np.zeros(n_points * n_days, dtype=np.int64)
-    spike_factor = float(rules["spike_factor"])
-    spike_history = int(rules["spike_min_history"])
-    band = float(rules["rollover_band"])
-
-    d_all = (t - day0) // DAY
-    in_period = (d_all >= 0) & (d_all < n_days)
-    bounds = np.arange(n_days + 1, dtype=np.int64) * DAY + day0
-    starts = np.searchsorted(p, np.arange(n_points + 1))
-    for index, point in enumerate(site.points):
-        a, b = int(starts[index]), int(starts[index + 1])
-        base = index * n_days
-        pt, pv, ps = t[a:b], v[a:b], state[a:b]
-        sel = in_period[a:b]
-        valid_days = d_all[a:b][sel]
-        if is_register[index]:
-            _register(point, index, pt, pv, ps, mult[index], bounds, base, n_days, day0,
-                      band, spike_factor, spike_history, quantity, estimated, not_verified,
-                      unknown, day_flags)  # fmt: skip
-            valid[base : base + n_days] += np.bincount(valid_days, minlength=n_days)
-        else:
-            ok = np.ones(len(pv), dtype=bool)
-            neg = pv < 0
-            ok &= ~neg
-            mark(np.full(int(neg.sum()), index, np.int64), pt[neg], BIT["negative"])
-            if point.max_per_hour is not None:
-                high = pv * mult[index] > point.max_per_hour * step[index] / 3600.0
-                mark(np.full(int(high.sum()), index, np.int64), pt[high], BIT["implausible"])
-                ok &= ~high
-            energy = pv * mult[index]
-            good = ok & sel
-            if good.sum() >= spike_history:
-                median = float(np.median(energy[good]))
-                if median > 0:
-                    spike = good & (energy > spike_factor * median)
-                    mark(np.full(int(spike.sum()), index, np.int64), pt[spike], BIT["spike"])
-            gd = d_all[a:b][good]
-            quantity[base : base + n_days] += np.bincount(gd, energy[good], minlength=n_days)
-            valid[base : base + n_days] += np.bincount(gd, minlength=n_days)
-            nv = good & (ps == NOT_VERIFIED)
-            not_verified[base : base + n_days] += np.bincount(
-                d_all[a:b][nv], energy[nv], minlength=n_days
-            )
-            uk = good & (ps == UNKNOWN)
-            unknown[base : base + n_days] += np.bincount(
-                d_all[a:b][uk], energy[uk], minlength=n_days
-            )
-            # profile fill: mean energy of the same period of the day over the period
-            per_day = DAY // int(step[index])
-            sod = ((pt[good] - day0) % DAY) // int(step[index])
-            sums = np.bincount(sod, weights=energy[good], minlength=per_day)
-            counts = np.bincount(sod, minlength=per_day)
-            if counts.sum():
-                mean_all = float(sums.sum() / counts.sum())
-                profile = np.where(counts > 0, sums / np.maximum(counts, 1), mean_all)
-                present = np.zeros((n_days, per_day), dtype=bool)
-                present[gd, sod] = True
-                fill = np.where(present, 0.0, profile[np.newaxis, :]).sum(axis=1)
-                estimated[base : base + n_days] = fill
-                quantity[base : base + n_days] += fill
-    expected = np.repeat(DAY // step, n_days)
-    complete = valid / expected
-    min_complete = float(rules["completeness_min"])
-    day_flags[complete < min_complete] |= BIT["incomplete"]
-    day_flags[valid == 0] |= BIT["no_data"]
-    day_flags[estimated > 0] |= BIT["estimated"]
-    day_flags[not_verified > 0] |= BIT["meter_not_verified"]
-    day_flags[unknown > 0] |= BIT["meter_state_unknown"]
-    return DailyResult(
-        point=np.repeat(np.arange(n_points, dtype=np.int64), n_days),
-        day=np.tile(np.arange(n_days, dtype=np.int64), n_points),
-        quantity=quantity,
-        estimated=estimated,
-        not_verified=not_verified,
-        unknown=unknown,
-        valid=valid,
-        expected=expected,
-        flags=day_flags,
-    )
-
-
-def _register(
-    point: Any,
-    index: int,
-    pt: I64,
-    pv: F64,
-    ps: I64,
-    mult: float,
-    bounds: I64,
-    base: int,
-    n_days: int,
-    day0: int,
-    band: float,
-    spike_factor: float,
-    spike_history: int,
-    quantity: F64,
-    estimated: F64,
-    not_verified: F64,
-    unknown: F64,
-    day_flags: I64,
-) -> None:
-    """Daily energy of one register point from its validated readings (sorted by time)."""
-    n = len(pt)
-    if n == 0:
-        return
-
-    def flag_step(i: int, bit: int) -> None:
-        # a step (pt[i-1], pt[i]] belongs to the days of its start and of its last second
-        for when in (pt[i - 1], pt[i] - 1):
-            d = (int(when) - day0) // DAY
-            if 0 <= d < n_days:
-                day_flags[base + d] |= bit
-
-    inc = np.zeros(n)
-    if n > 1:
-        inc[1:] = np.diff(pv)
-    handled = np.zeros(n, dtype=bool)
-    handled[0] = True
-    for event in point.replacements:
-        when = int(event.time.timestamp()) + OFFSET
-        i = int(np.searchsorted(pt, when))
-        if 0 < i < n:
-            inc[i] = (event.old_final - pv[i - 1]) + (pv[i] - event.new_initial)
-            handled[i] = True
-            flag_step(i, BIT["meter_replaced"])
-    modulus = point.modulus
-    for found in np.flatnonzero((inc < 0) & ~handled):
-        i = int(found)
-        prev, cur = float(pv[i - 1]), float(pv[i])
-        if (
-            modulus is not None
-            and prev >= point.rollover * (1.0 - band)
-            and cur <= point.rollover * band
-        ):
-            inc[i] = modulus - prev + cur
-            flag_step(int(i), BIT["rollover"])
-        else:
-            inc[i] = 0.0
-            flag_step(int(i), BIT["register_restart"])
-    inc *= mult
-    if n > 1:
-        periods = np.diff(pt) // (point.interval_minutes * 60)
-        rate = inc[1:] / np.maximum(periods, 1)
-        if point.max_per_hour is not None:
-            limit = point.max_per_hour * point.interval_minutes / 60.0
-            for found in np.flatnonzero(rate > limit):
-                flag_step(int(found) + 1, BIT["implausible"])
-        positive = rate[rate > 0]
-        if len(positive) >= spike_history:
-            median = float(np.median(positive))
-            for found in np.flatnonzero(rate > spike_factor * median):
-                flag_step(int(found) + 1, BIT["spike"])
-    # energy of a step is in the legal state of the meter at the step's start
-    prev_state = np.r_[ps[:1], ps[:-1]]
-    cum = np.cumsum(inc)
-    cum_nv = np.cumsum(np.where(prev_state == NOT_VERIFIED, inc, 0.0))
-    cum_uk = np.cumsum(np.where(prev_state == UNKNOWN, inc, 0.0))
-    j = np.searchsorted(pt, bounds)
-    exact = (j < n) & (pt[np.minimum(j, n - 1)] == bounds)
-    inner = (j > 0) & (j < n) & ~exact
-    jj = np.clip(j, 1, n - 1) if n > 1 else np.zeros_like(j)
-    frac = np.zeros(len(bounds))
-    if n > 1:
-        span = (pt[jj] - pt[jj - 1]).astype(np.float64)
-        frac = np.where(inner, (bounds - pt[jj - 1]) / span, 0.0)
-    at = np.clip(np.where(exact, j, np.where(j >= n, n - 1, np.where(j == 0, 0, j - 1))), 0, n - 1)
-
-    def value_at(c: F64) -> F64:
-        out = c[at].copy()
-        if n > 1:
-            out = np.where(inner, c[jj - 1] + frac * (c[jj] - c[jj - 1]), out)
-        return out
-
-    c0, c_nv, c_uk = value_at(cum), value_at(cum_nv), value_at(cum_uk)
-    quantity[base : base + n_days] = np.diff(c0)
-    not_verified[base : base + n_days] = np.diff(c_nv)
-    unknown[base : base + n_days] = np.diff(c_uk)
-    # a day whose start or end had to be interpolated holds an estimate: the share of the
-    # step across the boundary that the interpolation gave it
-    for k in np.flatnonzero(inner):
-        for d in (k - 1, k):
-            if 0 <= d < n_days:
-                day_flags[base + d] |= BIT["estimated"]
-                share = frac[k] if d == k - 1 else 1.0 - frac[k]
-                estimated[base + d] += float(inc[jj[k]]) * float(share)
+    return run(site, pidx, utc_seconds, values, seq, rules)[0]
