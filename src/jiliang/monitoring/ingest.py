@@ -16,15 +16,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from jiliang.monitoring.ingest_columns import UTC_US, Columns, columns
 from jiliang.monitoring.models import EnergyUser, MeasurementPoint, UploadBatch
 
 MAX_ITEMS = 10_000  # per batch (docs/monitoring.md); the benchmark's batch size
@@ -73,15 +76,17 @@ class Ack:
 
 @dataclass
 class Parsed:
+    """A checked batch; `columns` holds its items as Arrow arrays (times in UTC)."""
+
     message_id: str
     user_code: str
-    points: list[str] = field(default_factory=list)
-    times: list[dt.datetime] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
-    qualities: list[str] = field(default_factory=list)
+    columns: Columns | None = None
     signature: str = ""
     digest: str = ""
+
+    @property
+    def count(self) -> int:
+        return len(self.columns) if self.columns is not None else 0
 
 
 def energy_root() -> Path:
@@ -129,17 +134,27 @@ def parse(raw: bytes | dict[str, Any]) -> tuple[Parsed, dict[str, Any]]:
     if errors:
         raise BatchRefused(400, "malformed batch", errors)
     parsed = Parsed(str(message_id), str(user), signature=str(signature))
-    _items(parsed, items, errors)  # type: ignore[arg-type]
+    # Fast path: every rule checked on whole columns. When it is not sure, the per-item
+    # check below decides and words the errors (item index, field, reason).
+    parsed.columns = columns(items)  # type: ignore[arg-type]
+    if parsed.columns is None:
+        parsed.columns = _items(items, errors)  # type: ignore[arg-type]
     if errors:
         raise BatchRefused(400, f"malformed batch: {len(errors)} bad item(s) shown", errors)
     return parsed, body
 
 
-def _items(parsed: Parsed, items: list[Any], errors: list[dict[str, str]]) -> None:
+def _items(items: list[Any], errors: list[dict[str, str]]) -> Columns:
+    """The per-item check: the first MAX_ERRORS bad items, each with index, field, reason."""
     fromiso = dt.datetime.fromisoformat
+    points: list[str] = []
+    times: list[dt.datetime] = []
+    values: list[float] = []
+    kinds: list[str] = []
+    qualities: list[str] = []
     for i, item in enumerate(items):
         if len(errors) >= MAX_ERRORS:
-            return
+            break
         where = f"items[{i}]"
         if not isinstance(item, dict):
             errors.append({"field": where, "reason": "an object"})
@@ -176,11 +191,18 @@ def _items(parsed: Parsed, items: list[Any], errors: list[dict[str, str]]) -> No
         if not isinstance(quality, str) or not _QUALITY.fullmatch(quality):
             errors.append({"field": f"{where}.quality", "reason": "0-16 letters, digits or _"})
             continue
-        parsed.points.append(point)
-        parsed.times.append(when)
-        parsed.values.append(float(value))
-        parsed.kinds.append(kind)
-        parsed.qualities.append(quality)
+        points.append(point)
+        times.append(when)
+        values.append(float(value))
+        kinds.append(kind)
+        qualities.append(quality)
+    return Columns(
+        pa.array(points, pa.string()),
+        pa.array(times, UTC_US),
+        pa.array(values, pa.float64()),
+        pa.array(kinds, pa.string()),
+        pa.array(qualities, pa.string()),
+    )
 
 
 def authorise(parsed: Parsed, body: dict[str, Any], user: Any) -> EnergyUser:
@@ -223,7 +245,9 @@ def check_signature(public_key_hex: str, signature_hex: str, body: dict[str, Any
 
 
 def _known_points(energy_user: EnergyUser, parsed: Parsed) -> None:
-    codes = set(parsed.points)
+    assert parsed.columns is not None
+    points = parsed.columns.points
+    codes = set(points.unique().to_pylist())
     known = set(
         MeasurementPoint.objects.filter(user=energy_user, code__in=codes).values_list(
             "code", flat=True
@@ -232,7 +256,7 @@ def _known_points(energy_user: EnergyUser, parsed: Parsed) -> None:
     if known == codes:
         return
     errors = []
-    for i, code in enumerate(parsed.points):
+    for i, code in enumerate(points.to_pylist()):
         if code not in known:
             errors.append({"field": f"items[{i}].point", "reason": f"unknown point {code!r}"})
             if len(errors) >= MAX_ERRORS:
@@ -299,19 +323,21 @@ def store_parsed(energy_user: EnergyUser, parsed: Parsed, body: dict[str, Any], 
     if found is not None:
         return found
     _known_points(energy_user, parsed)
+    assert parsed.columns is not None
     received = timezone.now()
     bid = batch_id(energy_user.code, parsed.message_id)
     files = write_readings(energy_user.code, parsed, bid, source, received)
     ack = ack_of(energy_user.code, parsed.message_id, parsed.digest)
+    first, last = (t.as_py() for t in pc.min_max(parsed.columns.times).values())
     try:
         with transaction.atomic():
             UploadBatch.objects.create(
                 user=energy_user,
                 message_id=parsed.message_id,
                 received=received,
-                count=len(parsed.values),
-                first_start=min(parsed.times),
-                last_start=max(parsed.times),
+                count=parsed.count,
+                first_start=first,
+                last_start=last,
                 body_sha256=parsed.digest,
                 ack=ack,
                 source=source,
@@ -324,27 +350,29 @@ def store_parsed(energy_user: EnergyUser, parsed: Parsed, body: dict[str, Any], 
         if found is None:
             raise
         return found
-    return Ack(parsed.message_id, energy_user.code, len(parsed.values), ack, received)
+    return Ack(parsed.message_id, energy_user.code, parsed.count, ack, received)
 
 
 def write_readings(
     user_code: str, parsed: Parsed, bid: str, source: str, received: dt.datetime
 ) -> list[Path]:
     """The batch's readings into the core's Parquet store (durable when this returns)."""
-    from jiliang.monitoring.storage import write_rows
+    from jiliang.monitoring.storage import write_columns
 
-    return write_rows(
-        energy_root(),
+    assert parsed.columns is not None
+    cols = parsed.columns
+    n = len(cols)
+    table = pa.table(
         {
-            "user": [user_code] * len(parsed.values),
-            "point": parsed.points,
-            "time": parsed.times,
-            "value": parsed.values,
-            "kind": parsed.kinds,
-            "quality": parsed.qualities,
-            "source": [source] * len(parsed.values),
-            "batch": [bid] * len(parsed.values),
-            "received": [received] * len(parsed.values),
-        },
-        bid,
+            "user": pa.repeat(pa.scalar(user_code, pa.string()), n),
+            "point": cols.points,
+            "time": cols.times,
+            "value": cols.values,
+            "kind": cols.kinds,
+            "quality": cols.qualities,
+            "source": pa.repeat(pa.scalar(source, pa.string()), n),
+            "batch": pa.repeat(pa.scalar(bid, pa.string()), n),
+            "received": pa.repeat(pa.scalar(received, UTC_US), n),
+        }
     )
+    return write_columns(energy_root(), table, bid)

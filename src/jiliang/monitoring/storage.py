@@ -21,3 +21,11 @@ def read_table(root: Path, *, users: list[str] | None = None, **kwargs: Any) -> 
     from jiliang.energy.store import scan
 
     return scan(root, users=users, **kwargs).to_arrow_table()
+
+
+def write_columns(root: Path, table: Any, batch_id: str) -> list[Path]:
+    """Write a checked Arrow table (the store's schema, one user) durably as one batch; the
+    same layout as `write_rows`, its files written and fsync-ed in parallel (ingest path)."""
+    from jiliang.monitoring.ingest_write import write_table
+
+    return write_table(root, table, batch_id)
