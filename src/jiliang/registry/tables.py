@@ -15,6 +15,7 @@ import datetime as dt
 from typing import Any, ClassVar
 
 import django_tables2 as tables
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -32,6 +33,7 @@ from jiliang.registry.models import (
     ReferenceMaterial,
     VerificationScheme,
 )
+from jiliang.registry.table_rows import choice_labels, render_body
 
 A = Accessor
 
@@ -130,6 +132,27 @@ class RegistryTable(tables.Table):
         ]
         self._order_by = OrderByTuple(valid)
 
+    @cached_property
+    def body_html(self) -> SafeString:
+        """The rows of the page, rendered once per page (table_rows.py says why)."""
+        return render_body(self, list(self.data.data))
+
+    @cached_property
+    def english(self) -> bool:
+        return _english()
+
+    def label(self, record: Any, name: str) -> Any:
+        """get_FOO_display of a choice field, its labels translated once per page."""
+        labels = self._labels.get(name)
+        if labels is None:
+            labels = self._labels[name] = choice_labels(record._meta.get_field(name))
+        value = getattr(record, name)
+        return labels.get(value, value)
+
+    @cached_property
+    def _labels(self) -> dict[str, dict[Any, Any]]:
+        return {}
+
 
 class InstitutionTable(RegistryTable):
     name_zh = tables.Column(_("名称"), linkify=("registry:institution", [A("pk")]), attrs=DATA)
@@ -157,13 +180,13 @@ class InstitutionTable(RegistryTable):
         if record.centre_state:
             return format_html(
                 '{} <span class="badge muted">{}</span>',
-                record.get_kind_display(),
-                record.get_centre_state_display(),
+                self.label(record, "kind"),
+                self.label(record, "centre_state"),
             )
-        return format_html("{}", record.get_kind_display())
+        return format_html("{}", self.label(record, "kind"))
 
     def value_kind(self, record: Institution) -> str:
-        return str(record.get_kind_display())
+        return str(self.label(record, "kind"))
 
 
 class PersonTable(RegistryTable):
@@ -198,7 +221,7 @@ class StandardTable(RegistryTable):
 
     def render_status(self, record: MeasurementStandard) -> SafeString:
         css = "ok" if record.status == "in_service" else "bad"
-        return _badge(css, record.get_status_display())
+        return _badge(css, self.label(record, "status"))
 
 
 class MaterialTable(RegistryTable):
@@ -279,7 +302,7 @@ class InstrumentTable(RegistryTable):
                 '{}<br><small class="muted">{} {}</small>',
                 record.name,
                 category.number,
-                category.name_en if _english() and category.name_en else category.name_zh,
+                category.name_en if self.english and category.name_en else category.name_zh,
             )
         return format_html("{}", record.name)
 
@@ -355,7 +378,7 @@ class CertificateTable(RegistryTable):
     def render_number(self, record: Certificate) -> SafeString:
         html = format_html("<code>{}</code>", record.number)
         if record.amendment:
-            html = format_html("{} {}", html, _badge("warn", record.get_amendment_display()))
+            html = format_html("{} {}", html, _badge("warn", self.label(record, "amendment")))
         signature = None if record.issuer_id else getattr(record, "dcc_signature", None)
         if signature is not None:  # an imported DCC: the state of its XML signature
             html = format_html(
@@ -381,7 +404,7 @@ class CertificateTable(RegistryTable):
 
     def render_conclusion(self, record: Certificate) -> SafeString:
         css = "bad" if record.conclusion == "fail" else "ok"
-        return _badge(css, record.get_conclusion_display())
+        return _badge(css, self.label(record, "conclusion"))
 
 
 class CatalogueTable(RegistryTable):
