@@ -156,3 +156,30 @@ def test_refusals_exit_2_and_store_nothing(site: Site, args: list[str], message:
 def test_unknown_user_is_refused(site: Site) -> None:
     res = runner.invoke(app, ["energy", "export", "--user", "NOPE", "--dry-run"])
     assert res.exit_code == 2 and "--user 'NOPE': no energy user with this code" in res.stderr
+
+
+def test_the_user_page_lists_messages_and_their_states(site: Site) -> None:
+    from django.test import Client
+
+    two_days(site)
+    with Platform("msgId", "nm") as platform:
+        platform.fail_next = 1
+        assert export(*PERIOD, "--endpoint", platform.url).exit_code == 1
+    first, second = rows()
+    client = Client()
+    client.force_login(site.users["alu"])
+    dashboard = client.get("/energy/users/NM-ALU-01/")
+    assert 'href="/energy/users/NM-ALU-01/exports/"' in dashboard.content.decode()
+    page = client.get("/energy/users/NM-ALU-01/exports/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert first.message_id in html and second.message_id in html
+    assert "HTTP 503" in html  # the first day's last error
+    states = page.context["states"]
+    assert [(value, n) for value, _, n in states] == [
+        ("pending", 1), ("sent", 1), ("acknowledged", 0),
+    ]  # fmt: skip
+    other = Client()
+    other.force_login(site.users["other"])
+    assert other.get("/energy/users/NM-ALU-01/exports/").status_code == 404
+    assert Client().get("/energy/users/NM-ALU-01/exports/").status_code == 302
