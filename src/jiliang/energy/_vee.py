@@ -211,55 +211,57 @@ def _validate(
     # 1. timestamps (one step for all points: no gather)
     local = utc_seconds + OFFSET
     st: I64 | int = int(step[0]) if bool(np.all(step == step[0])) else step[pidx]
-    slot = (local + st // 2) // st
-    off = local - slot * st
+    t_all = (local + st // 2) // st * st  # local seconds of the nearest period start
+    off = local - t_all
     on_grid = np.abs(off) <= tolerance
-    if not on_grid.all():
+    every = bool(on_grid.all())
+    if not every:
         days.mark(pidx[~on_grid], local[~on_grid], BIT["time_off_grid"])
     snapped = on_grid & (off != 0)
     days.mark(pidx[snapped], local[snapped], BIT["time_snapped"])
     track = detail or bool(site.edits)  # per-row flags
     rf = np.where(snapped, BIT["time_snapped"], 0) | edit_flag if track else edit_flag
-    in_order = len(seq) < 2 or bool(np.all(seq[1:] > seq[:-1]))
-    q = seq
-    if not on_grid.all():
-        keep = np.flatnonzero(on_grid)
-        p, s, v = pidx[keep], slot[keep], values[keep]
-        rf = rf[keep] if track else rf[: len(keep)]
-        q = q if in_order else q[keep]
-    else:
-        p, s, v = pidx, slot, values
-    t = s * (st if isinstance(st, int) else step[p])  # local seconds of the period start
 
     # 2. duplicates: order by point, period, delivery; keep the last of each period
-    order: I64 | None
-    if in_order:
-        # rows in delivery order: a stable sort on one (point, period) key is the same order
-        # (timsort is linear on the usual input, already sorted by point and time)
-        low = int(t.min()) if len(t) else 0
-        key = p * ((int(t.max()) - low + 1) if len(t) else 1) + (t - low)
-        order = None if bool(np.all(key[1:] >= key[:-1])) else np.argsort(key, kind="stable")
+    take: I64 | None
+    if len(seq) < 2 or bool(np.all(seq[1:] > seq[:-1])):
+        # rows in delivery order: a stable sort on one (point, period) key, off-grid rows
+        # last, gives the order of a stable sort of the on-grid rows (timsort is linear on
+        # the usual input, already sorted by point and time); one gather serves both
+        low = int(t_all.min()) if len(t_all) else 0
+        key = pidx * ((int(t_all.max()) - low + 1) if len(t_all) else 1) + (t_all - low)
+        if not every:
+            key[~on_grid] = np.iinfo(np.int64).max
+        if bool(np.all(key[1:] >= key[:-1])):
+            take = None if every else np.flatnonzero(on_grid)
+        else:
+            take = np.argsort(key, kind="stable")[: int(on_grid.sum())]
     else:
-        order = np.lexsort((q, t, p))
-    if order is not None:
-        p, t, v = p[order], t[order], v[order]
-        rf = rf[order] if track else rf
+        keep = np.flatnonzero(on_grid)
+        take = keep[np.lexsort((seq[keep], t_all[keep], pidx[keep]))]
+    if take is None:
+        p, t, v = pidx, t_all, values
+    else:
+        p, t, v = pidx[take], t_all[take], values[take]
+        rf = rf[take] if track else rf[: len(take)]
     last = np.ones(len(p), dtype=bool)
     if len(p) > 1:
         last[:-1] = (p[1:] != p[:-1]) | (t[1:] != t[:-1])
     raw = v
     if not last.all():
-        group = np.cumsum(np.r_[True, last[:-1]]) - 1  # group number of each row
-        size = np.bincount(group)
-        kept_value = v[last][group]
-        dup = size[group] > 1
-        days.mark(p[dup], t[dup], BIT["duplicate"])
-        conflict = dup & (v != kept_value)
+        # only the few rows that lose to a later delivery are looked at: each one's kept row
+        # is the next row that is last of its period (same point and period, same day)
+        kept_at = np.flatnonzero(last)
+        losers = np.flatnonzero(~last)
+        kept = kept_at[np.searchsorted(kept_at, losers)]
+        days.mark(p[losers], t[losers], BIT["duplicate"])
+        conflict = losers[v[losers] != v[kept]]
         days.mark(p[conflict], t[conflict], BIT["duplicate_conflict"])
         if detail:
-            group_flags = np.zeros(len(size), dtype=np.int64)
-            group_flags[group[dup]] = BIT["duplicate"]
-            group_flags[group[conflict]] |= BIT["duplicate_conflict"]
+            group_of = np.cumsum(last) - last  # index among the kept rows
+            group_flags = np.zeros(len(kept_at), dtype=np.int64)
+            group_flags[group_of[kept]] = BIT["duplicate"]
+            group_flags[group_of[kept[v[losers] != v[kept]]]] |= BIT["duplicate_conflict"]
             # raw value: the last delivery that is not an edit (edits come after deliveries)
             delivered = np.where(rf & BIT["edited"], -1, np.arange(len(p)))
             latest = np.maximum.accumulate(delivered)[last]
@@ -372,7 +374,7 @@ def _intervals(
             period_start[np.newaxis] > last[group][:, np.newaxis, np.newaxis]
         )
         fill = np.where(
-            present | outside,
+            present | (outside & _NO_EXTRAPOLATION),
             0.0,
             prof[:, np.newaxis, :],
         ).sum(axis=2)
@@ -455,8 +457,13 @@ def _registers(
     prev_state = np.r_[state[:1], state[:-1]]
     prev_state[head] = state[head]
     cum = _segments.cumsum(inc, starts)
-    cum_nv = _segments.cumsum(np.where(prev_state == NOT_VERIFIED, inc, 0.0), starts)
-    cum_uk = _segments.cumsum(np.where(prev_state == UNKNOWN, inc, 0.0), starts)
+    # (a state that every step or no step has shares the sum of all steps, or zeros)
+    cum_nv, cum_uk = (
+        cum if bool(np.all(prev_state == code))
+        else np.zeros(n) if not bool(np.any(prev_state == code))
+        else _segments.cumsum(np.where(prev_state == code, inc, 0.0), starts)
+        for code in (NOT_VERIFIED, UNKNOWN)
+    )  # fmt: skip
     # the cumulative energy at each midnight of the period
     filled = np.flatnonzero(np.diff(starts) > 0)
     bounds = np.arange(n_days + 1, dtype=np.int64) * DAY + day0
@@ -530,6 +537,9 @@ def _spans(rows: Rows, n_points: int) -> tuple[I64, I64]:
     first[has] = rows.t[rows.starts[:-1][has]]
     last[has] = rows.t[rows.starts[1:][has] - 1]
     return first, last
+
+
+_NO_EXTRAPOLATION = True  # (False only to compare with the figures of before 2026-12-07)
 
 
 def run(
