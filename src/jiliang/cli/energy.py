@@ -137,6 +137,77 @@ def _export_command(energy_app: typer.Typer) -> None:
             raise typer.Exit(code)
 
 
+def _equipping_command(energy_app: typer.Typer) -> None:
+    """`jiliang energy equipping`: the GB 17167 check of one energy user (docs/energy.md)."""
+
+    @energy_app.command()
+    def equipping(
+        user: Annotated[str, typer.Option("--user", help="energy user code")],
+        edition: Annotated[
+            str, typer.Option(help="rules edition, e.g. 'GB 17167-2006'")
+        ] = "GB 17167-2006",
+        as_json: Annotated[bool, typer.Option("--json", help="print the JSON report")] = False,
+    ) -> None:
+        """Equipping rate per level and variety, and accuracy per boundary meter, from the
+        metering tree and the registry. Exit 1 when the user does not comply, 2 when refused."""
+        from jiliang.cli.platform_commands import setup_django
+
+        setup_django()
+        from jiliang.energy.equipping import EquippingError
+        from jiliang.monitoring.equipping import report_for
+        from jiliang.monitoring.models import EnergyUser
+
+        found = EnergyUser.objects.filter(code=user[:40]).first()
+        if found is None:
+            raise _fail(f"--user {user!r}: no such energy user")
+        try:
+            report = report_for(found, edition)
+        except EquippingError as exc:
+            raise _fail(f"--edition: {exc}") from None
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False, indent=1, allow_nan=False))
+        else:
+            _print_equipping(report)
+        if not report["pass"]:
+            raise typer.Exit(1)
+
+
+def _print_equipping(report: dict[str, Any]) -> None:
+    flag = "confirmed" if report["confirmed"] else "NOT confirmed against the published text"
+    console.print(
+        f"[bold]{report['user']}[/] {report['edition']} ({flag}); electricity category"
+        f" {report['category'] or '—'}: {'complies' if report['pass'] else 'does not comply'}",
+        highlight=False,
+    )
+    table = Table(title="equipping rate 配备率")
+    for column in ("level", "variety", "required", "equipped", "rate %", "required %", "ok"):
+        table.add_column(column)
+    for level in report["levels"]:
+        for row in level["rows"]:
+            ok = row["pass"]
+            table.add_row(
+                level["key"],
+                row["variety"],
+                str(row["required"]),
+                str(row["equipped"]),
+                f"{row['rate']:g}",
+                "—" if row["required_rate"] is None else f"{row['required_rate']:g}",
+                "—" if ok is None else ("yes" if ok else "NO"),
+            )
+    console.print(table)
+    for gap in report["missing"]:
+        console.print(f"missing: {gap['node']} (level {gap['level']}) {gap['variety']}: "
+                      f"{gap['reason']}", highlight=False)  # fmt: skip
+    for row in report["accuracy"]:
+        if row["verdict"] in ("fail", "unknown"):
+            console.print(
+                f"accuracy {row['verdict']}: {row['point']} class {row['class'] or '—'},"
+                f" required {row['required'] if row['required'] is not None else '—'}"
+                f" {row['reason']}".rstrip(),
+                highlight=False,
+            )
+
+
 def register(root: typer.Typer) -> None:
     """Add `jiliang energy` to the root command."""
     energy_app = typer.Typer(
@@ -206,4 +277,5 @@ def register(root: typer.Typer) -> None:
             _print(document)
 
     _export_command(energy_app)
+    _equipping_command(energy_app)
     _monitoring_commands(energy_app)

@@ -26,6 +26,7 @@ PLANTS: list[dict[str, Any]] = [
         "institution": "齐都铝业有限公司",
         "login": "alu_plant",
         "code": "QD-ALU-01",
+        "electricity_category": "I",  # GB 17167 Table 4
         "sector": "电解铝 aluminium electrolysis",
         "product": "原铝",
         "annual_output": 250_000.0,
@@ -43,6 +44,7 @@ PLANTS: list[dict[str, Any]] = [
         "division": "150203",
         "login": "energy_steel",
         "code": "NM-STEEL-01",
+        "electricity_category": "II",  # GB 17167 Table 4
         "sector": "钢铁 steel",
         "product": "粗钢",
         "annual_output": 1_200_000.0,
@@ -60,6 +62,7 @@ PLANTS: list[dict[str, Any]] = [
         "division": "150302",
         "login": "energy_cement",
         "code": "NM-CEMENT-01",
+        "electricity_category": "II",  # GB 17167 Table 4
         "sector": "水泥 cement",
         "product": "熟料",
         "annual_output": 1_500_000.0,
@@ -203,6 +206,7 @@ def _plant(spec: dict[str, Any], today: dt.date, lab: Any, password: str) -> Non
             "product": spec["product"],
             "annual_output": spec["annual_output"],
             "output_unit": spec["output_unit"],
+            "electricity_category": spec["electricity_category"],
             "nodes": nodes,
             "points": points,
         },

@@ -33,6 +33,13 @@ class EnergyUser(models.Model):
     output_unit = models.CharField(max_length=20, blank=True)
     # Ed25519 public key (64 hex digits). When set, every batch must carry a valid signature.
     public_key = models.CharField(max_length=64, blank=True)
+    # GB 17167 Table 4: the class of the boundary electricity meters depends on it.
+    electricity_category = models.CharField(
+        max_length=3,
+        blank=True,
+        choices=[(c, c) for c in ("I", "II", "III", "IV", "V")],
+        help_text="electricity user category I–V (GB 17167 Table 4)",
+    )
 
     objects = RestrictedQuerySet.as_manager()
     scope_field = "institution"
@@ -64,6 +71,10 @@ class MeteringNode(models.Model):
     level = models.IntegerField(choices=Level.choices)
     code = models.CharField(max_length=40)
     name = models.CharField(max_length=120)
+    # GB 17167: what the node must meter (empty: its own points' varieties), and whether it
+    # is a main unit/equipment (Tables 1 and 2); nodes not main are outside the rates.
+    varieties = models.JSONField(default=list, blank=True, help_text="varieties to meter")
+    main = models.BooleanField(default=True)
 
     objects = RestrictedQuerySet.as_manager()
     scope_field = "user__institution"

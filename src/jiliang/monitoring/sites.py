@@ -32,6 +32,7 @@ def define_site(institution: Institution, spec: dict[str, Any]) -> EnergyUser:
                 "annual_output": spec.get("annual_output"),
                 "output_unit": spec.get("output_unit", ""),
                 "public_key": spec.get("public_key", ""),
+                "electricity_category": spec.get("electricity_category", ""),
             },
         )
         nodes: dict[str, MeteringNode] = {}
@@ -42,7 +43,13 @@ def define_site(institution: Institution, spec: dict[str, Any]) -> EnergyUser:
             nodes[row["code"]], _ = MeteringNode.objects.update_or_create(
                 user=user,
                 code=row["code"],
-                defaults={"name": row["name"], "level": int(row["level"]), "parent": parent},
+                defaults={
+                    "name": row["name"],
+                    "level": int(row["level"]),
+                    "parent": parent,
+                    "varieties": list(row.get("varieties", [])),  # GB 17167 check
+                    "main": bool(row.get("main", True)),
+                },
             )
         for row in spec.get("points", []):
             node = nodes.get(row["node"])

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from jiliang.monitoring import export_views, views
+from jiliang.monitoring import equipping_views, export_views, views
 
 app_name = "monitoring"
 urlpatterns: list[URLPattern] = [
@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern] = [
     path("users/<str:code>/", views.user_dashboard, name="user"),
     path("users/<str:code>/reports/", views.issue_report, name="issue_report"),
     path("users/<str:code>/manual/", views.manual_upload, name="manual"),
+    path("users/<str:code>/gb17167/", equipping_views.equipping, name="equipping"),
     path("users/<str:code>/exports/", export_views.exports, name="exports"),
     path("reports/<int:report_id>/", views.report, name="report"),
     path("reports/<int:report_id>.<str:fmt>", views.report_file, name="report_file"),
