@@ -15,7 +15,7 @@ import jsonschema_rs
 import pytest
 import yaml
 
-from jiliang.energy import export
+from jiliang.energy import export, export_schema
 from jiliang.energy.export import CST, ExportError, Figure, build_messages, load_profile
 
 from .platform_server import Platform
@@ -91,6 +91,21 @@ def test_generic_labels_iso_start_and_same_content_same_id() -> None:
     }
     changed = build_messages(profile, "U1", [fig("E1", "electricity", 2.6, "MWh")])
     assert changed[0].message_id != one[0].message_id
+
+
+def test_code_templates_fill_user_point_and_variety_code(tmp_path: Path) -> None:
+    path, data = _profile_copy(tmp_path, "generic-v1")
+    data["items"]["electricity"]["day"]["code"] = "{user}-{variety_code}-{point}-D"
+    data["items"]["natural_gas"]["day"]["code"] = "{user}-{variety_code}-{point}-D"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    profile = load_profile(str(path))
+    figures = [fig("E-MAIN", "electricity", 1.0, "kWh"), fig("GAS", "natural_gas", 2.0, "m3")]
+    (message,) = build_messages(profile, "NM-ALU-01", figures)
+    # varieties.yaml: electricity 4100, natural gas 3100 (GB/T 29870 class codes)
+    assert [i["code"] for i in message.document["items"]] == [
+        "NM-ALU-01-4100-E-MAIN-D",
+        "NM-ALU-01-3100-GAS-D",
+    ]
 
 
 def test_one_message_per_day_split_after_max_items() -> None:
@@ -191,6 +206,12 @@ def _profile_copy(tmp_path: Path, name: str = "nm-v1") -> tuple[Path, dict[str, 
         (lambda d: d.update(schema="missing.json"),
          "nm-v1.yaml: schema: 'missing.json': no such file next to the profile"),
         (lambda d: d["ack"].clear(), "nm-v1.yaml: ack: echo_field or status_field is required"),
+        (lambda d: d["items"]["coke"]["day"].update(code="NM-{meter}-D"),
+         "nm-v1.yaml: items.coke.day.code: 'NM-{meter}-D': placeholder {meter} is not one of {user}"),
+        (lambda d: d["items"]["coke"]["day"].update(code="NM-{point!r}"),
+         "nm-v1.yaml: items.coke.day.code: 'NM-{point!r}': placeholder {point} is not one of"),
+        (lambda d: d["items"]["coke"]["day"].update(code="NM-{point"),
+         "nm-v1.yaml: items.coke.day.code: 'NM-{point': expected '}' before end of string"),
         # field names that the shipped schema does not know: refused when loaded
         (lambda d: d["item_fields"].update(value="val"),
          "nm-v1.yaml: schema: a message of this profile does not satisfy"),
@@ -244,15 +265,15 @@ def test_builtin_check_agrees_with_a_json_schema_library(damage: Any) -> None:
     document = _nm_document()
     damage(document)
     library = jsonschema_rs.validator_for(schema).is_valid(document)
-    assert (export.structural_errors(document, schema) == []) is library
-    assert (export.schema_errors(document, schema) == []) is library
+    assert (export_schema.structural_errors(document, schema) == []) is library
+    assert (export_schema.schema_errors(document, schema) == []) is library
 
 
 def test_builtin_check_names_the_path() -> None:
     schema = json.loads((export.PROFILE_DIR / "nm-v1.schema.json").read_text(encoding="utf-8"))
     document = _nm_document()
     document["data"][0]["dataQuality"] = "7"
-    assert export.structural_errors(document, schema) == [
+    assert export_schema.structural_errors(document, schema) == [
         "/data/0/dataQuality: '7' is not one of ['0', '2', '3', '4', '5', '9']"
     ]
 

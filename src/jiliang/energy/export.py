@@ -21,6 +21,7 @@ import hashlib
 import json
 import math
 import re
+import string
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -34,10 +35,11 @@ import yaml
 from jiliang import yamlsafe
 from jiliang.energy import _data
 from jiliang.energy._errors import EnergyError
+from jiliang.energy.export_schema import schema_errors
 
 PROFILE_DIR = _data.DATA_DIR / "provincial"
 CST = dt.timezone(dt.timedelta(hours=8))
-# Period kinds a figure can have, with their length in minutes (None: given by the figure).
+# Period kinds a figure can have: a 15/30/60-min interval, or a day (00:00 to 00:00, +08:00).
 KINDS = ("interval", "day")
 # Quality categories of a figure, most severe first: a figure takes the first that applies.
 QUALITIES = ("missing", "incomplete", "estimated", "edited", "not_verified", "ok")
@@ -69,6 +71,9 @@ _ITEM_KEYS = frozenset({"code", "unit", "decimals"})
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 ERROR_CHARS = 300  # of a response body kept in an error message
+# Placeholders a data-item code may contain, for platforms that code each meter or each
+# enterprise's item ("{user}-{variety_code}-{point}"): filled in per item.
+CODE_FIELDS = ("user", "point", "variety", "variety_code")
 
 
 class ExportError(EnergyError):
@@ -320,7 +325,8 @@ def _items(path: Path, value: Any) -> dict[tuple[str, str], ItemCode]:
             if "unit" not in row:
                 raise _fail(path, f"{key}.unit", "missing")
             code = _text(path, f"{key}.code", row["code"])
-            if code in seen:
+            _check_template(path, f"{key}.code", code)
+            if code in seen and "{point}" not in code:
                 raise _fail(path, f"{key}.code", f"{code!r} is also the code of {seen[code]}")
             seen[code] = key
             unit = _text(path, f"{key}.unit", row["unit"])
@@ -334,6 +340,24 @@ def _items(path: Path, value: Any) -> dict[tuple[str, str], ItemCode]:
                 raise _fail(path, f"{key}.decimals", "an integer from 0 to 9")
             out[(variety, kind)] = ItemCode(code, unit, decimals)
     return out
+
+
+def _check_template(path: Path, key: str, code: str) -> None:
+    """A code is a plain string or a template with CODE_FIELDS placeholders only."""
+    try:
+        parts = list(string.Formatter().parse(code))
+    except ValueError as exc:
+        raise _fail(path, key, f"{code!r}: {exc} (write a literal brace as {{{{ or }}}})") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in CODE_FIELDS or spec or conversion:
+            raise _fail(
+                path,
+                key,
+                f"{code!r}: placeholder {{{name}}} is not one of "
+                + ", ".join(f"{{{f}}}" for f in CODE_FIELDS),
+            )
 
 
 def _schema(path: Path, value: Any) -> dict[str, Any]:
@@ -396,7 +420,7 @@ def label(profile: Profile, start: dt.datetime) -> str:
     return local.isoformat(timespec="seconds")
 
 
-def _item(profile: Profile, figure: Figure) -> dict[str, Any]:
+def _item(profile: Profile, figure: Figure, user_code: str) -> dict[str, Any]:
     where = f"figure {figure.point} {figure.start.isoformat()}"
     if figure.kind not in KINDS:
         raise ExportError(f"{where}: kind {figure.kind!r}: one of {', '.join(KINDS)}")
@@ -418,7 +442,7 @@ def _item(profile: Profile, figure: Figure) -> dict[str, Any]:
     fields = profile.item_fields
     row: dict[str, Any] = {}
     for field, content in (
-        ("code", item.code),
+        ("code", _code(item.code, user_code, figure)),
         ("point", figure.point),
         ("start", label(profile, figure.start)),
         ("value", value),
@@ -431,6 +455,15 @@ def _item(profile: Profile, figure: Figure) -> dict[str, Any]:
     return row
 
 
+def _code(template: str, user_code: str, figure: Figure) -> str:
+    if "{" not in template and "}" not in template:
+        return template
+    variety_code = str(_data.varieties()[figure.variety].get("code", ""))
+    return template.format(
+        user=user_code, point=figure.point, variety=figure.variety, variety_code=variety_code
+    )
+
+
 def _document(
     profile: Profile, user_code: str, figures: list[Figure], extra: Mapping[str, str]
 ) -> dict[str, Any]:
@@ -440,7 +473,7 @@ def _document(
     document[env["user_code"]] = user_code
     document.update(extra)
     document[env["count"]] = len(figures)
-    document[env["items"]] = [_item(profile, f) for f in figures]
+    document[env["items"]] = [_item(profile, f, user_code) for f in figures]
     document[env["message_id"]] = message_id(document, profile)
     return document
 
@@ -479,98 +512,6 @@ def build_messages(profile: Profile, user_code: str, figures: Iterable[Figure]) 
             mid = document[profile.envelope["message_id"]]
             messages.append(Message(mid, day, len(chunk), document, canonical(document)))
     return messages
-
-
-# --------------------------------------------------------------------------- JSON Schema
-
-
-def schema_errors(document: Any, schema: Mapping[str, Any]) -> list[str]:
-    """Errors of ``document`` against ``schema``: by the ``jsonschema`` package when it is
-    installed, else by the built-in check of the subset the shipped schemas use."""
-    try:
-        import jsonschema  # type: ignore[import-untyped,unused-ignore]
-    except ImportError:
-        return structural_errors(document, schema)
-    validator = jsonschema.Draft202012Validator(schema)
-    return [
-        f"/{'/'.join(str(p) for p in e.absolute_path)}: {e.message}"
-        for e in validator.iter_errors(document)
-    ]
-
-
-_TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,),
-    "array": (list,),
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "null": (type(None),),
-}
-SUPPORTED_KEYWORDS = frozenset(
-    {
-        "$schema", "$id", "title", "description", "type", "required", "properties",
-        "additionalProperties", "items", "enum", "const", "pattern", "minLength", "maxLength",
-        "minItems", "maxItems", "minimum", "maximum",
-    }
-)  # fmt: skip
-
-
-def _is(value: Any, kind: str) -> bool:
-    if kind in ("integer", "number") and isinstance(value, bool):
-        return False
-    if kind == "integer" and isinstance(value, float):
-        return value.is_integer()
-    return isinstance(value, _TYPES[kind])
-
-
-def structural_errors(value: Any, schema: Mapping[str, Any], where: str = "") -> list[str]:
-    """The JSON Schema (2020-12) subset of SUPPORTED_KEYWORDS, checked without a library."""
-    unknown = set(schema) - SUPPORTED_KEYWORDS
-    if unknown:
-        return [f"{where or '/'}: schema keyword(s) not supported here: {sorted(unknown)}"]
-    at = where or "/"
-    kinds = schema.get("type")
-    if kinds is not None:
-        wanted = [kinds] if isinstance(kinds, str) else list(kinds)
-        if not any(_is(value, k) for k in wanted):
-            return [f"{at}: {json.dumps(value, ensure_ascii=False)[:60]} is not of type {kinds}"]
-    errors: list[str] = []
-    if "const" in schema and value != schema["const"]:
-        errors.append(f"{at}: {schema['const']!r} was expected")
-    if "enum" in schema and value not in schema["enum"]:
-        errors.append(f"{at}: {value!r} is not one of {schema['enum']}")
-    if isinstance(value, str):
-        if "pattern" in schema and not re.search(schema["pattern"], value):
-            errors.append(f"{at}: {value!r} does not match {schema['pattern']!r}")
-        if len(value) < schema.get("minLength", 0):
-            errors.append(f"{at}: {value!r} is too short")
-        if "maxLength" in schema and len(value) > schema["maxLength"]:
-            errors.append(f"{at}: {value!r} is too long")
-    if _is(value, "number"):
-        if "minimum" in schema and value < schema["minimum"]:
-            errors.append(f"{at}: {value} is less than the minimum of {schema['minimum']}")
-        if "maximum" in schema and value > schema["maximum"]:
-            errors.append(f"{at}: {value} is greater than the maximum of {schema['maximum']}")
-    if isinstance(value, list):
-        if len(value) < schema.get("minItems", 0):
-            errors.append(f"{at}: {len(value)} items, fewer than {schema['minItems']}")
-        if "maxItems" in schema and len(value) > schema["maxItems"]:
-            errors.append(f"{at}: {len(value)} items, more than {schema['maxItems']}")
-        if isinstance(schema.get("items"), dict):
-            for index, element in enumerate(value):
-                errors += structural_errors(element, schema["items"], f"{where}/{index}")
-    if isinstance(value, dict):
-        for key in schema.get("required", []):
-            if key not in value:
-                errors.append(f"{at}: {key!r} is a required property")
-        properties = schema.get("properties", {})
-        for key, element in value.items():
-            if key in properties:
-                errors += structural_errors(element, properties[key], f"{where}/{key}")
-            elif schema.get("additionalProperties") is False:
-                errors.append(f"{at}: additional property {key!r} is not allowed")
-    return errors
 
 
 # --------------------------------------------------------------------------- delivery
