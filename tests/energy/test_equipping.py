@@ -163,3 +163,5 @@ def test_tree_from_dict_names_the_field() -> None:
         tree_from_dict({"nodes": [{"code": "B"}]})
     with pytest.raises(EquippingError, match="category"):
         check(Tree("T", (), "VI"), ED)
+    with pytest.raises(EquippingError, match="nodes: W: varieties: unknown 'electricty'"):
+        check(Tree("T", (Node("W", 2, varieties=("electricty",)),)), ED)

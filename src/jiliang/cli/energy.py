@@ -163,7 +163,7 @@ def _equipping_command(energy_app: typer.Typer) -> None:
         try:
             report = report_for(found, edition)
         except EquippingError as exc:
-            raise _fail(f"--edition: {exc}") from None
+            raise _fail(str(exc)) from None
         if as_json:
             typer.echo(json.dumps(report, ensure_ascii=False, indent=1, allow_nan=False))
         else:

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jiliang.energy._data import load
+from jiliang.energy._data import load, varieties
 from jiliang.energy._errors import EnergyError
 
 LEVELS = {1: "boundary", 2: "secondary", 3: "equipment"}
@@ -195,6 +195,7 @@ def _accuracy(meter: Meter, node: Node, rules: dict[str, Any], category: str) ->
 
 
 def _check_tree(tree: Tree) -> None:
+    known = varieties()
     codes: set[str] = set()
     for node in tree.nodes:
         if node.code in codes:
@@ -202,6 +203,9 @@ def _check_tree(tree: Tree) -> None:
         codes.add(node.code)
         if node.level not in (1, 2, 3, 4):
             raise EquippingError(f"nodes: {node.code}: level {node.level} is not 1–4")
+        for variety in node.varieties:  # a typo would otherwise be a variety without rules
+            if variety not in known:
+                raise EquippingError(f"nodes: {node.code}: varieties: unknown {variety!r}")
     if tree.category and tree.category not in CATEGORIES:
         raise EquippingError(f"category: {tree.category!r} is not one of I, II, III, IV, V")
 
