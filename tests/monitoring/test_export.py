@@ -183,3 +183,14 @@ def test_the_user_page_lists_messages_and_their_states(site: Site) -> None:
     other.force_login(site.users["other"])
     assert other.get("/energy/users/NM-ALU-01/exports/").status_code == 404
     assert Client().get("/energy/users/NM-ALU-01/exports/").status_code == 302
+
+
+def test_days_without_any_reading_are_reported_missing(site: Site) -> None:
+    res = export("--from", "2026-06-01", "--to", "2026-06-01", "--dry-run", "--json")
+    assert res.exit_code == 0, res.output
+    (message,) = json.loads(res.stdout)["messages"]
+    assert {(i["point"], i["value"], i["quality"]) for i in message["items"]} == {
+        ("E-LINE", 0.0, "missing"),
+        ("E-MAIN", 0.0, "missing"),
+        ("GAS", 0.0, "missing"),
+    }
