@@ -171,7 +171,10 @@ def test_the_job_page_and_api_show_undecided(lab: Any) -> None:
     assert "cannot be issued" in english
     data = client.get(f"/api/calibration/jobs/{job.pk}").json()
     assert [o["statement"] for o in data["observations"]][:2] == ["undecided", "undecided"]
-    assert data["observations"][0]["statement_label"] == "待定 undecided"
+    assert data["observations"][0]["statement_label"] == "undecided"  # the caller's language
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(f"/api/calibration/jobs/{job.pk}").json()
+    assert chinese["observations"][0]["statement_label"] == "待定"
     assert data["decision_rule"].startswith("JJF 1094-2002 5.3")
     assert "conformity" in data["missing"]
 

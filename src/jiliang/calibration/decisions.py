@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils import translation
+from django.utils.translation import pgettext_lazy
+
 from jiliang.registry.models import Certificate
 
 if TYPE_CHECKING:
@@ -31,19 +34,35 @@ SIMPLE_TEXT = (
     "simple acceptance (ILAC-G8:2019 4.2.1; only where U95 ≤ MPEV/3, JJF 1094-2002 5.3)",
 )
 
-# What a results table, the PDF and the API's label show for each stored statement.
+# What a results table and the API's label show for each stored statement, in the page's
+# language (Chinese msgids, English in calibration/locale). The context keeps these labels
+# apart from other apps' "合格"/"不合格" (a lot's "Nonconforming", a dashboard's "Fail").
 STATEMENT_LABELS = {
-    "pass": "合格 pass",
-    "fail": "不合格 fail",
-    "conditionalPass": "有条件合格 conditional pass",
-    "conditionalFail": "有条件不合格 conditional fail",
-    UNDECIDED: "待定 undecided",
+    "pass": pgettext_lazy("statement", "合格"),
+    "fail": pgettext_lazy("statement", "不合格"),
+    "conditionalPass": pgettext_lazy("statement", "有条件合格"),
+    "conditionalFail": pgettext_lazy("statement", "有条件不合格"),
+    UNDECIDED: pgettext_lazy("statement", "待定"),
 }
 
 
 def statement_label(statement: str) -> str:
-    """Bilingual label of a stored statement ('' for none)."""
-    return STATEMENT_LABELS.get(statement, statement)
+    """Label of a stored statement in the active language ('' for none)."""
+    label = STATEMENT_LABELS.get(statement)
+    return str(label) if label is not None else statement
+
+
+def certificate_label(statement: str) -> str:
+    """The certificate's label, '合格 pass': the PDF is bilingual whatever language the signer
+    browses in, so Chinese first and the catalogue's English after it."""
+    label = STATEMENT_LABELS.get(statement)
+    if label is None:
+        return statement
+    with translation.override("zh-hans"):
+        zh = str(label)
+    with translation.override("en"):
+        en = str(label)
+    return zh if en == zh else f"{zh} {en}"
 
 
 @dataclass(frozen=True)
@@ -119,8 +138,8 @@ def changed_statements(job: Job) -> dict[str, str]:
             continue
         if now != obs.statement:
             changed[obs.label] = (
-                f"recorded {statement_label(obs.statement) or '—'}, "
-                f"now {statement_label(now) or '—'}"
+                f"recorded {certificate_label(obs.statement) or '—'}, "
+                f"now {certificate_label(now) or '—'}"
             )
     return changed
 

@@ -212,10 +212,17 @@ class Observation(models.Model):
 
     @property
     def statement_label(self) -> str:
-        """Bilingual label of the statement (合格 pass, 待定 undecided, …)."""
+        """Label of the statement in the active language (合格, 待定 / pass, undecided…)."""
         from jiliang.calibration.decisions import statement_label
 
         return statement_label(self.statement)
+
+    @property
+    def certificate_label(self) -> str:
+        """The certificate's bilingual label, '合格 pass', in any active language."""
+        from jiliang.calibration.decisions import certificate_label
+
+        return certificate_label(self.statement)
 
 
 class AppendOnly(models.Model):
