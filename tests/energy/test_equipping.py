@@ -100,8 +100,13 @@ def test_class_order_and_mpe_rule() -> None:
     gas = next(r for r in report["accuracy"] if r["point"] == "GAS")
     # natural gas: MPE 2.0 % at the boundary; a class 1.5 meter is within
     assert (gas["basis"], gas["required"], gas["verdict"]) == ("mpe_percent", 2.0, "pass")
-    # only the boundary's points are judged (accuracy_levels: [1])
-    assert {r["point"] for r in report["accuracy"]} == {"E-IN", "GAS"}
+    # only the boundary's points are judged (accuracy_levels: [1]); the others are listed
+    judged = {r["point"] for r in report["accuracy"] if r["verdict"] not in ("no_rule", "no_meter")}
+    assert judged == {"E-IN", "GAS"}
+    w1 = next(r for r in report["accuracy"] if r["point"] == "E-W1")
+    assert w1["verdict"] == "no_rule" and "levels [1]" in w1["reason"]
+    m2 = next(r for r in report["accuracy"] if r["point"] == "E-M2")
+    assert m2["verdict"] == "no_meter"
 
 
 def test_category_decides_the_electricity_class_and_missing_category_is_unknown() -> None:

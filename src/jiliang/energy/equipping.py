@@ -13,8 +13,8 @@ The model of the standard used here (docs/energy.md, "GB 17167 check"):
   boundary: every variety metered anywhere in the tree, since all of it enters there);
 - a (node, variety) is equipped when one of its points has a registered instrument in
   service; rate = equipped / required × 100, passing when rate ≥ the table's rate;
-- accuracy (Table 4) applies to the points of the levels the edition names
-  (``accuracy_levels``): electricity by the user's category I–V as a class (0.5S is stricter
+- accuracy (Table 4) is judged for the points of the levels the edition names
+  (``accuracy_levels``; the others get ``no_rule``): electricity by the user's category I–V as a class (0.5S is stricter
   than 0.5), other varieties as a maximum permissible error in percent.
 """
 
@@ -163,6 +163,10 @@ def _accuracy(meter: Meter, node: Node, rules: dict[str, Any], category: str) ->
     if not meter.instrument:
         row.update(verdict="no_meter", reason="no registered instrument")
         return row
+    scope = rules.get("accuracy_levels", [1])
+    if node.level not in scope:
+        row["reason"] = f"the edition's accuracy table applies to levels {scope}"
+        return row
     if rule is None:
         row["reason"] = f"no accuracy rule for {meter.variety}"
         return row
@@ -275,7 +279,7 @@ def check(tree: Tree, edition: str) -> dict[str, Any]:
     accuracy = [
         _accuracy(meter, node, rules, tree.category)
         for node in tree.nodes
-        if node.level in scope and node.main
+        if node.level in LEVELS and node.main
         for meter in node.meters
     ]
     too_coarse = [row for row in accuracy if row["verdict"] == "fail"]
