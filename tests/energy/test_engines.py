@@ -15,7 +15,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jiliang.energy._engine import evaluate
+from jiliang.energy import _readings
+from jiliang.energy._engine import evaluate, file_groups
 from jiliang.energy._site import load_site
 
 from .helpers import CST, site
@@ -111,3 +112,24 @@ def test_embedded_and_dask_agree_on_every_number(tmp_path: Path) -> None:
     assert {"rollover", "meter_replaced", "duplicate", "time_snapped", "time_off_grid"} <= flags
     assert {"meter_not_verified", "estimated"} <= flags
     assert math.isfinite(embedded["totals"]["co2"]["value"]) and embedded["totals"]["tce"] > 0
+
+
+def test_partitions_read_only_their_own_rows(tmp_path: Path) -> None:
+    # The file holds the 12 points one after the other (rows of P00 first, ...). Cut into 4
+    # groups of whole points contiguous in the file, each group's row ranges cover exactly its
+    # points' rows: every row is read by one partition only, and a worker gets no other rows.
+    site_path, _, parquet = _dataset(tmp_path)
+    site_ = load_site(site_path.read_text("utf-8"))
+    ids = [p.id for p in site_.points]
+    points = _readings.parquet_points(parquet, ids)
+    groups = file_groups(points, len(ids), count=4)
+    assert sorted(i for g in groups for i in g) == list(range(12)) and len(groups) == 4
+    covered = 0
+    for group in groups:
+        ranges = _readings.row_ranges(points, group, len(ids))
+        assert len(ranges) == 1  # contiguous points: one run of rows
+        arrays = _readings.read_ranges(parquet, ids, ranges, group)
+        assert sorted(set(arrays.pidx.tolist())) == sorted(group)
+        assert len(arrays.pidx) == sum(int((points == i).sum()) for i in group)
+        covered += sum(b - a + 1 for a, b in ranges)
+    assert covered == len(points)

@@ -115,11 +115,11 @@ def test_exported_names_and_no_django() -> None:
     import jiliang.energy as energy
 
     assert sorted(energy.__all__) == sorted(
-        ["ENGINES", "FLAGS", "DailyResult", "DataError", "EnergyError", "Factor",
-         "LegalInterval", "Point", "ReadingsError", "Replacement", "Site", "SiteError",
-         "StoreError", "accounts", "bucket_of", "co2_monte_carlo", "evaluate",
+        ["ENGINES", "FLAGS", "SERIES_SCHEMA", "DailyResult", "DataError", "EnergyError",
+         "Factor", "LegalInterval", "Point", "ReadingsError", "Replacement", "Site",
+         "SiteError", "StoreError", "accounts", "bucket_of", "co2_monte_carlo", "evaluate",
          "evaluate_partition", "flag_names", "load_site", "parse_site", "scan",
-         "tce_coefficient", "write_batch"]
+         "tce_coefficient", "validated_series", "write_batch", "write_series"]
     )  # fmt: skip
     code = "import sys, jiliang.energy, jiliang.energy.store; print('django' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -174,3 +174,24 @@ def test_daily_vs_monthly_consistency(tmp_path: Path) -> None:
     doc = run(site(tmp_path, [bad], to="2026-01-02"), readings(tmp_path, rows))
     assert doc["points"]["M"]["months"][0]["deviation"] == pytest.approx(48 / 55 - 1)
     assert "monthly_mismatch" in day(doc, "M", 1)["flags"]
+
+
+def test_no_estimate_before_the_first_or_after_the_last_reading(tmp_path: Path) -> None:
+    # 3 days. M (interval) reads 1, 2, 3, 4 kWh at 10:00-13:00 of day 2 only; E (register)
+    # reads 100, 102, 104, 106 at the same hours. Nothing is extrapolated beyond the data:
+    # days 1 and 3 are no_data with 0 and no estimate; day 2 holds only what was measured
+    # (M: 1 + 2 + 3 + 4 = 10, the 20 periods before 10:00 and after 13:00 are not filled;
+    # E: 106 - 100 = 6).
+    rows = [("M", at(2, 10 + k), float(k + 1)) for k in range(4)]
+    rows += [("E", at(2, 10 + k), 100.0 + 2 * k) for k in range(4)]
+    points = [{"id": "M", **INTERVAL}, {"id": "E", **REGISTER}]
+    doc = run(site(tmp_path, points, to="2026-01-03"), readings(tmp_path, rows))
+    for pid, measured in (("M", 10.0), ("E", 6.0)):
+        for index in (0, 2):
+            got = day(doc, pid, index)
+            assert got["quantity"] == 0.0 and got["estimated"] == 0.0
+            assert "no_data" in got["flags"] and "estimated" not in got["flags"]
+        middle = day(doc, pid, 1)
+        assert middle["quantity"] == pytest.approx(measured)
+        assert middle["estimated"] == 0.0 and "estimated" not in middle["flags"]
+        assert middle["completeness"] == pytest.approx(4 / 24)

@@ -233,16 +233,19 @@ def register(root: typer.Typer) -> None:
         mc: Annotated[
             bool, typer.Option("--mc", help="add a Monte Carlo CO2 uncertainty (approach 2)")
         ] = False,
+        series: Annotated[
+            Path | None,
+            typer.Option(help="also write the validated series (per value) to OUT.parquet|.csv"),
+        ] = None,
     ) -> None:
         """VEE and daily energy of READINGS for SITE, with tce and CO2 (docs/energy.md)."""
-        from jiliang.energy import EnergyError
-        from jiliang.energy._accounts import co2_monte_carlo
-        from jiliang.energy._engine import ENGINES
-        from jiliang.energy._engine import evaluate as run
-        from jiliang.energy._site import load_site
+        from jiliang.energy import ENGINES, EnergyError, co2_monte_carlo, load_site
+        from jiliang.energy import evaluate as run
 
         if engine not in ENGINES:
             raise _fail(f"--engine {engine!r}: use one of {', '.join(ENGINES)}")
+        if series is not None and series.suffix.lower() not in (".parquet", ".pq", ".csv"):
+            raise _fail(f"--series {series}: write it as .parquet or .csv")
         if scheduler and engine != "dask":
             raise _fail("--scheduler is for --engine dask")
         try:
@@ -269,6 +272,15 @@ def register(root: typer.Typer) -> None:
             raise _fail(str(exc)) from None
         except OSError as exc:  # an unreachable scheduler
             raise _fail(f"--scheduler {scheduler!r}: {exc}") from None
+        if series is not None:
+            from jiliang.energy import validated_series, write_series
+
+            try:
+                write_series(validated_series(parsed, readings), series)
+            except EnergyError as exc:
+                raise _fail(str(exc)) from None
+            except OSError as exc:
+                raise _fail(f"--series {series}: cannot be written ({exc.strerror})") from None
         if mc:
             document["totals"]["co2"]["monte_carlo"] = co2_monte_carlo(document, parsed)
         if as_json:

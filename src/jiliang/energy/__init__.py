@@ -9,6 +9,8 @@ from __future__ import annotations
 from jiliang.energy._accounts import accounts, co2_monte_carlo, tce_coefficient
 from jiliang.energy._engine import ENGINES, evaluate
 from jiliang.energy._errors import DataError, EnergyError, ReadingsError, SiteError, StoreError
+from jiliang.energy._series import SCHEMA as SERIES_SCHEMA
+from jiliang.energy._series import validated_series, write_series
 from jiliang.energy._site import (
     Factor,
     LegalInterval,
@@ -24,6 +26,7 @@ from jiliang.energy._vee import FLAGS, DailyResult, evaluate_partition, flag_nam
 __all__ = [
     "ENGINES",
     "FLAGS",
+    "SERIES_SCHEMA",
     "DailyResult",
     "DataError",
     "EnergyError",
@@ -45,5 +48,7 @@ __all__ = [
     "parse_site",
     "scan",
     "tce_coefficient",
+    "validated_series",
     "write_batch",
+    "write_series",
 ]

@@ -155,12 +155,17 @@ def file_groups(
     total = len(points)
     counts = np.bincount(points, minlength=n_points)
     first = np.full(n_points, total, dtype=np.int64)
-    first[points[::-1]] = np.arange(total - 1, -1, -1, dtype=np.int64)  # first row wins
+    if total:  # the first row of each run of one point, then the earliest run of each point
+        runs = np.flatnonzero(np.r_[True, points[1:] != points[:-1]])
+        np.minimum.at(first, points[runs].astype(np.int64), runs.astype(np.int64))
     order = np.argsort(first, kind="stable")
-    if count is not None:
-        limit = max(1, -(-total // max(1, min(count, n_points))))
-    else:
-        limit = max(1, max_rows or total)
+    if count is not None:  # cut the file into ``count`` runs of about equal rows
+        k = max(1, min(count, n_points))
+        before = np.cumsum(counts[order]) - counts[order]  # rows before each point
+        label = np.minimum(before * k // max(total, 1), k - 1)
+        cut = [order[label == g].tolist() for g in range(k)]
+        return [group for group in cut if group]
+    limit = max(1, max_rows or total)
     groups: list[list[int]] = [[]]
     filled = 0
     for index in order.tolist():  # a loop over points to cut groups, not over rows

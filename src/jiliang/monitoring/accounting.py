@@ -153,8 +153,7 @@ def evaluate_user(
     energy_user: EnergyUser, start: dt.date, end: dt.date, **options: Any
 ) -> dict[str, Any]:
     """The core's accounts document of the user over [start, end] (embedded engine)."""
-    from jiliang.energy._engine import evaluate
-    from jiliang.energy._site import parse_site
+    from jiliang.energy import evaluate, parse_site
 
     document = site_document(energy_user, start, end, **options)
     if not document["points"]:
