@@ -1,7 +1,8 @@
 """Defining an energy user and its metering tree (the one path of the demo, tests and CLI).
 
 A site is given as plain data (the same shape as the demo's spec):
-    {"code": "NM-STEEL", "sector": "steel", "nodes": [{"code", "name", "level", "parent"}],
+    {"code": "NM-STEEL", "sector": "steel", "electricity_category" (I–V, GB 17167),
+     "nodes": [{"code", "name", "level", "parent", "varieties" (to meter), "main"}],
      "points": [{"code", "node", "variety", "unit", "multiplier", "rollover", "kind",
                  "interval_minutes", "instrument" (an Instrument or its id, optional)}]}
 Points are checked against the core's varieties; a point's instrument must belong to the
