@@ -361,15 +361,8 @@ def candidate_standards(job: Job, on: dt.date | None = None) -> list[Candidate]:
                 if note:
                     extra.append(note)
                 if max_u is not None and extra:
-                    extra = [
-                        p.replace(
-                            f"the required {max_u}",
-                            f"the required {max_u:.3g} {unit} "
-                            f"({_fraction(required.max_fraction_of_mpe)} MPE, "
-                            f"{required.clause})",
-                        )
-                        for p in extra
-                    ]
+                    why = f" ({_fraction(required.max_fraction_of_mpe)} MPE, {required.clause})"
+                    extra = [p + why if "the required " in p else p for p in extra]
                 previous = result.get(standard.pk)
                 if previous is None or len(extra) < len(previous.problems):
                     result[standard.pk] = Candidate(standard, extra)

@@ -500,18 +500,25 @@ def selectable_standards(
     qs = queryset if queryset is not None else MeasurementStandard.objects.all()
     if quantity is not None:
         qs = qs.filter(quantity=quantity)
+    from jiliang.registry import figures  # figures as people write them (issue 13 §6)
+
     result = []
     for standard in qs.prefetch_related("equipment", "examination_certificates"):
         problems = standard_problems(standard, on)
+        unit = standard.unit
         if low is not None and high is not None and not standard.covers(low, high):
             problems.append(
-                f"range {standard.range_min}–{standard.range_max} {standard.unit} "
-                f"does not cover {low}–{high}"
+                f"range {figures.value_range(standard.range_min, standard.range_max, unit)} "
+                f"does not cover {figures.value_range(low, high, unit)}"
             )
         if max_uncertainty is not None:
             u = standard.uncertainty_at(high if high is not None else 0.0)
-            if u is None or u > max_uncertainty:
-                problems.append(f"uncertainty {u} exceeds the required {max_uncertainty}")
+            if u is None:
+                required = figures.limit(max_uncertainty, unit)
+                problems.append(f"no uncertainty recorded to compare with the required {required}")
+            elif u > max_uncertainty:
+                shown, required = figures.uncertainty_against(u, max_uncertainty, unit)
+                problems.append(f"uncertainty {shown} exceeds the required {required}")
         result.append((standard, problems))
     return result
 

@@ -14,7 +14,7 @@ from typing import Any, overload
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
-from jiliang.registry import rules, services
+from jiliang.registry import figures, rules, services
 from jiliang.registry.counting import COUNT_CAP, LARGE_SCOPE, Tally, count_up_to, has_at_least
 from jiliang.registry.models import (
     Certificate,
@@ -200,19 +200,20 @@ def _trace_instrument(
                 and not standard.covers(instrument.range_min, instrument.range_max)
             )
         ):
-            child.problems.append(
-                Problem(
-                    "out_of_range",
-                    f"range {standard.range_min}–{standard.range_max} {standard.unit} does not cover "
-                    f"{instrument.range_min}–{instrument.range_max} {instrument.unit}",
-                )
+            held = figures.value_range(standard.range_min, standard.range_max, standard.unit)
+            needed = figures.value_range(
+                instrument.range_min, instrument.range_max, instrument.unit
             )
+            child.problems.append(Problem("out_of_range", f"range {held} does not cover {needed}"))
         u = standard.uncertainty_at(instrument.range_max or 0.0)
         if threshold is not None and u and instrument.mpe and standard.unit == instrument.unit:
             ratio = instrument.mpe / u
             if ratio < threshold:
                 child.problems.append(
-                    Problem("uncertainty_ratio", f"MPE/U = {ratio:.2f} below {threshold:g}")
+                    Problem(
+                        "uncertainty_ratio",
+                        f"MPE/U = {figures.ratio(ratio)} below {figures.quantity(threshold)}",
+                    )
                 )
         node.standards.append(child)
     return node
