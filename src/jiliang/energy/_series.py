@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from jiliang.energy import _readings, _vee
+from jiliang.energy import _readings, _segments, _vee
 from jiliang.energy._errors import ReadingsError
 from jiliang.energy._site import Site
 from jiliang.energy._vee import BIT, DAY, OFFSET, Detail, flag_names
@@ -116,10 +116,12 @@ def series_table(site: Site, detail: Detail) -> pa.Table:
     reg = register[gp]
     if reg.any():
         qp, qt = gp[reg], gt[reg]
-        at0, jj, inner, frac = _vee.interpolation(rows.p, rows.t, rows.starts, qp, qt)
-        start_c = _vee.value_at(detail.cum, at0, jj, inner, frac)
-        at1, jj1, inner1, frac1 = _vee.interpolation(rows.p, rows.t, rows.starts, qp, qt + step[qp])
-        end_c = _vee.value_at(detail.cum, at1, jj1, inner1, frac1)
+        at0, jj, inner, frac = _segments.interpolation(rows.p, rows.t, rows.starts, qp, qt)
+        start_c = _segments.value_at(detail.cum, at0, jj, inner, frac)
+        at1, jj1, inner1, frac1 = _segments.interpolation(
+            rows.p, rows.t, rows.starts, qp, qt + step[qp]
+        )
+        end_c = _segments.value_at(detail.cum, at1, jj1, inner1, frac1)
         q = np.where(qt + step[qp] > last[qp], np.nan, end_c - start_c)
         quantity[reg] = q
         guess = rows.value[np.maximum(jj - 1, 0)] + frac * detail.step_raw[jj]

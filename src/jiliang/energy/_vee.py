@@ -19,7 +19,7 @@ Steps (docs/energy.md, "VEE"):
    linearly interpolated between the readings around it (``estimated``);
 4. intervals: negative or implausible values are rejected (``negative``, ``implausible``)
    and, like gaps, filled from the point's profile (mean of the same period of the day)
-   as ``estimated``;
+   as ``estimated``; only between the point's first and last reading (no extrapolation);
 5. spikes against the point's own median step (``spike``, kept), completeness per day
    (``incomplete`` below the threshold, ``no_data`` when none), legal state of the meter
    (``meter_not_verified``, ``meter_state_unknown``) with the energy measured in each state.
@@ -469,12 +469,14 @@ def _registers(
     bounds = np.arange(n_days + 1, dtype=np.int64) * DAY + day0
     qp = np.repeat(filled, n_days + 1)
     qt = np.tile(bounds, len(filled))
-    at, jj, inner, frac = interpolation(p, t, starts, qp, qt)
+    at, jj, inner, frac = _segments.interpolation(p, t, starts, qp, qt)
     shape = (len(filled), n_days + 1)
     inner2, frac2 = inner.reshape(shape), frac.reshape(shape)
     cells = (filled[:, np.newaxis] * n_days + np.arange(n_days)).ravel()
     for target, c in ((grid.quantity, cum), (grid.not_verified, cum_nv), (grid.unknown, cum_uk)):
-        target[cells] = np.diff(value_at(c, at, jj, inner, frac).reshape(shape), axis=1).ravel()
+        target[cells] = np.diff(
+            _segments.value_at(c, at, jj, inner, frac).reshape(shape), axis=1
+        ).ravel()
     # a day whose start or end had to be interpolated holds an estimate: the share of the
     # step across the boundary that the interpolation gave it
     step_in = inc[jj].reshape(shape)
@@ -496,36 +498,6 @@ def _registers(
     cum_all[sel] = cum
     raw_all[sel] = raw_step
     return cum_all, raw_all
-
-
-def interpolation(
-    p: I64, t: I64, starts: I64, qp: I64, qt: I64
-) -> tuple[I64, I64, npt.NDArray[np.bool_], F64]:
-    """Where the times ``qt`` of points ``qp`` fall among the points' sorted readings.
-
-    Returns (row at or before, row after, whether strictly between two readings, the
-    fraction of the way): a cumulative value is read exactly at a reading, linearly
-    interpolated between two, and held at the first/last reading outside (no extrapolation).
-    """
-    low = min(int(t.min()), int(qt.min()))
-    width = max(int(t.max()), int(qt.max())) - low + 1
-    j = np.searchsorted(p * width + (t - low), qp * width + (qt - low)) - starts[qp]
-    n = starts[qp + 1] - starts[qp]
-    a = starts[qp]
-    exact = (j < n) & (t[a + np.minimum(j, n - 1)] == qt)
-    inner = (j > 0) & (j < n) & ~exact
-    jj = a + np.where(n > 1, np.clip(j, 1, np.maximum(n - 1, 1)), 0)
-    span = (t[jj] - t[np.maximum(jj - 1, 0)]).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        frac = np.where(inner, (qt - t[np.maximum(jj - 1, 0)]) / span, 0.0)
-    local = np.where(exact, j, np.where(j >= n, n - 1, np.where(j == 0, 0, j - 1)))
-    at = a + np.clip(local, 0, n - 1)
-    return at, jj, inner, frac
-
-
-def value_at(c: F64, at: I64, jj: I64, inner: npt.NDArray[np.bool_], frac: F64) -> F64:
-    """A cumulative series read at the query times of ``interpolation``."""
-    return np.where(inner, c[jj - 1] + frac * (c[jj] - c[jj - 1]), c[at])
 
 
 def _spans(rows: Rows, n_points: int) -> tuple[I64, I64]:
