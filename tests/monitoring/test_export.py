@@ -194,3 +194,33 @@ def test_days_without_any_reading_are_reported_missing(site: Site) -> None:
         ("E-MAIN", 0.0, "missing"),
         ("GAS", 0.0, "missing"),
     }
+
+
+def test_interval_figures_from_the_validated_series(site: Site) -> None:
+    # E-MAIN: +0.2 × 100 = 20 kWh every 15 min (also across the rollover 99999.9 → 0.1),
+    # GAS: 10 m3 every 15 min; E-LINE sent nothing, so it has no interval rows
+    two_days(site)
+    res = export(*PERIOD[:2], "--to", "2026-05-01", "--profile", "nm-v1", "--interval",
+                 "--dry-run", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    (message,) = json.loads(res.stdout)["messages"]
+    electricity = [i for i in message["data"] if i["dataCode"] == "NM-4100-I"]
+    gas = [i for i in message["data"] if i["dataCode"] == "NM-3100-I"]
+    assert len(electricity) == 96 and len(gas) == 96
+    assert {i["dataValue"] for i in electricity} == {20.0}
+    assert {i["dataValue"] for i in gas} == {10.0}
+    assert electricity[0]["statTime"] == "20260501000000"
+    assert electricity[-1]["statTime"] == "20260501234500"
+    assert {i["dataQuality"] for i in electricity} == {"0"}
+    assert {i["dataQuality"] for i in gas} == {"5"}
+    assert message["dataCount"] == 3 + 96 + 96
+    # the interval figures of a day add up to its daily figure
+    daily = next(
+        i for i in message["data"] if i["dataCode"] == "NM-4100-D" and i["meterCode"] == "E-MAIN"
+    )
+    assert sum(i["dataValue"] for i in electricity) == daily["dataValue"] == 1920.0
+
+
+def test_interval_needs_a_period(site: Site) -> None:
+    res = export("--interval", "--dry-run")
+    assert res.exit_code == 2 and "--interval needs --from and --to" in res.stderr

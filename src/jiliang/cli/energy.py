@@ -117,6 +117,9 @@ def _export_command(energy_app: typer.Typer) -> None:
         ] = False,
         as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
         timeout: Annotated[float, typer.Option(min=1, max=600, help="seconds per POST")] = 30.0,
+        interval: Annotated[
+            bool, typer.Option("--interval", help="also the validated 15/30/60-min figures")
+        ] = False,
     ) -> None:
         """Store the daily figures of --from..--to as messages and send every unacknowledged
         one (without --from/--to: resend what is pending)."""
@@ -132,6 +135,7 @@ def _export_command(energy_app: typer.Typer) -> None:
             dry_run=dry_run,
             as_json=as_json,
             timeout=timeout,
+            interval=interval,
         )
         if code:
             raise typer.Exit(code)

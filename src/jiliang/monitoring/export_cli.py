@@ -66,10 +66,13 @@ def run(
     dry_run: bool,
     as_json: bool,
     timeout: float,
+    interval: bool = False,
 ) -> int:
     """The command's work; returns the exit code (0 all acknowledged, 1 some left, 2 refused)."""
     try:
-        return _run(user, start, end, profile_name, endpoint, token, dry_run, as_json, timeout)
+        return _run(
+            user, start, end, profile_name, endpoint, token, dry_run, as_json, timeout, interval
+        )
     except Refused as exc:
         err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         return 2
@@ -85,6 +88,7 @@ def _run(
     dry_run: bool,
     as_json: bool,
     timeout: float,
+    interval: bool,
 ) -> int:
     from jiliang.energy import EnergyError
     from jiliang.energy.export import check_endpoint, load_profile
@@ -117,11 +121,21 @@ def _run(
     if energy_user is None:
         raise Refused(f"--user {user!r}: no energy user with this code")
     built = []
+    if interval and period is None:
+        raise Refused("--interval needs --from and --to")
     if period is not None:
         try:
-            built = export_outbox.messages(energy_user, profile, *period)
+            built, left_out = export_outbox.messages(
+                energy_user, profile, *period, interval=interval
+            )
         except EnergyError as exc:
             raise Refused(str(exc)) from None
+        if left_out:
+            err.print(
+                f"note: {profile.name} has no interval code for the variety of"
+                f" {', '.join(left_out)}: their interval figures are not exported",
+                highlight=False,
+            )
     if dry_run:
         return _dry_run(profile, built, as_json)
     queued = export_outbox.queue(energy_user, profile, built)

@@ -77,11 +77,66 @@ def daily_figures(energy_user: EnergyUser, start: dt.date, end: dt.date) -> list
     return figures
 
 
+def interval_figures(
+    energy_user: EnergyUser, start: dt.date, end: dt.date, profile: Profile
+) -> tuple[list[Figure], list[str]]:
+    """The validated interval figures (15/30/60 min, `jiliang.energy.validated_series`) of
+    the points whose variety has an interval code in the profile, and the points left out.
+    A register's last period (no next reading yet) has no quantity and is not reported."""
+    import tempfile
+    from pathlib import Path
+
+    from jiliang.energy import parse_site, validated_series
+    from jiliang.monitoring.accounting import export_readings, site_document
+
+    document = site_document(energy_user, start, end, purchased_only=False)
+    wanted = [p for p in document["points"] if (p["variety"], "interval") in profile.items]
+    left_out = sorted(p["id"] for p in document["points"] if p not in wanted)
+    if not wanted:
+        return [], left_out
+    document["points"] = wanted
+    site = parse_site(document)
+    with tempfile.TemporaryDirectory(prefix="jiliang-export-") as tmp:
+        path = Path(tmp) / "readings.parquet"
+        export_readings(energy_user, start, end, path, [p["id"] for p in wanted])
+        table = validated_series(site, path)
+    meta = {p["id"]: p for p in wanted}
+    figures = []
+    for row in table.select(["point", "time", "quantity", "flags", "estimated"]).to_pylist():
+        if row["quantity"] is None:
+            continue
+        point = meta[row["point"]]
+        flags = list(row["flags"]) + (["estimated"] if row["estimated"] else [])
+        figures.append(
+            Figure(
+                point=row["point"],
+                variety=point["variety"],
+                kind="interval",
+                start=row["time"],
+                value=float(row["quantity"]),
+                unit=point["unit"],
+                quality=quality_of(flags),
+            )
+        )
+    return figures, left_out
+
+
 def messages(
-    energy_user: EnergyUser, profile: Profile, start: dt.date, end: dt.date
-) -> list[Message]:
-    """The messages of the user's daily figures over [start, end] under the profile."""
-    return build_messages(profile, energy_user.code, daily_figures(energy_user, start, end))
+    energy_user: EnergyUser,
+    profile: Profile,
+    start: dt.date,
+    end: dt.date,
+    *,
+    interval: bool = False,
+) -> tuple[list[Message], list[str]]:
+    """The messages of the user's daily figures over [start, end] under the profile (and, with
+    ``interval``, its interval figures), with the points left out of the interval figures."""
+    figures = daily_figures(energy_user, start, end)
+    left_out: list[str] = []
+    if interval:
+        more, left_out = interval_figures(energy_user, start, end, profile)
+        figures += more
+    return build_messages(profile, energy_user.code, figures), left_out
 
 
 def queue(energy_user: EnergyUser, profile: Profile, built: list[Message]) -> Queued:
