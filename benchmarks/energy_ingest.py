@@ -3,8 +3,13 @@ senders at once; readings per second acknowledged (each ack means durable: Parqu
 and the receipt committed). Target (issue 14): >= 50,000 readings/s.
 
     .venv/bin/python benchmarks/energy_ingest.py [--batches 40] [--items 10000] [--senders 4]
+        [--shape meter-days|plant-day]
 
-Uses a fresh data directory (SQLite) under /tmp; prints the figures.
+Shapes of a batch: `meter-days` (default, the figure of the issue so far): one meter's
+15-minute readings, 10^4 of them = 104 China days, so 104 partition files per batch;
+`plant-day`: one reporting day of 105 meters (96 readings each, cut at --items), so one
+partition file per batch - the daily upload of a plant. Uses a fresh data directory (SQLite)
+under /tmp; prints the figures, the load average and the server's CPU seconds per batch.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -23,6 +30,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.monitoring import server as srv
 
 CST = dt.timezone(dt.timedelta(hours=8))
+PLANT_POINTS = 105  # 105 x 96 >= 10^4: one day of a plant's meters in one batch
+
+ADD_POINTS = """
+import django
+django.setup()
+from jiliang.monitoring.models import EnergyUser, MeasurementPoint
+user = EnergyUser.objects.get(code="NM-ALU-01")
+main = MeasurementPoint.objects.get(user=user, code="E-MAIN")
+for k in range(%d):
+    MeasurementPoint.objects.get_or_create(
+        user=user, code=f"P-{k:03d}",
+        defaults={"node": main.node, "variety": "electricity", "unit": "kWh"},
+    )
+"""
 
 
 def body(n: int, items: int) -> bytes:
@@ -38,18 +59,57 @@ def body(n: int, items: int) -> bytes:
     return json.dumps({"message_id": f"bench-{n:06d}", "user": "NM-ALU-01", "items": rows}).encode()
 
 
+def plant_day(n: int, items: int) -> bytes:
+    """Day n of the plant: PLANT_POINTS meters x 96 quarter hours, the first `items`."""
+    start = dt.datetime(2026, 1, 1, tzinfo=CST) + dt.timedelta(days=n)
+    rows = [
+        {
+            "point": f"P-{i // 96:03d}",
+            "start": (start + dt.timedelta(minutes=15 * (i % 96))).isoformat(),
+            "value": float(n * items + i),
+        }
+        for i in range(items)
+    ]
+    return json.dumps({"message_id": f"day-{n:06d}", "user": "NM-ALU-01", "items": rows}).encode()
+
+
+def server_cpu(server: subprocess.Popen[bytes]) -> float:
+    """CPU seconds (user + system) of the server and its workers so far."""
+    import psutil
+
+    root = psutil.Process(server.pid)
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument("--shape", choices=("meter-days", "plant-day"), default="meter-days")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="jiliang-ingest-"))
     token = srv.setup_site(data)
+    make = body
+    if args.shape == "plant-day":
+        subprocess.run(
+            [sys.executable, "-c", ADD_POINTS % PLANT_POINTS],
+            env=srv.env_for(data),
+            cwd=srv.ROOT,
+            check=True,
+        )
+        make = plant_day
     port = srv.free_port()
     server = srv.start(data, port)
     try:
-        bodies = [body(n, args.items) for n in range(args.batches)]
+        bodies = [make(n, args.items) for n in range(args.batches)]
         srv.post(port, token, body(10_000_000, 10))  # warm the workers
         srv.post(port, token, body(10_000_001, 10))
         latencies: list[float] = []
@@ -63,6 +123,8 @@ def main() -> None:
                 with lock:
                     latencies.append(time.perf_counter() - t)
 
+        cpu_before = server_cpu(server)
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         threads = [threading.Thread(target=sender, args=(k,)) for k in range(args.senders)]
         for t in threads:
@@ -70,12 +132,17 @@ def main() -> None:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        cpu = server_cpu(server) - cpu_before
+        load_after = os.getloadavg()[0]
         total = args.batches * args.items
         latencies.sort()
         print(f"readings acknowledged : {total:,} in {args.batches} batches of {args.items:,}")
+        print(f"batch shape           : {args.shape}")
         print(f"senders               : {args.senders}")
         print(f"wall time             : {elapsed:.2f} s")
         print(f"throughput            : {total / elapsed:,.0f} readings/s (target >= 50,000)")
+        print(f"server CPU            : {cpu / args.batches:.3f} s per batch (user + system)")
+        print(f"load average (1 min)  : {load_before:.1f} before, {load_after:.1f} after")
         print(
             f"batch latency p50/max : {latencies[len(latencies) // 2]:.3f} / {latencies[-1]:.3f} s"
         )

@@ -136,7 +136,13 @@ def parse(raw: bytes | dict[str, Any]) -> tuple[Parsed, dict[str, Any]]:
     parsed = Parsed(str(message_id), str(user), signature=str(signature))
     # Fast path: every rule checked on whole columns. When it is not sure, the per-item
     # check below decides and words the errors (item index, field, reason).
-    parsed.columns = columns(items)  # type: ignore[arg-type]
+    try:
+        items_bytes = orjson.dumps(items, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        pass  # not JSON (a value read from a file): the per-item check words why
+    else:
+        parsed.digest = hashlib.sha256(items_bytes).hexdigest()
+        parsed.columns = columns(items, items_bytes)  # type: ignore[arg-type]
     if parsed.columns is None:
         parsed.columns = _items(items, errors)  # type: ignore[arg-type]
     if errors:
@@ -317,8 +323,9 @@ def ingest_for(raw: bytes | dict[str, Any], user_code: str, source: str) -> Ack:
 
 
 def store_parsed(energy_user: EnergyUser, parsed: Parsed, body: dict[str, Any], source: str) -> Ack:
-    items_bytes = orjson.dumps(body["items"], option=orjson.OPT_SORT_KEYS)
-    parsed.digest = hashlib.sha256(items_bytes).hexdigest()
+    if not parsed.digest:
+        items_bytes = orjson.dumps(body["items"], option=orjson.OPT_SORT_KEYS)
+        parsed.digest = hashlib.sha256(items_bytes).hexdigest()
     found = _existing(energy_user, parsed)
     if found is not None:
         return found
