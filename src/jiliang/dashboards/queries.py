@@ -1,8 +1,10 @@
 """The figures behind the home charts: one aggregate query each, bounded in time.
 
-Every query starts from `visible_to(user)`, so a chart counts what its viewer may see. At
-10^6 instruments they read index ranges: (owner, due_date) and (division_code, due_date)
-for the due dates, (issuer, calibration_date) for the certificates (docs/benchmarks/home.md).
+Every query starts from `visible_to(user)`, so a chart counts what its viewer may see. The
+due dates of a region (an administrator's or a regulator's scope) are summed from the
+precomputed counts of registry.due_counts (kept by triggers, never stale); an owner's or a
+laboratory's read the (owner, due_date) index, the certificates (issuer, calibration_date)
+(docs/benchmarks/home.md).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from django.db.models import Count, Q
 
 from jiliang.codes import CodeError, check_division_code
-from jiliang.registry import rules
+from jiliang.registry import due_counts, rules
 from jiliang.registry.models import Certificate, Instrument
 from jiliang.registry.querysets import region_prefix
 
@@ -64,6 +66,9 @@ def due_by_month(user: Any, today: dt.date, *, institution_id: int | None = None
     overdue_before = today - dt.timedelta(days=grace)
     starts = month_starts(today)
     end = month_starts(starts[-1], 2)[1]
+    scope = due_counts.region_scope(user) if institution_id is None else None
+    if scope is not None:  # a region: summed from the precomputed counts (due_counts)
+        return _due_by_month_counted(scope, overdue_before, starts, end)
     months = _by_month("due_date", starts)
     months["m0"] = Count("id", filter=Q(due_date__gte=overdue_before, due_date__lt=starts[1]))
     counted = (
@@ -76,6 +81,19 @@ def due_by_month(user: Any, today: dt.date, *, institution_id: int | None = None
         "due": [counted[f"m{i}"] or 0 for i in range(len(starts))],
         "overdue": counted["overdue"] or 0,
     }
+
+
+def _due_by_month_counted(
+    scope: str, overdue_before: dt.date, starts: list[dt.date], end: dt.date
+) -> dict[str, Any]:
+    """`due_by_month` of a region from the precomputed day counts: the same bars."""
+    days = due_counts.by_day(scope, None, end)
+    overdue = sum(n for day, n in days.items() if day < overdue_before)
+    due = [0] * len(starts)
+    for day, n in days.items():
+        if day >= overdue_before:  # this month's bar also holds the grace days before it
+            due[max(0, (day.year - starts[0].year) * 12 + day.month - starts[0].month)] += n
+    return {"months": [m.strftime("%Y-%m") for m in starts], "due": due, "overdue": overdue}
 
 
 def division_name(code: str) -> str:
@@ -95,17 +113,23 @@ def overdue_by_region(user: Any, today: dt.date) -> dict[str, Any]:
     own = region_prefix(institution.division_code) if institution is not None else ""
     width = {0: 2, 2: 4}.get(len(own), 6)
     grace = rules.rule("recall", today)["grace_days"]
-    rows = (
-        Instrument.objects.visible_to(user)
-        .filter(status=Instrument.Status.IN_SERVICE)
-        .filter(due_date__lt=today - dt.timedelta(days=grace))
-        .order_by()
-        .values("division_code")
-        .annotate(n=Count("id"))
-    )
+    overdue_before = today - dt.timedelta(days=grace)
+    scope = due_counts.region_scope(user)
+    if scope is not None:  # a region: from the precomputed counts (due_counts)
+        by_division = due_counts.overdue_by_division(scope, overdue_before)
+    else:
+        rows = (
+            Instrument.objects.visible_to(user)
+            .filter(status=Instrument.Status.IN_SERVICE)
+            .filter(due_date__lt=overdue_before)
+            .order_by()
+            .values("division_code")
+            .annotate(n=Count("id"))
+        )
+        by_division = {row["division_code"]: row["n"] for row in rows}
     totals: Counter[str] = Counter()
-    for row in rows:
-        totals[row["division_code"][:width]] += row["n"]
+    for code, n in by_division.items():
+        totals[code[:width]] += n
     codes = sorted(totals, key=lambda c: (-totals[c], c))
     full = [c.ljust(6, "0") for c in codes]
     return {

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from jiliang.dashboards import queries
 from jiliang.dashboards.search import search as run_search
 from jiliang.navigation import audience_of
-from jiliang.registry import services, traceability
+from jiliang.registry import due_counts, services, traceability
 from jiliang.registry.models import Instrument
 from jiliang.registry.querysets import is_admin, region_prefix
 
@@ -88,7 +88,11 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"counts": services.summary_counts(user)}
     if user.is_authenticated:
         cap = None if is_admin(user) else traceability.COUNT_CAP
-        due = services.DuePages(Instrument.objects.visible_to(user), cap=cap)
+        due = services.DuePages(
+            Instrument.objects.visible_to(user),
+            cap=cap,
+            region_scope=due_counts.region_scope(user),
+        )
         context["due"] = {**due.counts, "total": len(due)}
         context["charts"] = cached_charts(user, _today())
         context["chart_labels"] = chart_labels()

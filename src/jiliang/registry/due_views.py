@@ -8,8 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from jiliang.registry import exports, forms, listing, rules, services, traceability
-from jiliang.registry.models import Instrument
+from jiliang.registry import due_counts, exports, listing, rules, services, traceability
+from jiliang.registry.due_forms import DueFilter
+from jiliang.registry.models import Institution, Instrument
 from jiliang.registry.views import _count_cap, _page, _query_without, _today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,8 +26,10 @@ def download(content: bytes, filename: str, content_type: str) -> HttpResponse:
 def due(request: HttpRequest) -> HttpResponse:
     user = request.user
     instruments = Instrument.objects.visible_to(user)
-    owners = services.due_owners(user, instruments)
-    form = forms.DueFilter(request.GET, owners=owners)
+    # the owners in view are read only to check an owner asked for (a single lookup then)
+    asked = bool(request.GET.get("owner", "").strip())
+    owners = services.due_owners(user, instruments) if asked else Institution.objects.none()
+    form = DueFilter(request.GET, owners=owners)
     # `export` as on the other lists; `format` kept for links made before
     export = request.GET.get("export") or request.GET.get("format", "")
     if export not in ("", "csv", "xlsx"):
@@ -45,7 +48,11 @@ def due(request: HttpRequest) -> HttpResponse:
     # Overdue first, then due within the recall window, then never verified; the page is
     # read from the database (a national list holds 10^5 entries).
     pages = services.DuePages(
-        instruments, owner_id=owner_id, region=region, cap=_count_cap(request)
+        instruments,
+        owner_id=owner_id,
+        region=region,
+        cap=_count_cap(request),
+        region_scope=due_counts.region_scope(user, owner_id, region),
     )
     recall = rules.rule("recall", _today())
     context = {
@@ -61,5 +68,6 @@ def due(request: HttpRequest) -> HttpResponse:
         "recall": recall,
         "export_query": listing.query_without(request, "page", "export", "format"),
         "listed": True,
+        "owner": owner,
     }
     return render(request, "registry/due.html", context)

@@ -714,4 +714,5 @@ class SchemeLevel(models.Model):
 # after the models they refer to; here so that Django and `from models import` find them
 from jiliang.registry.customer_models import LabAccess as LabAccess  # noqa: E402
 from jiliang.registry.customer_models import LabCustomer as LabCustomer  # noqa: E402
+from jiliang.registry.due_count_models import DueDayCount as DueDayCount  # noqa: E402
 from jiliang.registry.record_models import StateChange as StateChange  # noqa: E402

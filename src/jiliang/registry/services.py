@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import get_language
 
 from jiliang.dbutil import any_of, any_of_filter
-from jiliang.registry import rules
+from jiliang.registry import due_counts, rules
 from jiliang.registry.counting import LARGE_SCOPE, Tally, count_up_to, has_at_least
 from jiliang.registry.models import (
     CatalogueItem,
@@ -379,8 +379,12 @@ class DuePages(Sequence[DueEntry]):
         owner_id: int | None = None,
         region: str | None = None,
         cap: int | None = None,
+        region_scope: str | None = None,
     ) -> None:
-        """`cap`: count each state only that far ("10,000+"), for restricted users."""
+        """`cap`: count each state only that far ("10,000+"), for restricted users.
+        `region_scope`: the division prefix that is exactly the queryset's scope (with the
+        owner and region asked for: due_counts.region_scope); its counts are then read from
+        the precomputed table, exact, instead of counting the instruments."""
         window = _due_window(queryset, today, owner_id, region, None, None)
         filters = window.state_filters()
         self._segments = {
@@ -388,7 +392,11 @@ class DuePages(Sequence[DueEntry]):
             for state, condition in filters.items()
         }
         self.counts: dict[str, Tally]
-        if cap is None:  # exact, in one pass
+        self._region_scope, self._window = region_scope, window
+        if region_scope is not None:
+            counted = due_counts.state_counts(region_scope, window.overdue_before, window.horizon)
+            self.counts = {state: Tally(counted[state]) for state in filters}
+        elif cap is None:  # exact, in one pass
             counted = window.instruments.aggregate(
                 **{state: Count("id", filter=condition) for state, condition in filters.items()}
             )
@@ -418,9 +426,31 @@ class DuePages(Sequence[DueEntry]):
             size = self.counts[state].value
             low, high = max(start - offset, 0), min(stop - offset, size)
             if low < high:
-                entries += [_due_entry(r, state) for r in rows.values(*_DUE_COLUMNS)[low:high]]
+                entries += [_due_entry(r, state) for r in self._rows(state, rows, low, high)]
             offset += size
         return entries
+
+    def _rows(self, state: str, rows: QuerySet[Instrument], low: int, high: int) -> Any:
+        """Rows [low, high) of a state's segment. A region's dated states are first narrowed
+        to the days that hold them (from the precomputed counts): the database then sorts
+        those days' rows, not the whole state's."""
+        span = None
+        if self._region_scope is not None and state != "never":
+            w = self._window
+            start, end = (
+                (None, w.overdue_before)
+                if state == "overdue"
+                else (
+                    w.overdue_before,
+                    w.horizon + dt.timedelta(days=1),
+                )
+            )
+            span = due_counts.day_span(self._region_scope, start, end, low, high)
+        if span is None:
+            return rows.values(*_DUE_COLUMNS)[low:high]
+        first, last, before = span
+        narrowed = rows.filter(due_date__gte=first, due_date__lte=last)
+        return narrowed.values(*_DUE_COLUMNS)[low - before : high - before]
 
 
 def examination_certificate_for(
