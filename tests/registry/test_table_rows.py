@@ -53,3 +53,40 @@ def test_rows_match_django_tables2(world, role: str, language: str) -> None:
             assert str(table.body_html).encode() in content, path
             rows += len(table.rows)
     assert rows > 0
+
+
+FILTER_QUERIES = [
+    {},
+    {"q": 'a "quoted" <b>', "status": "in_service", "use_area": "trade", "owner": "3"},
+    {"kind": "lab", "division": "37", "conclusion": "fail", "level": "1", "grade": "2"},
+    {"status": "no-such", "owner": "abc", "confirmed": "no", "supervision": "x"},
+]
+
+
+@pytest.mark.parametrize("query", FILTER_QUERIES)
+def test_filter_widgets_match_djangos_templates(world, query: dict[str, str]) -> None:
+    from django.forms.renderers import DjangoTemplates
+
+    from jiliang.registry import filters
+    from jiliang.registry.models import Instrument
+    from jiliang.registry.widget_html import PythonWidgets
+
+    sets = [
+        filters.InstitutionFilterSet,
+        filters.PersonFilterSet,
+        filters.StandardFilterSet,
+        filters.MaterialFilterSet,
+        filters.InstrumentFilterSet,
+        filters.CertificateFilterSet,
+        filters.CatalogueFilterSet,
+        filters.SchemeFilterSet,
+    ]
+    for filterset_class in sets:
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                filterset = filterset_class(query, queryset=Instrument.objects.none())
+                ours = filterset.form
+                assert isinstance(ours.renderer, PythonWidgets)
+                theirs = filterset.get_form_class()(query, renderer=DjangoTemplates())
+                for name in ours.fields:
+                    assert str(ours[name]) == str(theirs[name]), (filterset_class, name)

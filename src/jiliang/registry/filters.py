@@ -27,6 +27,7 @@ from jiliang.registry.models import (
     Quantity,
     UseArea,
 )
+from jiliang.registry.widget_html import FilterForm
 
 ALL = _("全部")
 
@@ -52,6 +53,9 @@ class SearchFilterSet(filters.FilterSet):
 
     q = filters.CharFilter(label=_("搜索"), method="search", max_length=100)
     search_fields: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        form = FilterForm  # widgets written in Python (widget_html.py says why)
 
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         text = (value or "").strip()

@@ -148,10 +148,11 @@ def list_page(
         return export_response(queryset, spec, table_kwargs, request)
     notices: list[str] = []
     limited: frozenset[str] = frozenset()
+    page = page_of(request, queryset, cap=count_cap(request))
     indexed = spec.table.indexed_sorts
     if indexed is not None and not problems:
         unindexed = frozenset(c.name for c in table.columns if c.orderable) - indexed
-        if unindexed and counting.has_at_least(queryset, SORT_SCOPE + 1):
+        if unindexed and _over_sort_scope(page, queryset):
             # ~10^6 rows sorted without an index cost seconds a page: default order instead
             limited = unindexed
             sort = request.GET.get("sort", "").removeprefix("-")
@@ -163,7 +164,7 @@ def list_page(
                     _("按该列排序须先筛选到 %(cap)s 条以内，现按默认顺序显示")
                     % {"cap": f"{SORT_SCOPE:,}"}
                 )
-    page = page_of(request, queryset, cap=count_cap(request))
+                page = page_of(request, queryset, cap=count_cap(request))
     shown = spec.table(list(page.object_list), order_by=table.order_by, **(table_kwargs or {}))
     shown.sort_limited = limited
     context = {
@@ -180,6 +181,15 @@ def list_page(
         **(extra or {}),
     }
     return render(request, spec.template, context, status=400 if problems else 200)
+
+
+def _over_sort_scope(page: Page[Any], queryset: QuerySet[Any]) -> bool:
+    """Whether more than SORT_SCOPE rows match: the page's count says so without a second
+    read of the matches, unless it stopped below SORT_SCOPE."""
+    count, more = page.paginator.count, getattr(page.paginator, "more", False)
+    if count > SORT_SCOPE or (more and count >= SORT_SCOPE):
+        return True
+    return more and counting.has_at_least(queryset, SORT_SCOPE + 1)
 
 
 def export_columns(table: RegistryTable) -> list[Any]:

@@ -19,6 +19,7 @@ asking for `bound_row`) is left to django-tables2 for that column only.
 
 from __future__ import annotations
 
+import html
 import inspect
 from collections.abc import Callable
 from contextlib import suppress
@@ -28,9 +29,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
+from django_tables2.columns.checkboxcolumn import CheckBoxColumn
 from django_tables2.columns.linkcolumn import BaseLinkColumn
 from django_tables2.columns.manytomanycolumn import ManyToManyColumn
 from django_tables2.rows import BoundRow
@@ -39,13 +40,22 @@ from django_tables2.utils import Accessor
 Cell = Callable[[Any], str]
 _ARGUMENTS = frozenset({"value", "record", "column", "bound_column", "table"})
 _FAILED = object()
+_SENTINEL = 987_654_321_987  # an id no table holds, to find where an id goes in a URL
+
+
+def esc(value: Any) -> str:
+    """conditional_escape without its lazy-argument wrappers (the same text: Django's escape
+    is html.escape), as a plain str to join."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
 
 
 def as_text(value: Any) -> str:
     """A value as the template's `{{ value }}` prints it: localised, escaped."""
     if not isinstance(value, str):
-        value = str(localize(template_localtime(value)))
-    return str(conditional_escape(value))
+        value = localize(template_localtime(value))
+    return esc(value)
 
 
 def choice_labels(field: models.Field[Any, Any]) -> dict[Any, Any]:
@@ -120,11 +130,35 @@ def _link(bound_column: Any) -> Callable[[Any, str], str] | object | None:
         return _FAILED
     paths = [str(a).split("__") for a in accessors]  # type: ignore[union-attr]
 
+    # a link to one object by its id: reversed once, the id put in per row
+    around = reverse(viewname, args=[_SENTINEL]).split(str(_SENTINEL))
+    single = len(paths) == 1 and len(around) == 2
+
     def wrap(record: Any, content: str) -> str:
-        url = reverse(viewname, args=[_walk(p, record) for p in paths])
-        return f'<a href="{conditional_escape(url)}">{content}</a>'
+        values = [_walk(p, record) for p in paths]
+        if single and type(values[0]) is int:
+            url = f"{around[0]}{values[0]}{around[1]}"
+        else:
+            url = reverse(viewname, args=values)
+        return f'<a href="{esc(url)}">{content}</a>'
 
     return wrap
+
+
+def _checkbox(column: CheckBoxColumn, bound_column: Any) -> Callable[..., str] | None:
+    """CheckBoxColumn.render with its attributes laid out once: only the value changes."""
+    attrs = column.attrs.get("td__input") or column.attrs.get("input") or {}
+    if column.checked is not None or any(callable(v) for v in attrs.values()):
+        return None
+    html = column.render(_SENTINEL, bound_column, None)
+    around = str(html).split(str(_SENTINEL))
+    if len(around) != 2:
+        return None
+
+    def render(value: Any) -> SafeString:
+        return mark_safe(f"{around[0]}{esc(value)}{around[1]}")
+
+    return render
 
 
 def cell_function(table: Any, bound_column: Any) -> Cell | None:
@@ -141,6 +175,10 @@ def cell_function(table: Any, bound_column: Any) -> Cell | None:
     field = _choice_field(getattr(table._meta, "model", None), accessor)
     labels = choice_labels(field) if field is not None else None
     render = bound_column.render
+    if isinstance(column, CheckBoxColumn) and render == column.render:
+        render = _checkbox(column, bound_column)
+        if render is None:
+            return None
     wanted = _parameters(render)
     if wanted is None:
         return None
