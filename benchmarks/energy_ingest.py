@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -148,6 +149,7 @@ def main() -> None:
         )
     finally:
         srv.stop(server)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
