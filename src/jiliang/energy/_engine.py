@@ -33,6 +33,8 @@ ENGINES = ("embedded", "dask")
 # rows per embedded point group above which a file is evaluated group by group: bounds
 # memory (docs/benchmarks/energy.md: ≈ 200 bytes a row at the peak)
 CHUNK_ROWS = 10_000_000
+# rows per slice of the in-memory evaluation (see ``sliced``)
+SLICE_ROWS = 1_000_000
 
 
 def run_partition(
@@ -62,19 +64,44 @@ def run_arrays(site: Site, arrays: _readings.Arrays, wanted: list[int]) -> Daily
                 arrays.values[keep_rows],
                 arrays.seq[keep_rows],
             )
-    full = evaluate_partition(site, arrays.pidx, arrays.utc_seconds, arrays.values, arrays.seq)
-    keep = np.isin(full.point, np.asarray(wanted, dtype=np.int64))
+    return sliced(site, arrays, wanted)
+
+
+def _points_of(result: DailyResult, wanted: list[int] | npt.NDArray[np.int64]) -> DailyResult:
+    keep = np.isin(result.point, np.asarray(wanted, dtype=np.int64))
+    if keep.all():
+        return result
     return DailyResult(
-        point=full.point[keep],
-        day=full.day[keep],
-        quantity=full.quantity[keep],
-        estimated=full.estimated[keep],
-        not_verified=full.not_verified[keep],
-        unknown=full.unknown[keep],
-        valid=full.valid[keep],
-        expected=full.expected[keep],
-        flags=full.flags[keep],
+        **{name: getattr(result, name)[keep] for name in DailyResult.__dataclass_fields__}
     )
+
+
+def sliced(
+    site: Site,
+    arrays: _readings.Arrays,
+    wanted: list[int] | None = None,
+    rows: int = SLICE_ROWS,
+) -> DailyResult:
+    """Evaluate arrays (of the points ``wanted``; None: all) whose rows come point by point in
+    slices of about ``rows`` rows of whole points, so numpy's temporaries stay small (fewer
+    page faults, more cache hits: 2.5x less CPU at 10^7 rows); other arrays in one piece.
+    Any split of the points gives the same figures."""
+    p = arrays.pidx
+    bounds = np.searchsorted(p, np.arange(len(site.points) + 1))
+    label = (bounds[1:] - 1) // max(rows, 1)  # slice of each point, by its last row
+    if len(p) <= rows or not bool(np.all(p[1:] >= p[:-1])) or len(np.unique(label)) < 2:
+        full = evaluate_partition(site, p, arrays.utc_seconds, arrays.values, arrays.seq)
+        return full if wanted is None else _points_of(full, wanted)
+    parts = []
+    for number in np.unique(label):
+        points = np.flatnonzero(label == number)
+        a, b = int(bounds[points[0]]), int(bounds[points[-1] + 1])
+        piece = evaluate_partition(
+            site, p[a:b], arrays.utc_seconds[a:b], arrays.values[a:b], arrays.seq[a:b]
+        )
+        parts.append(_points_of(piece, points))
+    result = merge(parts)
+    return result if wanted is None else _points_of(result, wanted)
 
 
 def merge(parts: list[DailyResult]) -> DailyResult:
@@ -128,9 +155,7 @@ def evaluate(
             groups = partitions(len(ids), n_partitions)
             result = merge([run_arrays(site, arrays, group) for group in groups])
         else:
-            result = evaluate_partition(
-                site, arrays.pidx, arrays.utc_seconds, arrays.values, arrays.seq
-            )
+            result = sliced(site, arrays)
     else:
         rows = _readings.check(path, ids)
         count = n_partitions or max(1, -(-rows // chunk))

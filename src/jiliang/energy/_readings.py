@@ -160,11 +160,17 @@ def _refuse(con: duckdb.DuckDBPyConnection, path: Path, codes: npt.NDArray[np.in
         raise ReadingsError(f"{name}: row {row + 1}: value {shown!r} is not a number")
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, path: Path, where: str = "") -> Arrays:
-    """Rows of the Parquet file (file order) as arrays; ``pidx`` holds the codes of _CODE."""
+def _fetch(
+    con: duckdb.DuckDBPyConnection, path: Path, where: str = "", *, whole: bool = False
+) -> Arrays:
+    """Rows of the Parquet file (file order) as arrays; ``pidx`` holds the codes of _CODE.
+
+    ``whole``: the whole file, whose row numbers are 0, 1, ... (not fetched).
+    """
+    seq = "" if whole else ", file_row_number AS seq"
     sql = (
         f"SELECT {_CODE} AS code, coalesce(epoch_us(time), 0) AS us,"  # noqa: S608
-        f" coalesce({_VALUE}, 0) AS v, file_row_number AS seq FROM {_reader(path)} {where}"
+        f" coalesce({_VALUE}, 0) AS v{seq} FROM {_reader(path)} {where}"
     )
     try:
         data = con.execute(sql).fetchnumpy()
@@ -174,7 +180,9 @@ def _fetch(con: duckdb.DuckDBPyConnection, path: Path, where: str = "") -> Array
         pidx=np.asarray(data["code"]).astype(np.int64),
         utc_seconds=np.floor_divide(np.asarray(data["us"], dtype=np.int64), 1_000_000),
         values=np.asarray(data["v"], dtype=np.float64),
-        seq=np.asarray(data["seq"], dtype=np.int64),
+        seq=np.arange(len(data["code"]), dtype=np.int64)
+        if whole
+        else np.asarray(data["seq"], dtype=np.int64),
     )
 
 
@@ -196,7 +204,7 @@ def checked_parquet(path: str | os.PathLike[str], point_ids: list[str]) -> Array
     file = Path(path)
     _parquet_schema(file)
     con = _connect(point_ids)
-    arrays = _fetch(con, file)
+    arrays = _fetch(con, file, whole=True)
     _refuse(con, file, arrays.pidx.astype(np.int32))
     return arrays
 
