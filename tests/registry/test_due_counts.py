@@ -49,6 +49,15 @@ def test_the_world_is_counted_by_hand(world) -> None:
     )
 
 
+def test_a_regions_instruments_of_every_status_are_summed(world) -> None:
+    world.e2_weight.status = "scrapped"
+    world.e2_weight.save()
+    for user in (world.users["admin"], world.users["reg_zibo"]):
+        scope = due_counts.region_scope(user)
+        assert due_counts.instruments_in(scope) == Instrument.objects.visible_to(user).count()
+    assert due_counts.instruments_in("3703") == 2  # the F1 weight and the scale
+
+
 def test_only_region_scopes_are_answered(world) -> None:
     u = world.users
     assert due_counts.region_scope(u["admin"]) == ""

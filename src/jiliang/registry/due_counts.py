@@ -94,6 +94,16 @@ def region_scope(user: Any, owner_id: int | None = None, region: str | None = No
     return scope if scope.startswith(narrow) else NOTHING
 
 
+def instruments_in(prefix: str) -> int:
+    """All instruments of a region, whatever their status (what `visible_to` shows)."""
+    if prefix == NOTHING:
+        return 0
+    rows = DueDayCount.objects.all()
+    if prefix:
+        rows = rows.filter(division_code__startswith=prefix)
+    return int(rows.aggregate(total=Sum("n"))["total"] or 0)
+
+
 def _rows(prefix: str) -> QuerySet[DueDayCount]:
     rows = DueDayCount.objects.filter(status=IN_SERVICE)
     return rows.filter(division_code__startswith=prefix) if prefix else rows
