@@ -51,6 +51,10 @@ def test_the_certificate_stays_bilingual_when_signed_in_english(lab: Any, tmp_pa
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     compact = re.sub(r"\s+", "", text)
     assert compact.count("合格pass") == 5  # the five points of the scale
+    # the standard's row reads as people write it (issue 13 §6): F1 weights 0.000001–20 kg,
+    # U = 0.000005 kg to two significant digits → 5.0 mg; it was "1e-06 – 20 kg", "U = 5e-06"
+    assert "0.000001–20kg" in compact and "U=5.0mg(k=2)" in compact
+    assert "e-0" not in compact
     dcc = bytes(services.document(job.certificate, "dcc").content)
     # values, not labels: the five points and the overall statement
     assert dcc.count(b"<dcc:conformity>pass</dcc:conformity>") == 6

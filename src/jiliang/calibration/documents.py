@@ -12,9 +12,10 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from jiliang import dcc
+from jiliang import dcc, numfmt
 from jiliang.calibration import decisions, keys
 from jiliang.calibration.models import IssuedDocument, Job, Observation, SignatureEvent
+from jiliang.registry import figures
 from jiliang.registry import services as registry_services
 from jiliang.registry.models import Authorisation, Certificate, MeasurementStandard
 
@@ -60,6 +61,16 @@ def _authorisation(job: Job, day: dt.date) -> str:
     return ""
 
 
+def _standard_uncertainty(standard: MeasurementStandard) -> str:
+    """'U = 5.0 mg (k = 2)': two significant digits rounded up (JJF 1059.1), no e-notation."""
+    u = standard.expanded_uncertainty
+    if u is None:
+        return standard.accuracy_class
+    if standard.uncertainty_is_relative:
+        return f"Urel = {numfmt.format_relative(u)} (k = 2)"
+    return f"U = {figures.uncertainty(u, standard.unit)} (k = 2)"
+
+
 def _standard_rows(certificate: Certificate) -> list[dict[str, Any]]:
     rows = []
     for standard in certificate.standards_used.all().order_by("code"):
@@ -72,13 +83,8 @@ def _standard_rows(certificate: Certificate) -> list[dict[str, Any]]:
         rows.append(
             {
                 "standard": standard,
-                "range": f"{standard.range_min:g} – {standard.range_max:g} {standard.unit}",
-                "uncertainty": (
-                    f"U = {standard.expanded_uncertainty:g}"
-                    f"{'' if standard.uncertainty_is_relative else ' ' + standard.unit} (k = 2)"
-                    if standard.expanded_uncertainty is not None
-                    else standard.accuracy_class
-                ),
+                "range": figures.value_range(standard.range_min, standard.range_max, standard.unit),
+                "uncertainty": _standard_uncertainty(standard),
                 "exam": exam,
                 "certificates": equipment_certs,
             }
