@@ -104,13 +104,16 @@ def ordering(table: RegistryTable, sort: str) -> list[str]:
 
 
 def filtered(
-    params: QueryDict, queryset: QuerySet[Any], spec: ListSpec
+    params: QueryDict,
+    queryset: QuerySet[Any],
+    spec: ListSpec,
+    table_kwargs: dict[str, Any] | None = None,
 ) -> tuple[SearchFilterSet, RegistryTable, QuerySet[Any], list[str]]:
     """The filter set, an empty table holding the sort, the filtered and sorted queryset, and
     the problems with the query string (empty when it is valid). The bulk actions call it
     with the list's query string, so "all matching" is exactly what the list showed."""
     filterset = spec.filterset(params, queryset=queryset)
-    table = spec.table([])
+    table = spec.table([], **(table_kwargs or {}))
     problems: list[str] = []
     if filterset.is_valid():
         queryset = filterset.qs
@@ -138,7 +141,7 @@ def list_page(
     """A filtered, sorted, paginated list, or its export; a bad query string answers 400
     with the parameter's message (and an export of nothing is never sent)."""
     original = queryset
-    filterset, table, queryset, problems = filtered(request.GET, queryset, spec)
+    filterset, table, queryset, problems = filtered(request.GET, queryset, spec, table_kwargs)
     export = request.GET.get("export", "")
     if export and export not in EXPORT_FORMATS:
         problems.append(
@@ -159,18 +162,20 @@ def list_page(
             if sort in unindexed:
                 params = request.GET.copy()
                 params.pop("sort")
-                filterset, table, queryset, problems = filtered(params, original, spec)
+                filterset, table, queryset, problems = filtered(
+                    params, original, spec, table_kwargs
+                )
                 notices.append(
                     _("按该列排序须先筛选到 %(cap)s 条以内，现按默认顺序显示")
                     % {"cap": f"{SORT_SCOPE:,}"}
                 )
                 page = page_of(request, queryset, cap=count_cap(request))
-    shown = spec.table(list(page.object_list), order_by=table.order_by, **(table_kwargs or {}))
-    shown.sort_limited = limited
+    table.show(list(page.object_list))
+    table.sort_limited = limited
     context = {
         "form": filterset.form,
         "filter": filterset,
-        "table": shown,
+        "table": table,
         "page": page,
         "query": query_without(request),
         "export_query": query_without(request, "page", "export"),

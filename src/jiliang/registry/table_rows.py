@@ -91,7 +91,19 @@ def _choice_field(model: type[models.Model] | None, accessor: Accessor) -> Any:
 
 def _parameters(fn: Callable[..., Any]) -> tuple[str, ...] | None:
     """The optional cell arguments a render method names; None when it wants one this module
-    does not pass (then django-tables2 renders that column)."""
+    does not pass (then django-tables2 renders that column). Read once per function."""
+    function = getattr(fn, "__func__", None)
+    if function is None:
+        return _read_parameters(fn)
+    if function not in _PARAMETERS:
+        _PARAMETERS[function] = _read_parameters(fn)
+    return _PARAMETERS[function]
+
+
+_PARAMETERS: dict[Any, tuple[str, ...] | None] = {}
+
+
+def _read_parameters(fn: Callable[..., Any]) -> tuple[str, ...] | None:
     signature = inspect.signature(fn)
     names = []
     for parameter in signature.parameters.values():

@@ -20,6 +20,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import utils as dt2_utils
+from django_tables2.data import TableData
+from django_tables2.rows import BoundRows
 from django_tables2.utils import Accessor, OrderByTuple
 
 from jiliang.registry.models import (
@@ -136,6 +138,14 @@ class RegistryTable(tables.Table):
             if a.lstrip("-") in self.columns and self.columns[a.lstrip("-")].orderable
         ]
         self._order_by = OrderByTuple(valid)
+
+    def show(self, rows: list[Any]) -> None:
+        """Give the table that holds the sort (listing.filtered) the page's rows: building a
+        second Table would deep-copy every column again."""
+        self.data = TableData.from_data(data=rows)
+        self.data.set_table(self)
+        self.rows = BoundRows(data=self.data, table=self, pinned_data=self.pinned_data)
+        self.__dict__.pop("body_html", None)
 
     @cached_property
     def body_html(self) -> SafeString:
