@@ -130,7 +130,7 @@ def _reader(path: Path) -> str:
     return f"read_parquet('{literal}', file_row_number = true)"
 
 
-def _refuse(con: duckdb.DuckDBPyConnection, path: Path, codes: npt.NDArray[np.int32]) -> None:
+def _refuse(con: duckdb.DuckDBPyConnection, path: Path, codes: npt.NDArray[Any]) -> None:
     """Raise for the first bad row (points first, then times, then values), like ``check``."""
     if not len(codes) or int(codes.min()) >= 0:
         return
@@ -169,7 +169,9 @@ def _fetch(
     """
     seq = "" if whole else ", file_row_number AS seq"
     sql = (
-        f"SELECT {_CODE} AS code, coalesce(epoch_us(time), 0) AS us,"  # noqa: S608
+        # seconds rounded down (also before 1970), computed by DuckDB on all cores
+        f"SELECT ({_CODE})::BIGINT AS code, coalesce((epoch_us(time)"  # noqa: S608
+        " - ((epoch_us(time) % 1000000) + 1000000) % 1000000) // 1000000, 0) AS seconds,"
         f" coalesce({_VALUE}, 0) AS v{seq} FROM {_reader(path)} {where}"
     )
     try:
@@ -177,8 +179,8 @@ def _fetch(
     except duckdb.Error as exc:
         raise ReadingsError(f"{path.name}: cannot be read: {str(exc).splitlines()[0]}") from None
     return Arrays(
-        pidx=np.asarray(data["code"]).astype(np.int64),
-        utc_seconds=np.floor_divide(np.asarray(data["us"], dtype=np.int64), 1_000_000),
+        pidx=np.asarray(data["code"], dtype=np.int64),
+        utc_seconds=np.asarray(data["seconds"], dtype=np.int64),
         values=np.asarray(data["v"], dtype=np.float64),
         seq=np.arange(len(data["code"]), dtype=np.int64)
         if whole
@@ -205,7 +207,7 @@ def checked_parquet(path: str | os.PathLike[str], point_ids: list[str]) -> Array
     _parquet_schema(file)
     con = _connect(point_ids)
     arrays = _fetch(con, file, whole=True)
-    _refuse(con, file, arrays.pidx.astype(np.int32))
+    _refuse(con, file, arrays.pidx)
     return arrays
 
 
