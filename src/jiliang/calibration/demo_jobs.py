@@ -1,6 +1,6 @@
 """Demo jobs of the city laboratory (淄博) on the market's 15 kg scales (issue 13 §3):
-two issued with their signed PDF and DCC, one recorded and ready for the three signatures,
-one just received. Signed by the demo logins zibo_recorder, zibo_checker, zibo_lab.
+two issued with their signed PDF and DCC (the first already returned to the market), one
+recorded and ready for the three signatures, one just received. Signed by the demo logins zibo_recorder, zibo_checker, zibo_lab.
 
 Why real jobs rather than rows: every document is produced by the workflow itself, so the
 commands in the README and docs (`jiliang certificate export … --format dcc`) and the
@@ -14,7 +14,7 @@ from typing import Any
 
 # Errors (g) at the five JJG 539 test points of each job, and how far it goes.
 PLAN: tuple[tuple[str, list[float], str], ...] = (
-    ("0001", [0, 0, 5, 0, 0], "issued"),
+    ("0001", [0, 0, 5, 0, 0], "returned"),  # issued, then handed back to the market
     ("0002", [0, 5, 0, -5, 0], "issued"),
     ("0003", [0, 0, 0, 5, 0], "recorded"),  # observations in: the recorder signs first
     ("0004", [], "received"),
@@ -33,6 +33,8 @@ def _rows(errors: list[float]) -> list[dict[str, object]]:
 
 def build_demo_jobs(today: dt.date) -> dict[str, int]:
     """Idempotent: nothing is done when the city lab already has a job."""
+    from django.utils import timezone
+
     from jiliang.accounts.models import User
     from jiliang.calibration import services
     from jiliang.calibration.models import Job, ProcedureRecord
@@ -80,10 +82,19 @@ def build_demo_jobs(today: dt.date) -> dict[str, int]:
         if goal == "received":
             continue
         _work(services, job, recorder, received, errors)
-        if goal == "issued" and can_issue:
+        if goal in ("issued", "returned") and can_issue:
             for username in SIGNERS:
                 services.sign(job, users[username])
             issued += 1
+            back = min(today, timezone.localdate())  # a return is never in the future
+            if goal == "returned" and back >= received:
+                services.return_job(
+                    job,
+                    recorder,
+                    returned_on=back,
+                    returned_to="市场计量员 market's metrologist",
+                    method="handed_over",
+                )
     counts: dict[str, int] = {"jobs": len(scales[: len(PLAN)]), "issued": issued}
     if not can_issue:
         print(
