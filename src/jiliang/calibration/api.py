@@ -153,7 +153,7 @@ def job_json(job: Job, user: Any) -> dict[str, Any]:
             for e in job.signatures.select_related("person").order_by("at", "id")
         ],
     }
-    if staff and job.status == Job.Status.DRAFT:
+    if staff and job.status == Job.Status.DRAFT and not job.returned:
         data["inputs"] = [s.name for s in services.required_inputs(job)]
         data["test_points"] = [p.label for p in services.test_points(job)]
         data["candidate_standards"] = [
