@@ -118,12 +118,26 @@ def test_plotly_is_served_locally(client: Any, db: Any) -> None:
     assert client.get("/static/jiliang/vendor/datasets/iris.csv.gz").status_code == 404
 
 
-def test_charts_are_cached_per_scope_and_day(world: Any, settings: Any) -> None:
+def test_a_regions_charts_follow_every_write(world: Any) -> None:
+    """A region's charts are sums of the trigger-kept counts: never a stale cached copy."""
     reg = world.users["reg_zibo"]
     assert views.cached_charts(reg, TODAY)["due"]["overdue"] == 1
     world.f1_weight.status = "scrapped"
     world.f1_weight.save()
-    assert views.cached_charts(reg, TODAY)["due"]["overdue"] == 1  # kept for five minutes
-    assert views.cached_charts(reg, TODAY + dt.timedelta(days=1))["due"]["overdue"] == 0
+    charts = views.cached_charts(reg, TODAY)
+    assert charts["due"]["overdue"] == 0 and "as_of" not in charts
+
+
+def test_other_charts_are_cached_per_scope_and_day_and_say_as_of_when(
+    world: Any, settings: Any
+) -> None:
+    lab = world.users["zibo_lab"]
+    first = views.cached_charts(lab, TODAY)
+    assert first["due"]["overdue"] == 1 and first["as_of"] is not None
+    world.f1_weight.status = "scrapped"
+    world.f1_weight.save()
+    kept = views.cached_charts(lab, TODAY)
+    assert kept["due"]["overdue"] == 1 and kept["as_of"] == first["as_of"]  # kept, dated
+    assert views.cached_charts(lab, TODAY + dt.timedelta(days=1))["due"]["overdue"] == 0
     settings.HOME_CHARTS_CACHE_SECONDS = 0
-    assert views.cached_charts(reg, TODAY)["due"]["overdue"] == 0
+    assert views.cached_charts(lab, TODAY)["due"]["overdue"] == 0

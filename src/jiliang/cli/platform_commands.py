@@ -288,12 +288,15 @@ def register(app: typer.Typer) -> None:
     @app.command("refresh-due")
     def refresh_due() -> None:
         """Recompute the registry's caches from the certificates (admin repair): every
-        instrument's due date and every laboratory's customers."""
+        instrument's due date, the due-date counts and every laboratory's customers."""
         setup_django()
         from jiliang.registry import services
 
         changed = services.refresh_due_dates(None)
         print(f"{changed} instrument due date(s) changed")
+        from jiliang.registry import due_counts  # kept by triggers; rebuilt as a repair
+
+        print(f"{due_counts.rebuild()} due-count row(s) rebuilt")
         rows = services.refresh_customers(None)
         print(f"{rows} laboratory–instrument 'worked on' row(s) stored")
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiliang.dashboards import queries
@@ -43,12 +44,14 @@ def cached_charts(user: Any, today: dt.date) -> dict[str, Any]:
     """The charts, kept HOME_CHARTS_CACHE_SECONDS (default 300) per scope and day: a national
     scope's year of due dates is a pass over ~10^6 rows, not worth repeating per visit."""
     seconds = getattr(settings, "HOME_CHARTS_CACHE_SECONDS", 300)
-    if not seconds or not user.is_authenticated:
+    if not seconds or not user.is_authenticated or due_counts.region_scope(user) is not None:
+        # a region's charts are sums of the precomputed counts: live, never a cached copy
         return charts_for(user, today)
     key = f"home-charts:{_scope_key(user, audience_of(user))}:{today.isoformat()}"
     charts: dict[str, Any] | None = cache.get(key)
     if charts is None:
         charts = charts_for(user, today)
+        charts["as_of"] = timezone.now()  # shown: a copy may be up to `seconds` old
         cache.set(key, charts, seconds)
     return charts
 
