@@ -1,5 +1,7 @@
 """The list tables' rows rendered once per page (registry/table_rows.py) show exactly what
-django-tables2's cell-by-cell path shows: every list, several roles, both languages.
+django-tables2's cell-by-cell path shows, and their export cells are its values: every
+list, several roles, both languages; the filter widgets written in Python
+(registry/widget_html.py) are Django's templates' markup.
 
 The reference is the template loop the lists used before (one `{{ cell }}` per BoundRow
 cell), rendered from the same table object the page built.
@@ -13,7 +15,10 @@ import pytest
 from django.template import Context, Template
 from django.test import Client
 from django.utils import translation
+from django_tables2.rows import BoundRow
 
+from jiliang.registry.listing import export_columns
+from jiliang.registry.table_rows import export_row
 from tests.registry.test_list_pages import LIST_PAGES
 
 DJANGO_TABLES2_ROWS = Template(
@@ -52,6 +57,12 @@ def test_rows_match_django_tables2(world, role: str, language: str) -> None:
             assert str(table.body_html) == expected, path
             assert str(table.body_html).encode() in content, path
             rows += len(table.rows)
+            columns = export_columns(table)
+            row = export_row(table, columns)
+            for record in table.data.data:  # the export's cells, as BoundRow gives them
+                bound = BoundRow(record, table=table)
+                expected_cells = [bound.get_cell_value(c.name) for c in columns]
+                assert [str(v) for v in row(record)] == [str(v) for v in expected_cells], path
     assert rows > 0
 
 
