@@ -161,3 +161,20 @@ def test_pages_read_through_the_counts_equal_the_sorted_list(world) -> None:
     # beyond it); never = the taximeter
     admin = services.DuePages(Instrument.objects.all(), today=TODAY, region_scope="")
     assert {k: v.value for k, v in admin.counts.items()} == {"overdue": 7, "due": 5, "never": 1}
+
+
+def test_the_due_pages_owner_is_searched_not_listed(world) -> None:
+    """The owner filter is a picker field: no option per owner; an id or a USCC picks."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.users["admin"])
+    page = client.get("/due/")
+    assert page.status_code == 200
+    assert b"<option" not in page.content and b'data-picker="institutions"' in page.content
+    for value in (str(world.market.pk), world.market.uscc):
+        picked = client.get(f"/due/?owner={value}")
+        assert picked.status_code == 200, value
+        assert {e.serial_number for e in picked.context["page"].object_list} == {"SCALE-0001"}
+        assert world.market.name_zh in picked.content.decode()
+    assert client.get("/due/?owner=91370300XXXXXXXXX0").status_code == 400  # no such USCC
