@@ -48,46 +48,77 @@ _ALLOWED_TAGS = frozenset(
 )
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases, anchors, merge keys and foreign tags, and counts."""
+# libyaml parses (C); the checks below walk its events before any node is composed, so a
+# refused document never reaches the recursive composer. Pure Python where libyaml is absent.
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """Safe loader (libyaml where installed) for plain data; ``check`` refuses what it must."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self._depth = 0
-        self._nodes = 0
 
-    def _refuse(self, what: str, mark: Any) -> ComposerError:
-        return ComposerError(None, None, what, mark)
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, yaml.AliasEvent):
-            raise self._refuse(
-                f"aliases (*{event.anchor}) are not allowed; write the value out", event.start_mark
-            )
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise self._refuse(
-                f"anchors (&{anchor}) are not allowed; write the value out", event.start_mark
-            )
-        tag = getattr(event, "tag", None)
-        if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
-            raise self._refuse(f"the tag {tag!r} is not allowed in plain data", event.start_mark)
-        self._nodes += 1
-        if self._nodes > MAX_NODES:
-            raise self._refuse(f"more than {MAX_NODES:,} values", event.start_mark)
-        if self._depth >= MAX_DEPTH:
-            raise self._refuse(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
-        self._depth += 1
-        try:
-            node = super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+def _refuse(what: str, mark: Any) -> ComposerError:
+    return ComposerError(None, None, what, mark)
+
+
+def _check_events(text: str) -> None:
+    """Refuse aliases, anchors, foreign tags, too many values and too deep nesting.
+
+    Walks the parser's events (cheap: no nodes are built), so the limits hold before the
+    composer, which recurses once per level, ever runs.
+    """
+    loader = _Loader(text)
+    depth = 0
+    nodes = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+            if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                raise _refuse(
+                    f"aliases (*{event.anchor}) are not allowed; write the value out",
+                    event.start_mark,
+                )
+            if event.anchor is not None:
+                raise _refuse(
+                    f"anchors (&{event.anchor}) are not allowed; write the value out",
+                    event.start_mark,
+                )
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
+                raise _refuse(f"the tag {tag!r} is not allowed in plain data", event.start_mark)
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise _refuse(f"more than {MAX_NODES:,} values", event.start_mark)
+            if depth >= MAX_DEPTH:
+                raise _refuse(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+    finally:
+        loader.dispose()
+
+
+def _check_merge_keys(root: yaml.Node | None) -> None:
+    """Merge keys (<<) only show once the resolver has tagged them: walk the node tree."""
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
         if isinstance(node, yaml.MappingNode):
-            for key, _ in node.value:
+            for key, value in node.value:
                 if key.tag == _CORE + "merge":
-                    raise self._refuse("merge keys (<<) are not allowed", key.start_mark)
-        return node
+                    raise _refuse("merge keys (<<) are not allowed", key.start_mark)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
@@ -122,11 +153,12 @@ def _check_size(text: str) -> None:
 
 def load_with_nodes(text: str) -> tuple[Any, yaml.Node | None]:
     """The data of one YAML document and its node tree (for line numbers), in one pass."""
-    _check_size(text)
-    loader = _Loader(text)
+    node = compose(text)
+    if node is None:
+        return None, None
+    loader = _Loader("")
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        data = loader.construct_document(node)
     finally:
         loader.dispose()
     return data, node
@@ -140,8 +172,11 @@ def load(text: str) -> Any:
 def compose(text: str) -> yaml.Node | None:
     """The node tree of one document (each node with its line), under the same rules."""
     _check_size(text)
+    _check_events(text)
     loader = _Loader(text)
     try:
-        return loader.get_single_node()
+        node: yaml.Node | None = loader.get_single_node()
     finally:
         loader.dispose()
+    _check_merge_keys(node)
+    return node
