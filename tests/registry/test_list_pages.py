@@ -228,3 +228,31 @@ def test_unindexed_sorts_need_a_small_scope(world, monkeypatch) -> None:
     # certificates sort by number through its unique index at any scope
     numbers = client.get("/certificates/?sort=-number").context["table"].rows
     assert [r.record.number for r in numbers] == ["ZB-2025-0001", "SD-2025-0001"]
+
+
+def test_a_refused_sort_pages_the_counted_rows_in_the_default_order(world, monkeypatch) -> None:
+    # zibo_lab's 2 instruments counted past the cap (1): paged by probing in the default
+    # order, from that count (a page holds at most the cap's rows, as without a sort)
+    monkeypatch.setattr(listing, "SORT_SCOPE", 1)
+    monkeypatch.setattr(traceability, "COUNT_CAP", 1)
+    lab = client_for(world, "zibo_lab").get("/instruments/?sort=serial_number")
+    assert lab.status_code == 200
+    assert page_serials(lab) == ["F1-1KG-01"]
+    assert lab.context["notices"] and lab.context["page"].paginator.more is True
+    # the administrator's exact count of the whole table is reused as it is
+    admin = client_for(world, "admin").get("/instruments/?sort=serial_number")
+    assert sorted(page_serials(admin)) == ALL_SERIALS
+    assert admin.context["notices"] and admin.context["page"].paginator.count == 4
+
+
+def test_an_administrators_filtered_list_counts_up_to_the_cap(world, monkeypatch) -> None:
+    # all four instruments are in service: an exact count would read every match
+    monkeypatch.setattr(traceability, "COUNT_CAP", 3)
+    client = client_for(world, "admin")
+    filtered = client.get("/instruments/?status=in_service")
+    assert filtered.context["page"].paginator.more is True
+    assert "3+" in filtered.content.decode()
+    assert page_serials(filtered) == ALL_SERIALS[:3]  # a page holds at most the cap's rows
+    whole = client.get("/instruments/")  # the whole table: an exact count is cheap
+    assert whole.context["page"].paginator.more is False
+    assert whole.context["page"].paginator.count == 4

@@ -77,6 +77,21 @@ def count_cap(request: HttpRequest) -> int | None:
     return None if is_admin(request.user) else traceability.COUNT_CAP
 
 
+def list_cap(request: HttpRequest, filterset: SearchFilterSet) -> int | None:
+    """count_cap, and COUNT_CAP for an administrator's filtered list too: an exact count of a
+    filter's matches among 10^6 instruments or 2x10^6 certificates reads them all (0.2-0.3 s
+    for `?status=in_service`), where the whole table's count is fast."""
+    cap = count_cap(request)
+    narrowed = filterset.is_bound and filterset.is_valid()
+    if (
+        cap is None
+        and narrowed
+        and any(v not in (None, "", [], ()) for v in filterset.form.cleaned_data.values())
+    ):
+        return traceability.COUNT_CAP
+    return cap
+
+
 def query_without(request: HttpRequest, *params: str) -> str:
     """The current query string minus these parameters (default: the page number)."""
     query = request.GET.copy()
@@ -152,7 +167,8 @@ def list_page(
         return export_response(queryset, spec, table_kwargs, request)
     notices: list[str] = []
     limited: frozenset[str] = frozenset()
-    page = page_of(request, queryset, cap=count_cap(request))
+    cap = list_cap(request, filterset)
+    page = page_of(request, queryset, cap=cap)
     indexed = spec.table.indexed_sorts
     if indexed is not None and not problems:
         unindexed = frozenset(c.name for c in table.columns if c.orderable) - indexed
@@ -170,7 +186,7 @@ def list_page(
                     _("按该列排序须先筛选到 %(cap)s 条以内，现按默认顺序显示")
                     % {"cap": f"{SORT_SCOPE:,}"}
                 )
-                page = page_of(request, queryset, cap=count_cap(request))
+                page = _same_rows(request, queryset, page, cap)
     table.show(list(page.object_list))
     table.sort_limited = limited
     context = {
@@ -187,6 +203,19 @@ def list_page(
         **(extra or {}),
     }
     return render(request, spec.template, context, status=400 if problems else 200)
+
+
+def _same_rows(
+    request: HttpRequest, queryset: QuerySet[Any], first: Page[Any], cap: int | None
+) -> Page[Any]:
+    """The page of the rows `first` counted, in another order, without counting them again."""
+    paginator = first.paginator
+    if cap is None:
+        return page_of(request, queryset, count=paginator.count)
+    if getattr(paginator, "more", False):
+        pages = traceability.ProbedPages(queryset, cap)
+        return page_of(request, pages, count=traceability.Tally(cap, True))
+    return page_of(request, queryset, cap=cap)
 
 
 def _over_sort_scope(page: Page[Any], queryset: QuerySet[Any]) -> bool:
