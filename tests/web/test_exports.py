@@ -9,9 +9,9 @@ import io
 from openpyxl import load_workbook
 
 from jiliang.registry import exports
+from jiliang.registry.due_views import XLSX
 from jiliang.registry.services import DueEntry
 from jiliang.registry.traceability import ImpactRow
-from jiliang.registry.due_views import XLSX
 
 
 def test_impact_downloads_as_csv_and_excel(world, client_as) -> None:

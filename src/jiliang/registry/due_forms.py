@@ -28,9 +28,7 @@ class OwnerField(forms.ModelChoiceField):  # type: ignore[type-arg]
         if len(text) == USCC_LENGTH:
             found = self.queryset.filter(uscc=text.upper()).first()  # type: ignore[union-attr]
             if found is None:
-                raise ValidationError(
-                    self.error_messages["invalid_choice"], code="invalid_choice"
-                )
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
             return found  # type: ignore[no-any-return]
         return super().to_python(text)  # type: ignore[no-any-return]
 
