@@ -168,11 +168,12 @@ def list_page(
     notices: list[str] = []
     limited: frozenset[str] = frozenset()
     cap = list_cap(request, filterset)
-    page = page_of(request, queryset, cap=cap)
+    # counted before any page is read: a refused sort must not read its first page
+    items, tally = counted(queryset, cap)
     indexed = spec.table.indexed_sorts
     if indexed is not None and not problems:
         unindexed = frozenset(c.name for c in table.columns if c.orderable) - indexed
-        if unindexed and _over_sort_scope(page, queryset):
+        if unindexed and _over_sort_scope(tally, queryset):
             # ~10^6 rows sorted without an index cost seconds a page: default order instead
             limited = unindexed
             sort = request.GET.get("sort", "").removeprefix("-")
@@ -186,7 +187,8 @@ def list_page(
                     _("按该列排序须先筛选到 %(cap)s 条以内，现按默认顺序显示")
                     % {"cap": f"{SORT_SCOPE:,}"}
                 )
-                page = _same_rows(request, queryset, page, cap)
+                items, tally = _same_rows(queryset, tally, cap)
+    page = page_of(request, items, count=tally)
     table.show(list(page.object_list))
     table.sort_limited = limited
     context = {
@@ -205,26 +207,30 @@ def list_page(
     return render(request, spec.template, context, status=400 if problems else 200)
 
 
-def _same_rows(
-    request: HttpRequest, queryset: QuerySet[Any], first: Page[Any], cap: int | None
-) -> Page[Any]:
-    """The page of the rows `first` counted, in another order, without counting them again."""
-    paginator = first.paginator
+def counted(queryset: QuerySet[Any], cap: int | None) -> tuple[Any, traceability.Tally]:
+    """What to page through and its count: exact without a cap, else up to it (as page_of)."""
     if cap is None:
-        return page_of(request, queryset, count=paginator.count)
-    if getattr(paginator, "more", False):
-        pages = traceability.ProbedPages(queryset, cap)
-        return page_of(request, pages, count=traceability.Tally(cap, True))
-    return page_of(request, queryset, cap=cap)
+        return queryset, traceability.Tally(queryset.order_by().count())
+    return traceability.bounded(queryset, cap)
 
 
-def _over_sort_scope(page: Page[Any], queryset: QuerySet[Any]) -> bool:
-    """Whether more than SORT_SCOPE rows match: the page's count says so without a second
-    read of the matches, unless it stopped below SORT_SCOPE."""
-    count, more = page.paginator.count, getattr(page.paginator, "more", False)
-    if count > SORT_SCOPE or (more and count >= SORT_SCOPE):
+def _same_rows(
+    queryset: QuerySet[Any], tally: traceability.Tally, cap: int | None
+) -> tuple[Any, traceability.Tally]:
+    """The rows `tally` counted, in another order, without counting them again."""
+    if cap is None:
+        return queryset, tally
+    if tally.more:
+        return traceability.ProbedPages(queryset, cap), tally
+    return traceability.bounded(queryset, cap)
+
+
+def _over_sort_scope(tally: traceability.Tally, queryset: QuerySet[Any]) -> bool:
+    """Whether more than SORT_SCOPE rows match: the count says so without a second read of
+    the matches, unless it stopped below SORT_SCOPE."""
+    if tally.value > SORT_SCOPE or (tally.more and tally.value >= SORT_SCOPE):
         return True
-    return more and counting.has_at_least(queryset, SORT_SCOPE + 1)
+    return tally.more and counting.has_at_least(queryset, SORT_SCOPE + 1)
 
 
 def export_columns(table: RegistryTable) -> list[Any]:
