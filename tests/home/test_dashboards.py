@@ -80,6 +80,45 @@ def test_certificates_by_conclusion_of_a_laboratory(world: Any) -> None:
     assert nim["series"] == {}  # NIM-2025-0001 is of 2025-03, before the window
 
 
+def test_certificates_by_conclusion_sums_days_into_months(world: Any) -> None:
+    # Grouped by day and conclusion in the database, summed by month here: added to the
+    # world's ZB-2025-0001 (pass, 2025-09-01), certificates of the city institute on the
+    # window's edges and on several days of one month. The window is 2025-07-01 … 2026-06-30.
+    from jiliang.registry.models import Certificate
+
+    def issue(number: str, day: dt.date, conclusion: str) -> None:
+        Certificate.objects.create(
+            number=number,
+            kind="calibration" if conclusion == "calibrated" else "verification",
+            issuer=world.city,
+            instrument=world.scale,
+            calibration_date=day,
+            issued_on=day,
+            conclusion=conclusion,
+        )
+
+    issue("ZB-T-1", dt.date(2025, 6, 30), "pass")  # the day before the window: not counted
+    issue("ZB-T-2", dt.date(2025, 7, 1), "pass")  # the window's first day: month 0
+    issue("ZB-T-3", dt.date(2025, 9, 1), "fail")  # the same day as ZB-2025-0001
+    issue("ZB-T-4", dt.date(2025, 9, 15), "pass")
+    issue("ZB-T-5", dt.date(2025, 9, 30), "calibrated")
+    issue("ZB-T-6", dt.date(2026, 6, 30), "fail")  # the window's last day: month 11
+    issue("ZB-T-7", dt.date(2026, 7, 1), "pass")  # after the window: not counted
+    data = queries.certificates_by_conclusion(world.users["zibo_lab"], TODAY, world.city.pk)
+    assert data["series"] == {
+        "calibrated": [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        "fail": [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+        "pass": [1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    }
+    # September 2025: pass 2 + calibrated 1 of 4 = 75 %; June 2026: 0 of 1
+    assert data["pass_rate"][:3] == [100.0, None, 75.0]
+    assert data["pass_rate"][11] == 0.0
+    # a regulator asking for the laboratory's chart counts through its own scope (Zibo,
+    # 3703: the scale is the market's, 370303): the same figures
+    other = queries.certificates_by_conclusion(world.users["reg_zibo"], TODAY, world.city.pk)
+    assert other["series"] == data["series"]
+
+
 def test_jobs_by_status_counts_the_laboratorys_jobs(world: Any) -> None:
     data = queries.jobs_by_status(world.city.pk)
     assert data["statuses"] == ["draft", "recorded", "checked", "issued"]

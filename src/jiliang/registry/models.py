@@ -589,7 +589,12 @@ class Certificate(models.Model):
         ordering = ["-calibration_date", "-id"]
         indexes = [
             models.Index(fields=["instrument", "calibration_date"]),
-            models.Index(fields=["issuer", "calibration_date"]),
+            # with the conclusion: a laboratory's certificates by month and conclusion (the
+            # home chart) are read from the index alone (docs/benchmarks/home.md)
+            models.Index(
+                fields=["issuer", "calibration_date", "conclusion"],
+                name="certificate_issuer_date",
+            ),
             # the default order, so a page of 2x10^6 certificates is read, not sorted
             models.Index(fields=["calibration_date", "id"], name="certificate_by_date"),
             models.Index(
