@@ -163,6 +163,51 @@ def test_pages_read_through_the_counts_equal_the_sorted_list(world) -> None:
     assert {k: v.value for k, v in admin.counts.items()} == {"overdue": 7, "due": 5, "never": 1}
 
 
+def test_a_laboratorys_pages_walked_by_pieces_of_days_equal_the_sorted_list(
+    world, monkeypatch
+) -> None:
+    """A laboratory's scope is no region: a large state of it is counted in pieces of the
+    country's due days (due_counts.scope_span). With pieces of one instrument and the walk
+    for every size, every slice must equal the plainly sorted segments."""
+    from jiliang.registry.customer_models import LabCustomer
+
+    LabCustomer.objects.filter(lab=world.city, owner=world.market).update(all_instruments=True)
+    days = [TODAY - dt.timedelta(days=d) for d in (40, 40, 3, 1, 1, 1)]
+    days += [TODAY + dt.timedelta(days=d) for d in (0, 0, 5, 30, 30, 31)]
+    owners = [world.market, world.market, world.province]  # the province's: not in its view
+    Instrument.objects.bulk_create(
+        [
+            Instrument(
+                owner=owners[i % 3],
+                name="秤",
+                serial_number=f"L-{i}",
+                division_code="370303",
+                due_date=day,
+            )
+            for i, day in enumerate(days)
+        ]
+    )
+    instruments = Instrument.objects.visible_to(world.users["zibo_lab"])
+    monkeypatch.setattr(due_counts, "WALK_FROM", 10**9)
+    plain = services.DuePages(instruments, today=TODAY, cap=10_000)
+    n = len(plain)
+    expected = {low: {high: plain[low:high] for high in range(low, n + 2)} for low in range(n + 1)}
+    # by hand: the market's are i = 0, 1, 3, 4, 6, 7, 9, 10 (every third from i = 2 is the
+    # province's); overdue: the city's F1 weight (2026-03-31), i = 0, 1 (-40), 3, 4 (-1);
+    # due: i = 6, 7 (today), 9, 10 (+30, the horizon is inclusive); the scale is beyond it
+    assert {k: v.value for k, v in plain.counts.items()} == {"overdue": 5, "due": 4, "never": 0}
+    assert [e.serial_number for e in plain[0:n]] == [
+        "F1-1KG-01", "L-0", "L-1", "L-3", "L-4", "L-6", "L-7", "L-9", "L-10"
+    ]  # fmt: skip
+    monkeypatch.setattr(due_counts, "WALK_FROM", 0)
+    monkeypatch.setattr(due_counts, "FIRST_PIECE", 1)
+    walked = services.DuePages(instruments, today=TODAY, cap=10_000)
+    assert [e.serial_number for e in walked[0:n]] == [e.serial_number for e in plain[0:n]]
+    for low in range(n + 1):
+        for high in range(low, n + 2):
+            assert walked[low:high] == expected[low][high], (low, high)
+
+
 def test_the_due_pages_owner_is_searched_not_listed(world) -> None:
     """The owner filter is a picker field: no option per owner; an id or a USCC picks."""
     from django.test import Client

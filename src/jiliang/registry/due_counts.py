@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from itertools import pairwise
 from typing import Any
 
 from django.db import connection, transaction
@@ -168,3 +169,47 @@ def day_span(
             return first, day, skipped
         before += n
     return None if first is None else (first, days[-1][0], skipped)
+
+
+WALK_FROM = 2000  # a state's segment smaller than this is sorted whole (a few ms)
+FIRST_PIECE = 1000  # the country's instruments in the first piece of days (then doubled)
+
+
+def cut_days(start: dt.date | None, end: dt.date, first: int) -> list[dt.date]:
+    """Days that cut the country's in-service instruments due in [start, end) into pieces
+    of about `first`, 2 x `first`, 4 x `first`, ... instruments (from the counts)."""
+    cuts: list[dt.date] = []
+    size, held = first, 0
+    for day, n in sorted(by_day("", start, end).items()):
+        if held >= size:
+            cuts.append(day)
+            size, held = size * 2, 0
+        held += n
+    return cuts
+
+
+def scope_span(
+    rows: QuerySet[Any], start: dt.date | None, end: dt.date, low: int, high: int
+) -> tuple[dt.date | None, dt.date | None, int] | None:
+    """The due days [first, stop) that hold rows [low, high) of `rows` (a state's segment
+    of a scope that is no region, due in [start, end), ordered by due date), and the rows
+    due before `first`; None bounds: open; None: no such rows.
+
+    Why: a city laboratory sees its own and its customers' instruments (2,000 owners, an
+    access probe per row); a page of its due list sorted the whole state (6.5x10^4 rows,
+    0.7-2 s at 10^6). Its rows are counted in pieces of the country's due days of growing
+    size (every scope is within the country's in-service instruments), from the first
+    day, until the page is reached; the page is then read from those pieces alone. The
+    pieces cover [start, end) whatever the counts hold: they only size the pieces."""
+    cuts = cut_days(start, end, max(FIRST_PIECE, 4 * high))
+    bounds: list[dt.date | None] = [None, *cuts, None]
+    before, skipped, first, found = 0, 0, None, False
+    for lo, hi in pairwise(bounds):
+        piece = rows if lo is None else rows.filter(due_date__gte=lo)
+        n = (piece if hi is None else piece.filter(due_date__lt=hi)).count()
+        if not found and before + n > low:
+            first, skipped, found = lo, before, True
+        before += n
+        if found and before >= high:
+            return first, hi, skipped
+    return (first, None, skipped) if found else None

@@ -393,6 +393,7 @@ class DuePages(Sequence[DueEntry]):
         }
         self.counts: dict[str, Tally]
         self._region_scope, self._window = region_scope, window
+        self._walk = owner_id is None  # an owner's rows are read in order from its index
         if region_scope is not None:
             counted = due_counts.state_counts(region_scope, window.overdue_before, window.horizon)
             self.counts = {state: Tally(counted[state]) for state in filters}
@@ -436,21 +437,30 @@ class DuePages(Sequence[DueEntry]):
         those days' rows, not the whole state's."""
         span = None
         if self._region_scope is not None and state != "never":
-            w = self._window
-            start, end = (
-                (None, w.overdue_before)
-                if state == "overdue"
-                else (
-                    w.overdue_before,
-                    w.horizon + dt.timedelta(days=1),
-                )
-            )
+            start, end = self._state_days(state)
             span = due_counts.day_span(self._region_scope, start, end, low, high)
+        elif self._walk and state != "never" and self.counts[state].value >= due_counts.WALK_FROM:
+            # a large scope that is no region (a laboratory's): counted in pieces of days
+            start, end = self._state_days(state)
+            walked = due_counts.scope_span(rows, start, end, low, high)
+            if walked is None:
+                return []
+            lo, stop, before = walked
+            narrowed = rows if lo is None else rows.filter(due_date__gte=lo)
+            narrowed = narrowed if stop is None else narrowed.filter(due_date__lt=stop)
+            return narrowed.values(*_DUE_COLUMNS)[low - before : high - before]
         if span is None:
             return rows.values(*_DUE_COLUMNS)[low:high]
         first, last, before = span
         narrowed = rows.filter(due_date__gte=first, due_date__lte=last)
         return narrowed.values(*_DUE_COLUMNS)[low - before : high - before]
+
+    def _state_days(self, state: str) -> tuple[dt.date | None, dt.date]:
+        """The due days [start, end) of a dated state (start None: from the first)."""
+        w = self._window
+        if state == "overdue":
+            return None, w.overdue_before
+        return w.overdue_before, w.horizon + dt.timedelta(days=1)
 
 
 def examination_certificate_for(
