@@ -215,7 +215,7 @@ def _print_equipping(report: dict[str, Any]) -> None:
 def register(root: typer.Typer) -> None:
     """Add `jiliang energy` to the root command."""
     energy_app = typer.Typer(
-        help="Energy monitoring: evaluate readings (VEE, daily energy, tce, CO2), listen.",
+        help="Energy monitoring: evaluate readings (VEE, daily energy, tce, CO2), listen, GB 17167 check, provincial export.",
         no_args_is_help=True,
     )
     root.add_typer(energy_app, name="energy")
