@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from jiliang.adminutil import ReadOnlyAdmin
+from jiliang.registry.due_count_models import DueDayCount
 from jiliang.registry.models import (
     Authorisation,
     CatalogueItem,
@@ -167,3 +168,13 @@ class StateChangeAdmin(ReadOnlyAdmin):
     list_filter = ("state", "to_status")
     search_fields = ("instrument__serial_number", "reason")
     raw_id_fields = ("instrument", "from_owner", "to_owner", "user")
+
+
+@admin.register(DueDayCount)
+class DueDayCountAdmin(ReadOnlyAdmin):
+    """Instruments per division, status and due day, kept by database triggers (migration
+    0013): shown to check them, never edited by hand (`jiliang refresh-due` rebuilds them)."""
+
+    list_display = ("division_code", "status", "due", "n")
+    list_filter = ("status",)
+    search_fields = ("division_code",)
