@@ -8,7 +8,9 @@ exit 1 (the messages stay in the outbox and the next run resends them).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
@@ -55,6 +57,21 @@ def _row(row: Any) -> dict[str, Any]:
     }
 
 
+def _refusal_exits_2[**P](work: Callable[P, int]) -> Callable[P, int]:
+    """A Refused raised anywhere in ``work`` is one red line on stderr and exit code 2."""
+
+    @functools.wraps(work)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> int:
+        try:
+            return work(*args, **kwargs)
+        except Refused as exc:
+            err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+            return 2
+
+    return wrapper
+
+
+@_refusal_exits_2
 def run(
     *,
     user: str,
@@ -69,27 +86,6 @@ def run(
     interval: bool = False,
 ) -> int:
     """The command's work; returns the exit code (0 all acknowledged, 1 some left, 2 refused)."""
-    try:
-        return _run(
-            user, start, end, profile_name, endpoint, token, dry_run, as_json, timeout, interval
-        )
-    except Refused as exc:
-        err.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
-        return 2
-
-
-def _run(
-    user: str,
-    start: str,
-    end: str,
-    profile_name: str,
-    endpoint: str,
-    token: str,
-    dry_run: bool,
-    as_json: bool,
-    timeout: float,
-    interval: bool,
-) -> int:
     from jiliang.energy import EnergyError
     from jiliang.energy.export import check_endpoint, load_profile
 
@@ -120,7 +116,7 @@ def _run(
     energy_user = EnergyUser.objects.filter(code=user).select_related("institution").first()
     if energy_user is None:
         raise Refused(f"--user {user!r}: no energy user with this code")
-    built = []
+    built: list[Any] = []
     if interval and period is None:
         raise Refused("--interval needs --from and --to")
     if period is not None:
