@@ -29,9 +29,11 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "MAX_NODES",
+    "FileRefused",
     "compose",
     "load",
     "load_with_nodes",
+    "read_text",
 ]
 
 # Far above any procedure or model file (the largest shipped procedure is ~20 kB).
@@ -180,3 +182,26 @@ def compose(text: str) -> yaml.Node | None:
         loader.dispose()
     _check_merge_keys(node)
     return node
+
+
+class FileRefused(Exception):
+    """A YAML file that is not read: missing, unreadable, too large or not UTF-8 (the message
+    says which, without the file's name: callers add it in their own error shape)."""
+
+
+def read_text(path: Any) -> str:
+    """The text of a user's YAML file, refused by its size before any byte is read."""
+    from pathlib import Path
+
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FileRefused(f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileRefused("cannot read the file: no such file") from None
+    except OSError as exc:
+        raise FileRefused(f"cannot read the file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise FileRefused("the file is not UTF-8 text") from None

@@ -146,3 +146,27 @@ def test_a_file_past_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> N
         load_procedure(path)
     with pytest.raises(ModelFileError, match=f"the limit is {yamlsafe.MAX_FILE_BYTES:,}"):
         load_model(path)
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as f:  # sparse: nothing is written but its size
+        f.truncate(yamlsafe.MAX_FILE_BYTES + 1)
+    with pytest.raises(yamlsafe.FileRefused, match=r"bytes; the limit is 4,000,000"):
+        yamlsafe.read_text(big)
+    with pytest.raises(yamlsafe.FileRefused, match="no such file"):
+        yamlsafe.read_text(tmp_path / "absent.yaml")
+    (tmp_path / "latin1.yaml").write_bytes("a: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(yamlsafe.FileRefused, match="not UTF-8"):
+        yamlsafe.read_text(tmp_path / "latin1.yaml")
+
+
+def test_an_oversized_export_profile_is_refused_naming_the_file(tmp_path: Path) -> None:
+    from jiliang.energy import EnergyError
+    from jiliang.energy.export import load_profile
+
+    big = tmp_path / "province.yaml"
+    with big.open("wb") as f:
+        f.truncate(yamlsafe.MAX_FILE_BYTES + 1)
+    with pytest.raises(EnergyError, match=r"province\.yaml: the file is 4,000,001 bytes"):
+        load_profile(str(big))

@@ -24,17 +24,9 @@ def read_data(path: Path) -> Any:
 
     name = str(path)
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CapabilityError(name, f"cannot read the file ({exc.strerror})") from None
-    if size > yamlsafe.MAX_FILE_BYTES:
-        raise CapabilityError(
-            name, f"the file is {size:,} bytes; the limit is {yamlsafe.MAX_FILE_BYTES:,}"
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise CapabilityError(name, "the file is not UTF-8 text") from None
+        text = yamlsafe.read_text(path)
+    except yamlsafe.FileRefused as exc:
+        raise CapabilityError(name, str(exc)) from None
     if path.suffix.lower() == ".json":
         try:
             return json.loads(text)

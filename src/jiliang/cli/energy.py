@@ -252,14 +252,12 @@ def register(root: typer.Typer) -> None:
             raise _fail(f"--series {series}: write it as .parquet or .csv")
         if scheduler and engine != "dask":
             raise _fail("--scheduler is for --engine dask")
+        from jiliang import yamlsafe
+
         try:
-            text = site.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise _fail(f"{site}: no such file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise _fail(
-                f"{site}: cannot be read as UTF-8 text ({exc.__class__.__name__})"
-            ) from None
+            text = yamlsafe.read_text(site)
+        except yamlsafe.FileRefused as exc:
+            raise _fail(f"{site}: {exc}") from None
         try:
             parsed = load_site(text)
         except EnergyError as exc:

@@ -170,9 +170,9 @@ def load_profile(name: str) -> Profile:
     """Read and check a profile (shipped name or path): every refusal names file and key."""
     path = profile_path(name)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExportError(f"{path.name}: cannot be read as UTF-8 text ({exc})") from None
+        text = yamlsafe.read_text(path)
+    except yamlsafe.FileRefused as exc:
+        raise ExportError(f"{path.name}: {exc}") from None
     try:
         data = yamlsafe.load(text)
     except yaml.YAMLError as exc:

@@ -378,16 +378,9 @@ def load_model(path: str | Path) -> Model:
     """Read a YAML model file; errors name the file, line and key."""
     p = Path(path)
     try:
-        if p.stat().st_size > yamlsafe.MAX_FILE_BYTES:  # refused before it is read
-            raise ModelFileError(
-                f"the file is {p.stat().st_size:,} bytes; the limit is {yamlsafe.MAX_FILE_BYTES:,}",
-                source=str(p),
-            )
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ModelFileError(f"cannot read: {exc.strerror}", source=str(p)) from None
-    except UnicodeDecodeError:
-        raise ModelFileError("not UTF-8 text", source=str(p)) from None
+        text = yamlsafe.read_text(p)  # refused by its size before it is read
+    except yamlsafe.FileRefused as exc:
+        raise ModelFileError(str(exc), source=str(p)) from None
     data, lines = _parse_yaml(text, str(p))
     return model_from_dict(data, source=str(p), lines=lines)
 
