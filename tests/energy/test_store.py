@@ -119,7 +119,7 @@ def test_exported_names_and_no_django() -> None:
          "Factor", "LegalInterval", "Point", "ReadingsError", "Replacement", "Site",
          "SiteError", "StoreError", "accounts", "bucket_of", "co2_monte_carlo", "evaluate",
          "evaluate_partition", "flag_names", "load_site", "parse_site", "scan",
-         "tce_coefficient", "validated_series", "write_batch", "write_series"]
+         "tce_coefficient", "validated_series", "varieties", "write_batch", "write_series"]
     )  # fmt: skip
     code = "import sys, jiliang.energy, jiliang.energy.store; print('django' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -7,6 +7,7 @@ and the CLI ``jiliang energy`` call it. See docs/energy.md.
 from __future__ import annotations
 
 from jiliang.energy._accounts import accounts, co2_monte_carlo, tce_coefficient
+from jiliang.energy._data import varieties
 from jiliang.energy._engine import ENGINES, evaluate
 from jiliang.energy._errors import DataError, EnergyError, ReadingsError, SiteError, StoreError
 from jiliang.energy._series import SCHEMA as SERIES_SCHEMA
@@ -49,6 +50,7 @@ __all__ = [
     "scan",
     "tce_coefficient",
     "validated_series",
+    "varieties",
     "write_batch",
     "write_series",
 ]

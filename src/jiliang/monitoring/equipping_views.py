@@ -12,8 +12,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
-from jiliang.energy._data import varieties
+from jiliang.energy import varieties
 from jiliang.energy.equipping import DEFAULT_EDITION, EquippingError, editions
 from jiliang.monitoring.models import EnergyUser
 
@@ -30,6 +31,14 @@ def _energy_user(request: HttpRequest, code: str) -> EnergyUser:
     if EnergyUser.objects.filter(code=code[:40]).exists():
         raise PermissionDenied("not your energy user")
     raise Http404("no such energy user")
+
+
+# GB 17167's names of the three levels (the core names them in Chinese, as the standard does)
+LEVEL_LABELS = {
+    1: _("进出用能单位"),
+    2: _("进出主要次级用能单位"),
+    3: _("主要用能设备"),
+}
 
 
 def _variety_name(key: str) -> str:
@@ -56,6 +65,7 @@ def equipping(request: HttpRequest, code: str) -> HttpResponse:
         context["error"] = str(exc)
         return render(request, "monitoring/equipping.html", context, status=400)
     for level in report["levels"]:
+        level["label"] = LEVEL_LABELS.get(level["level"], level["name"])
         for row in level["rows"]:
             row["variety_name"] = _variety_name(row["variety"])
     for row in report["missing"]:
