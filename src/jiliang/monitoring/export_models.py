@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiliang.registry.querysets import RestrictedQuerySet
 
@@ -22,7 +23,7 @@ class ProvincialExport(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("待发送")
         SENT = "sent", _("已发送")
-        ACKNOWLEDGED = "acknowledged", _("已确认")
+        ACKNOWLEDGED = "acknowledged", pgettext_lazy("export state", "已确认")
 
     user = models.ForeignKey(
         "monitoring.EnergyUser", on_delete=models.PROTECT, related_name="exports"
