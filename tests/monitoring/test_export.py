@@ -177,7 +177,7 @@ def test_the_user_page_lists_messages_and_their_states(site: Site) -> None:
     assert "HTTP 503" in html  # the first day's last error
     states = page.context["states"]
     assert [(value, n) for value, _, n in states] == [
-        ("pending", 1), ("sent", 1), ("acknowledged", 0),
+        ("pending", 1), ("sent", 1), ("acknowledged", 0), ("refused", 0), ("withdrawn", 0),
     ]  # fmt: skip
     other = Client()
     other.force_login(site.users["other"])

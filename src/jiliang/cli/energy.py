@@ -140,6 +140,21 @@ def _export_command(energy_app: typer.Typer) -> None:
         if code:
             raise typer.Exit(code)
 
+    @energy_app.command("export-withdraw")
+    def export_withdraw(
+        user: Annotated[str, typer.Option("--user", help="energy user code")],
+        message: Annotated[str, typer.Option("--message", help="message id (32 hex digits)")],
+        reason: Annotated[str, typer.Option("--reason", help="why it is withdrawn")],
+        as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    ) -> None:
+        """Withdraw a stored message (pending, sent or refused): it stays listed with who,
+        when and why, and is never sent again."""
+        from jiliang.monitoring.export_cli import withdraw
+
+        code = withdraw(user=user, message=message, reason=reason, as_json=as_json)
+        if code:
+            raise typer.Exit(code)
+
 
 def _equipping_command(energy_app: typer.Typer) -> None:
     """`jiliang energy equipping`: the GB 17167 check of one energy user (docs/energy.md)."""

@@ -66,11 +66,15 @@ _TOP_KEYS = {
     "ack": True,
     "items": True,
 }
-_ACK_KEYS = frozenset({"echo_field", "status_field", "ok_values"})
+_ACK_KEYS = frozenset({"echo_field", "status_field", "ok_values", "refused_values"})
 _ITEM_KEYS = frozenset({"code", "unit", "decimals"})
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 ERROR_CHARS = 300  # of a response body kept in an error message
+# HTTP answers refusing the message itself: resending the same bytes cannot succeed. Any other
+# 4xx (401/403 credentials, 404/405/410 endpoint, 408/429 timing) is about the configuration,
+# not the message (a mistyped URL must not refuse every message for good): retried in order.
+REFUSED_STATUSES = frozenset({400, 409, 413, 422})
 # Placeholders a data-item code may contain, for platforms that code each meter or each
 # enterprise's item ("{user}-{variety_code}-{point}"): filled in per item.
 CODE_FIELDS = ("user", "point", "variety", "variety_code")
@@ -141,6 +145,7 @@ class Outcome:
     status: int | None
     error: str
     response: str
+    refused: bool = False  # refused for good: resending the same message cannot succeed
 
 
 # --------------------------------------------------------------------------- profiles
@@ -297,7 +302,8 @@ def _ack(path: Path, value: Any) -> dict[str, Any]:
     status = raw.get("status_field")
     if echo is None and status is None:
         raise _fail(path, "ack", "echo_field or status_field is required")
-    out: dict[str, Any] = {"echo_field": None, "status_field": None, "ok_values": []}
+    out: dict[str, Any] = {"echo_field": None, "status_field": None}
+    out |= {"ok_values": [], "refused_values": []}
     if echo is not None:
         out["echo_field"] = _text(path, "ack.echo_field", echo, pattern=_FIELD)
     if status is not None:
@@ -306,6 +312,16 @@ def _ack(path: Path, value: Any) -> dict[str, Any]:
         if not isinstance(values, list) or not values:
             raise _fail(path, "ack.ok_values", "a non-empty list of strings")
         out["ok_values"] = [_text(path, "ack.ok_values", v) for v in values]
+    refused = raw.get("refused_values")
+    if refused is not None:
+        if status is None:
+            raise _fail(path, "ack.refused_values", "needs ack.status_field")
+        if not isinstance(refused, list) or not refused:
+            raise _fail(path, "ack.refused_values", "a non-empty list of strings")
+        out["refused_values"] = [_text(path, "ack.refused_values", v) for v in refused]
+        both = sorted(set(out["refused_values"]) & set(out["ok_values"]))
+        if both:
+            raise _fail(path, "ack.refused_values", f"{both[0]!r} is also in ack.ok_values")
     return out
 
 
@@ -543,6 +559,25 @@ def acknowledged(profile: Profile, mid: str, response: bytes) -> str:
     return ""
 
 
+def refusal(profile: Profile, mid: str, response: bytes) -> str:
+    """The reason when a (2xx) answer refuses ``mid`` for good: it names the message (its
+    ``echo_field``, when the profile has one) and its ``status_field`` is one of the
+    profile's ``refused_values``. Empty otherwise (not a refusal: retried)."""
+    status, echo = profile.ack["status_field"], profile.ack["echo_field"]
+    try:
+        answer = json.loads(response)
+    except ValueError:
+        return ""
+    if (
+        status is None
+        or not isinstance(answer, dict)
+        or (echo is not None and str(answer.get(echo)) != mid)
+        or str(answer.get(status)) not in profile.ack["refused_values"]
+    ):
+        return ""
+    return f"the response's {status!r} is {answer.get(status)!r}: refused"
+
+
 def post(
     profile: Profile,
     url: str,
@@ -553,7 +588,9 @@ def post(
     timeout: float = 30.0,
 ) -> Outcome:
     """POST one message (JSON, UTF-8) and read its acknowledgement. Never raises for the
-    network or the platform: a failure is an Outcome with the reason, to retry later."""
+    network or the platform: a failure is an Outcome with the reason, marked ``refused`` when
+    the platform refused this message for good (`REFUSED_STATUSES`, or a 2xx answer naming it
+    with one of the profile's ``ack.refused_values``), else to retry later."""
     check_endpoint(url)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
@@ -570,7 +607,8 @@ def post(
             text = answer.read(1_000_000)
     except urllib.error.HTTPError as exc:
         detail = exc.read(ERROR_CHARS).decode("utf-8", "replace")
-        return Outcome(False, exc.code, f"HTTP {exc.code} {exc.reason}: {detail}", detail)
+        error = f"HTTP {exc.code} {exc.reason}: {detail}"
+        return Outcome(False, exc.code, error, detail, refused=exc.code in REFUSED_STATUSES)
     except urllib.error.URLError as exc:
         return Outcome(False, None, f"cannot reach {url}: {exc.reason}", "")
     except (OSError, ValueError) as exc:  # timeouts, resets, bad status lines
@@ -578,5 +616,8 @@ def post(
     shown = text[:ERROR_CHARS].decode("utf-8", "replace")
     reason = acknowledged(profile, mid, text)
     if reason:
+        refused_why = refusal(profile, mid, text)
+        if refused_why:
+            return Outcome(False, status, f"HTTP {status}, {refused_why}", shown, refused=True)
         return Outcome(False, status, f"HTTP {status}, not acknowledged: {reason}", shown)
     return Outcome(True, status, "", shown)

@@ -1,8 +1,10 @@
-"""`jiliang energy export`: build, store and send messages to a provincial platform.
+"""`jiliang energy export`: build, store and send messages to a provincial platform;
+`jiliang energy export-withdraw`: withdraw one stored message.
 
-Called by the command in `jiliang.cli.energy` (which only parses options). Every refusal is
-one line on stderr with exit 2 and nothing stored; a delivery that was not acknowledged is
-exit 1 (the messages stay in the outbox and the next run resends them).
+Called by the commands in `jiliang.cli.energy` (which only parse options). Every refusal is
+one line on stderr with exit 2 and nothing stored; a delivery that was not acknowledged, or a
+message the platform refused in this run, is exit 1 (the unacknowledged messages stay in the
+outbox and the next run resends them; a refused one waits for an operator).
 """
 
 from __future__ import annotations
@@ -137,6 +139,7 @@ def run(
     queued = export_outbox.queue(energy_user, profile, built)
     delivery = export_outbox.deliver(energy_user, profile, endpoint, token=token, timeout=timeout)
     left = export_outbox.unacknowledged(energy_user, profile)
+    refused = export_outbox.refused_count(energy_user, profile)
     summary = {
         "user": energy_user.code,
         "profile": profile.name,
@@ -145,8 +148,11 @@ def run(
         "stored": len(queued.new),
         "already_stored": len(queued.known),
         "acknowledged": [_row(r) for r in delivery.acknowledged],
+        "refused": [_row(r) for r in delivery.refused],
         "failed": _row(delivery.failed) if delivery.failed else None,
+        "busy": _row(delivery.busy) if delivery.busy else None,
         "unacknowledged": len(left),
+        "refused_total": refused,
     }
     if as_json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
@@ -154,9 +160,33 @@ def run(
         out.print(
             f"{energy_user.code} → {endpoint} ({profile.name}, {profile.schema_version}):"
             f" {len(queued.new)} new message(s) stored, {len(queued.known)} already stored;"
-            f" {len(delivery.acknowledged)} acknowledged now, {len(left)} unacknowledged",
+            f" {len(delivery.acknowledged)} acknowledged now, {len(delivery.refused)} refused"
+            f" now, {len(left)} unacknowledged",
             highlight=False,
         )
+    for row in delivery.refused:
+        err.print(
+            f"[red]refused:[/] message {row.message_id} ({row.day}): {row.last_error};"
+            " never resent (the later days went on)",
+            markup=True,
+            highlight=False,
+        )
+    if refused:
+        err.print(
+            f"note: {refused} message(s) of {energy_user.code} under {profile.name} refused by the"
+            " platform: fix the profile or the figures, then withdraw them with"
+            " `jiliang energy export-withdraw`",
+            highlight=False,
+        )
+    if delivery.busy is not None:
+        err.print(
+            f"[yellow]left to another run:[/] message {delivery.busy.message_id}"
+            f" ({delivery.busy.day}) is being sent by {delivery.busy.claimed_by};"
+            f" {len(left)} message(s) unacknowledged",
+            markup=True,
+            highlight=False,
+        )
+        return 1
     if delivery.failed is not None:
         err.print(
             f"[yellow]not acknowledged:[/] message {delivery.failed.message_id}"
@@ -166,6 +196,40 @@ def run(
             highlight=False,
         )
         return 1
+    return 1 if delivery.refused else 0
+
+
+@_refusal_exits_2
+def withdraw(*, user: str, message: str, reason: str, as_json: bool = False) -> int:
+    """`export-withdraw`: withdraw one message by the rule of `export_outbox.withdraw`."""
+    from jiliang.cli.platform_commands import setup_django
+
+    setup_django()
+    from jiliang.monitoring import export_outbox
+    from jiliang.monitoring.models import EnergyUser
+
+    energy_user = EnergyUser.objects.filter(code=user[:40]).first()
+    if energy_user is None:
+        raise Refused(f"--user {user!r}: no energy user with this code")
+    try:
+        row = export_outbox.withdraw(energy_user, message, reason, by=export_outbox.operator_name())
+    except export_outbox.WithdrawRefused as exc:
+        raise Refused(f"--{exc.field}: {exc.reason}") from None
+    result = {
+        **_row(row),
+        "profile": row.profile,
+        "withdrawn_by": row.withdrawn_by,
+        "withdrawn_at": row.withdrawn_at.isoformat() if row.withdrawn_at else None,
+        "reason": row.withdraw_reason,
+    }
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        out.print(
+            f"{energy_user.code}: message {row.message_id} ({row.day}, {row.profile}) withdrawn"
+            f" by {row.withdrawn_by}; it stays in the outbox and is never sent again",
+            highlight=False,
+        )
     return 0
 
 

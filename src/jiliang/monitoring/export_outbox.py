@@ -5,16 +5,24 @@ The figures are the core's daily quantities of every point of the user (sub-mete
 platform receives the secondary units as well), by the same evaluation as the dashboard and
 the MRV reports (`accounting.evaluate_user`). A message is stored before it is sent; a run
 sends, in day order, every message of the user and profile that is not acknowledged yet and
-stops at the first failure, which stays recorded on the row for the next run.
+stops at the first transient failure, which stays recorded on the row for the next run. A
+message the platform refuses for good is marked refused and the run goes on with the later
+days (the platform took nothing of that day; the days are independent messages). `withdraw`
+is the one rule by which an operator withdraws a message (command and page).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
+import os
+import socket
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from jiliang.energy.export import (
@@ -31,6 +39,9 @@ from jiliang.monitoring.export_models import ProvincialExport
 from jiliang.monitoring.models import EnergyUser
 
 MAX_DAYS = 366  # one run covers at most a year of days
+SENDABLE = (ProvincialExport.State.PENDING, ProvincialExport.State.SENT)
+WITHDRAWABLE = (*SENDABLE, ProvincialExport.State.REFUSED)
+REASON_CHARS = 500
 
 
 @dataclass
@@ -47,9 +58,20 @@ class Delivery:
     outcome, and how many unacknowledged rows were left for the next run."""
 
     acknowledged: list[ProvincialExport] = field(default_factory=list)
+    refused: list[ProvincialExport] = field(default_factory=list)
     failed: ProvincialExport | None = None
     outcome: Outcome | None = None
+    busy: ProvincialExport | None = None  # claimed by another run: the rest is left to it
     left: int = 0
+
+
+class WithdrawRefused(Exception):
+    """A withdrawal that was not done: ``field`` names the input, ``reason`` says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
 
 
 def daily_figures(energy_user: EnergyUser, start: dt.date, end: dt.date) -> list[Figure]:
@@ -162,11 +184,77 @@ def queue(energy_user: EnergyUser, profile: Profile, built: list[Message]) -> Qu
 def unacknowledged(energy_user: EnergyUser, profile: Profile) -> list[ProvincialExport]:
     """The user's messages under the profile still to send, oldest day first."""
     rows = ProvincialExport.objects.filter(
-        user=energy_user,
-        profile=profile.name,
-        state__in=[ProvincialExport.State.PENDING, ProvincialExport.State.SENT],
+        user=energy_user, profile=profile.name, state__in=SENDABLE
     )
     return list(rows.order_by("day", "created", "id"))
+
+
+def refused_count(energy_user: EnergyUser, profile: Profile) -> int:
+    """How many of the user's messages under the profile the platform refused (not yet
+    withdrawn by an operator)."""
+    return ProvincialExport.objects.filter(
+        user=energy_user, profile=profile.name, state=ProvincialExport.State.REFUSED
+    ).count()
+
+
+def run_name() -> str:
+    """A name for this run's claims: host, process and a random part (unique per run)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _free(now: dt.datetime) -> Q:
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
+def claim(row: ProvincialExport, runner: str, endpoint: str, lease: dt.timedelta) -> bool:
+    """Claim a row for one POST: one conditional UPDATE that succeeds only while the row is
+    sendable and nobody else's claim is live, and marks it sent (attempt counted) in the same
+    statement. A single UPDATE ... WHERE is atomic on both databases: SQLite takes its write
+    lock before evaluating the WHERE, PostgreSQL re-checks the WHERE of a row another
+    transaction just updated; so of two runs exactly one gets 1 row back. No transaction is
+    held during the POST, and a claim that is never released (a crashed run) expires."""
+    now = timezone.now()
+    taken = (
+        ProvincialExport.objects.filter(pk=row.pk, state__in=SENDABLE)
+        .filter(_free(now))
+        .update(
+            state=ProvincialExport.State.SENT,
+            attempts=F("attempts") + 1,
+            sent_at=now,
+            endpoint=endpoint[:300],
+            claimed_by=runner,
+            claimed_until=now + lease,
+        )
+    )
+    return taken == 1
+
+
+def _settle(row: ProvincialExport, runner: str, outcome: Outcome) -> str:
+    """Record a POST's outcome and release the claim; the state the row ends in. Only the
+    claim holder writes, except an acknowledgement: that the platform stored the message is a
+    fact, recorded even when the claim ran out meanwhile."""
+    now = timezone.now()
+    release: dict[str, Any] = {
+        "claimed_by": "",
+        "claimed_until": None,
+        "response": outcome.response[:300],
+    }
+    mine = ProvincialExport.objects.filter(pk=row.pk, claimed_by=runner)
+    if outcome.acknowledged:
+        done = {"state": ProvincialExport.State.ACKNOWLEDGED, "acknowledged_at": now}
+        if not mine.update(**done, last_error="", **release):
+            ProvincialExport.objects.filter(pk=row.pk).exclude(
+                state=ProvincialExport.State.ACKNOWLEDGED
+            ).update(**done, last_error="")
+        return ProvincialExport.State.ACKNOWLEDGED
+    error = outcome.error[:400]
+    if outcome.refused:
+        mine.update(
+            state=ProvincialExport.State.REFUSED, refused_at=now, last_error=error, **release
+        )
+        return ProvincialExport.State.REFUSED
+    mine.update(last_error=error, **release)
+    return ProvincialExport.State.SENT
 
 
 def deliver(
@@ -177,17 +265,24 @@ def deliver(
     token: str = "",
     timeout: float = 30.0,
 ) -> Delivery:
-    """POST every unacknowledged message in day order until one fails. A row is marked sent
-    (and its attempt counted) before its POST, so a crash mid-request leaves it to resend;
-    the platform stores a resend once because the id is the same."""
+    """POST every unacknowledged message in day order until one fails transiently (kept for
+    the next run). A refused message is marked refused and the later days go on. Each row is
+    claimed (`claim`) before its POST and released after it; a row another run holds stops
+    this run (that run is sending this queue, in order), a row another run or an operator
+    finished meanwhile is skipped. The claim lasts four timeouts and a minute, longer than a
+    POST normally can, so a live run's claim does not run out under it."""
     done = Delivery()
+    runner = run_name()
+    lease = dt.timedelta(seconds=4 * timeout + 60)
     rows = unacknowledged(energy_user, profile)
     for index, row in enumerate(rows):
-        row.state = ProvincialExport.State.SENT
-        row.attempts += 1
-        row.sent_at = timezone.now()
-        row.endpoint = endpoint[:300]
-        row.save(update_fields=["state", "attempts", "sent_at", "endpoint"])
+        if not claim(row, runner, endpoint, lease):
+            row.refresh_from_db()
+            if row.state in SENDABLE:
+                done.busy, done.left = row, len(rows) - index
+                break
+            continue
+        row.refresh_from_db()
         outcome = post(
             profile,
             endpoint,
@@ -196,17 +291,79 @@ def deliver(
             token=token,
             timeout=timeout,
         )
-        row.response = outcome.response[:300]
-        if outcome.acknowledged:
-            row.state = ProvincialExport.State.ACKNOWLEDGED
-            row.acknowledged_at = timezone.now()
-            row.last_error = ""
-            row.save(update_fields=["state", "acknowledged_at", "last_error", "response"])
+        state = _settle(row, runner, outcome)
+        row.refresh_from_db()
+        if state == ProvincialExport.State.ACKNOWLEDGED:
             done.acknowledged.append(row)
-            continue
-        row.last_error = outcome.error[:400]
-        row.save(update_fields=["last_error", "response"])
-        done.failed, done.outcome = row, outcome
-        done.left = len(rows) - index
-        break
+        elif state == ProvincialExport.State.REFUSED:
+            done.refused.append(row)
+        else:
+            done.failed, done.outcome = row, outcome
+            done.left = len(rows) - index
+            break
     return done
+
+
+def operator_name() -> str:
+    """Who withdraws from the command line: the login and host (``cli:LOGIN@HOST``)."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = f"uid{os.getuid()}"
+    return f"cli:{login}@{socket.gethostname()}"[:200]
+
+
+def withdraw(
+    energy_user: EnergyUser, message_id: str, reason: str, *, by: str, account: Any = None
+) -> ProvincialExport:
+    """The one rule for withdrawing a message (command and page): a pending, sent or refused
+    message of the user is marked withdrawn with who, when and why, and is never sent again;
+    it is not deleted. Refused (`WithdrawRefused`, nothing changed): an empty or too long
+    reason, an unknown id, an acknowledged or already withdrawn message, a message a run is
+    sending at this moment (its claim is live: withdraw after that run)."""
+    reason = reason.strip()
+    if not reason:
+        raise WithdrawRefused("reason", "a reason is required")
+    if len(reason) > REASON_CHARS:
+        raise WithdrawRefused("reason", f"{len(reason)} characters, at most {REASON_CHARS}")
+    found = list(ProvincialExport.objects.filter(user=energy_user, message_id=message_id[:64]))
+    if not found:
+        raise WithdrawRefused(
+            "message", f"{message_id!r}: no message of {energy_user.code} with this id"
+        )
+    if len(found) > 1:
+        names = ", ".join(sorted(r.profile for r in found))
+        raise WithdrawRefused("message", f"{message_id}: stored under several profiles ({names})")
+    row = found[0]
+    now = timezone.now()
+    changed = (
+        ProvincialExport.objects.filter(pk=row.pk, state__in=WITHDRAWABLE)
+        .filter(_free(now))
+        .update(
+            state=ProvincialExport.State.WITHDRAWN,
+            withdrawn_at=now,
+            withdrawn_by=by[:200],
+            withdrawn_account=account,
+            withdraw_reason=reason,
+        )
+    )
+    row.refresh_from_db()
+    if changed:
+        return row
+    if row.state == ProvincialExport.State.ACKNOWLEDGED:
+        raise WithdrawRefused(
+            "message",
+            f"{row.message_id}: acknowledged by the platform on {row.acknowledged_at:%Y-%m-%d %H:%M}"
+            " UTC, it cannot be withdrawn (send a corrected day instead)",
+        )
+    if row.state == ProvincialExport.State.WITHDRAWN:
+        raise WithdrawRefused(
+            "message",
+            f"{row.message_id}: already withdrawn by {row.withdrawn_by}"
+            f" on {row.withdrawn_at:%Y-%m-%d %H:%M} UTC",
+        )
+    raise WithdrawRefused(
+        "message",
+        f"{row.message_id}: being sent by run {row.claimed_by} right now; withdraw it after"
+        " that run",
+    )

@@ -13,6 +13,9 @@ urlpatterns: list[URLPattern] = [
     path("users/<str:code>/manual/", views.manual_upload, name="manual"),
     path("users/<str:code>/gb17167/", equipping_views.equipping, name="equipping"),
     path("users/<str:code>/exports/", export_views.exports, name="exports"),
+    path(
+        "users/<str:code>/exports/withdraw/", export_views.withdraw_export, name="export_withdraw"
+    ),
     path("reports/<int:report_id>/", views.report, name="report"),
     path("reports/<int:report_id>.<str:fmt>", views.report_file, name="report_file"),
 ]
