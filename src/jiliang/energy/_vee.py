@@ -35,11 +35,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from jiliang.energy import _data, _segments
+from jiliang.energy import _data, _kernels, _segments
 from jiliang.energy._site import Site
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
+B = npt.NDArray[np.bool_]
 
 FLAGS = (
     "time_snapped",
@@ -190,7 +191,11 @@ def _validate(
     """Steps 1-2: snap timestamps, drop off-grid ones, keep the last delivery of a period.
 
     Per-value flags and raw values are tracked only with ``detail`` (the validated series).
+    Without them and without manual edits, two compiled passes do the work
+    (``_kernels.snap``, ``_kernels.keep_last``).
     """
+    if not detail and not site.edits and (len(seq) < 2 or bool(np.all(seq[1:] > seq[:-1]))):
+        return _validate_compiled(site, pidx, utc_seconds, values, tolerance, days)
     step = np.array([p.interval_minutes * 60 for p in site.points], dtype=np.int64)
     edit_flag = np.zeros(len(pidx), dtype=np.int64)
     if site.edits:
@@ -293,6 +298,44 @@ def _validate(
     )
 
 
+def _validate_compiled(
+    site: Site, pidx: I64, utc_seconds: I64, values: F64, tolerance: int, days: _Days
+) -> Rows:
+    """Steps 1-2 for rows in delivery order, without per-value flags (see ``_validate``)."""
+    step = np.array([p.interval_minutes * 60 for p in site.points], dtype=np.int64)
+    n = len(pidx)
+    t_all = np.empty(n, dtype=np.int64)
+    on_grid = np.empty(n, dtype=np.bool_)
+    count, ordered = _kernels.snap(
+        pidx, utc_seconds, step, tolerance, days.day0, days.n_days, days.flags,
+        BIT["time_off_grid"], BIT["time_snapped"], t_all, on_grid,
+    )  # fmt: skip
+    order = np.arange(n, dtype=np.int64) if count == n else np.flatnonzero(on_grid)
+    if not ordered:  # a stable sort on (point, period) keeps the delivery order of a period
+        low = int(t_all[order].min())
+        key = pidx[order] * (int(t_all[order].max()) - low + 1) + (t_all[order] - low)
+        order = order[np.argsort(key, kind="stable")]
+    p = np.empty(count, dtype=np.int64)
+    t = np.empty(count, dtype=np.int64)
+    v = np.empty(count, dtype=np.float64)
+    kept = _kernels.keep_last(
+        order, pidx, t_all, values, days.day0, days.n_days, days.flags,
+        BIT["duplicate"], BIT["duplicate_conflict"], p, t, v,
+    )  # fmt: skip
+    p, t, v = p[:kept], t[:kept], v[:kept]
+    return Rows(
+        p=p,
+        t=t,
+        value=v,
+        raw=v,
+        flags=np.zeros(kept, dtype=np.int64),
+        state=_state_codes(site, p, t),
+        energy=np.zeros(kept),
+        accepted=np.ones(kept, dtype=bool),
+        starts=_segments.starts_of(p, len(site.points)),
+    )
+
+
 @dataclass
 class _Grid:
     """Per (point, day) sums being built (flattened point * n_days + day)."""
@@ -306,166 +349,74 @@ class _Grid:
 
 def _intervals(
     site: Site, rows: Rows, days: _Days, grid: _Grid, rules: dict[str, Any], mult: F64,
-    step: I64, max_per_hour: F64, spans: tuple[I64, I64],
+    step: I64, max_per_hour: F64,
 ) -> tuple[F64, I64]:  # fmt: skip
-    """Step 4 for all interval points at once; returns the profile (flat) and its offsets."""
-    n_points, n_days, day0 = len(site.points), days.n_days, days.day0
+    """Step 4 for all interval points at once (``_kernels.intervals``); returns the profile
+    (flat, one value per period of the day of each interval point) and its offsets."""
     is_interval = np.array([pt.kind != "register" for pt in site.points], dtype=bool)
-    sel = np.flatnonzero(is_interval[rows.p])
-    p, t, v, st = rows.p[sel], rows.t[sel], rows.value[sel], rows.state[sel]
-    d = (t - day0) // DAY
-    in_period = (d >= 0) & (d < n_days)
-    neg = v < 0
-    days.mark(p[neg], t[neg], BIT["negative"])
-    high = v * mult[p] > max_per_hour[p] * step[p] / 3600.0
-    days.mark(p[high], t[high], BIT["implausible"])
-    flags = np.where(neg, BIT["negative"], 0) | np.where(high, BIT["implausible"], 0)
-    ok = ~neg & ~high
-    energy = v * mult[p]
-    good = ok & in_period
-    median, count = _segments.median(energy[good], p[good], n_points)
-    judged = (count >= int(rules["spike_min_history"])) & (median > 0)
-    with np.errstate(invalid="ignore"):
-        spike = good & judged[p] & (energy > float(rules["spike_factor"]) * median[p])
-    days.mark(p[spike], t[spike], BIT["spike"])
-    flags |= np.where(spike, BIT["spike"], 0)
-    cells = p * n_days + d
-    size = n_points * n_days
-    grid.quantity += np.bincount(cells[good], energy[good], minlength=size)
-    grid.valid += np.bincount(cells[good], minlength=size)
-    nv = good & (st == NOT_VERIFIED)
-    grid.not_verified += np.bincount(cells[nv], energy[nv], minlength=size)
-    uk = good & (st == UNKNOWN)
-    grid.unknown += np.bincount(cells[uk], energy[uk], minlength=size)
-    rows.energy[sel] = energy
-    rows.accepted[sel] = ok
-    rows.flags[sel] |= flags
-
-    # profile fill: mean energy of the same period of the day over the period, for the
-    # periods between the point's first and last reading (never before or after the data)
     per_day = np.where(is_interval, DAY // step, 0)
     offset = np.cumsum(per_day) - per_day
     profile = np.full(int(per_day.sum()), np.nan)
-    first, last = spans
-    for length in np.unique(step[is_interval]):  # one pass per period length, not per point
-        group = np.flatnonzero(is_interval & (step == length))
-        in_group = np.zeros(n_points, dtype=bool)
-        in_group[group] = True
-        rank = np.cumsum(in_group) - 1  # row of a point in this group's matrices
-        w = DAY // int(length)
-        g = good & in_group[p]
-        sod = ((t[g] - day0) % DAY) // int(length)
-        at = rank[p[g]] * w + sod
-        sums = np.bincount(at, weights=energy[g], minlength=len(group) * w).reshape(-1, w)
-        counts = np.bincount(at, minlength=len(group) * w).reshape(-1, w)
-        total = counts.sum(axis=1)
-        has = total > 0
-        mean_all = np.where(has, sums.sum(axis=1) / np.maximum(total, 1), 0.0)
-        prof = np.where(counts > 0, sums / np.maximum(counts, 1), mean_all[:, np.newaxis])
-        profile[(offset[group][:, np.newaxis] + np.arange(w)).ravel()] = np.where(
-            has[:, np.newaxis], prof, np.nan
-        ).ravel()
-        present = np.zeros((len(group), n_days, w), dtype=bool)
-        gd = (t[g] - day0) // DAY
-        present[rank[p[g]], gd, sod] = True
-        # periods outside [first reading, last reading] of the point are not estimated
-        period_start = day0 + np.arange(n_days)[:, np.newaxis] * DAY + np.arange(w) * int(length)
-        outside = (period_start[np.newaxis] < first[group][:, np.newaxis, np.newaxis]) | (
-            period_start[np.newaxis] > last[group][:, np.newaxis, np.newaxis]
-        )
-        fill = np.where(
-            present | (outside & _NO_EXTRAPOLATION),
-            0.0,
-            prof[:, np.newaxis, :],
-        ).sum(axis=2)
-        fill[~has] = 0.0
-        cells_g = (group[:, np.newaxis] * n_days + np.arange(n_days)).ravel()
-        grid.estimated[cells_g] = fill.ravel()
-        grid.quantity[cells_g] += fill.ravel()
+    bits = np.array([BIT["negative"], BIT["implausible"], BIT["spike"]], dtype=np.int64)
+    _kernels.intervals(
+        rows.p, rows.t, rows.value, rows.state, rows.starts, np.flatnonzero(is_interval), mult,
+        step, max_per_hour, float(rules["spike_factor"]), int(rules["spike_min_history"]),
+        _NO_EXTRAPOLATION, days.day0, days.n_days, days.flags, bits, grid.quantity,
+        grid.estimated, grid.not_verified, grid.unknown, grid.valid, rows.energy,
+        rows.accepted, rows.flags, profile, offset,
+    )  # fmt: skip
     return profile, offset
 
 
-def _registers(
-    site: Site, rows: Rows, days: _Days, grid: _Grid, rules: dict[str, Any], mult: F64,
-    step: I64, max_per_hour: F64,
-) -> tuple[F64, F64]:  # fmt: skip
-    """Step 3 for all register points at once; returns (cumulative energy, raw step) per row
-    (zeros for interval rows)."""
-    n_points, n_days, day0 = len(site.points), days.n_days, days.day0
-    is_register = np.array([pt.kind == "register" for pt in site.points], dtype=bool)
-    cum_all = np.zeros(len(rows.p))
-    raw_all = np.zeros(len(rows.p))
-    sel = np.flatnonzero(is_register[rows.p])
-    if not len(sel):
-        return cum_all, raw_all
-    p, t, v, state = rows.p[sel], rows.t[sel], rows.value[sel], rows.state[sel]
-    starts = _segments.starts_of(p, n_points)
-    n = len(p)
-    head = np.zeros(n, dtype=bool)
-    head[starts[:-1][np.diff(starts) > 0]] = True  # first reading of each point
-    flags = np.zeros(n, dtype=np.int64)
-
-    def flag_step(i: I64, bit: int) -> None:
-        # a step (t[i-1], t[i]] belongs to the days of its start and of its last second
-        days.mark(p[i], t[i - 1], bit)
-        days.mark(p[i], t[i] - 1, bit)
-        flags[i] |= bit
-
-    inc = np.zeros(n)
-    inc[1:] = np.diff(v)
-    inc[head] = 0.0
-    handled = head.copy()
+def _replacements(site: Site, p: I64, t: I64, v: F64, starts: I64) -> tuple[B, F64]:
+    """Rows whose step crosses a declared meter replacement, and that step's register
+    difference: (old final − previous reading) + (reading − new initial)."""
+    at = np.zeros(len(p), dtype=bool)
+    inc = np.zeros(len(p))
     for index, point in enumerate(site.points):
-        if not point.replacements or not is_register[index]:
+        if not point.replacements or point.kind != "register":
             continue
         a, b = int(starts[index]), int(starts[index + 1])
         for event in point.replacements:
             i = a + int(np.searchsorted(t[a:b], int(event.time.timestamp()) + OFFSET))
             if a < i < b:
                 inc[i] = (event.old_final - v[i - 1]) + (v[i] - event.new_initial)
-                handled[i] = True
-                flag_step(np.array([i]), BIT["meter_replaced"])
+                at[i] = True
+    return at, inc
+
+
+def _registers(
+    site: Site, rows: Rows, days: _Days, grid: _Grid, rules: dict[str, Any], mult: F64,
+    step: I64, max_per_hour: F64,
+) -> tuple[F64, F64]:  # fmt: skip
+    """Step 3 for all register points at once (``_kernels.registers``, then the daily
+    energy from the cumulative energy at each midnight); returns (cumulative energy, raw
+    step) per row (zeros for interval rows)."""
+    n_days, day0 = days.n_days, days.day0
+    is_register = np.array([pt.kind == "register" for pt in site.points], dtype=bool)
+    n = len(rows.p)
+    cum, raw_step = np.zeros(n), np.zeros(n)
+    p, t, v, starts = rows.p, rows.t, rows.value, rows.starts
+    registers = np.flatnonzero(is_register)
+    filled = registers[np.diff(starts)[registers] > 0]  # register points with readings
+    if not len(filled):
+        return cum, raw_step
+    replaced_at, replaced_inc = _replacements(site, p, t, v, starts)
     rollover = np.array([np.nan if pt.rollover is None else pt.rollover for pt in site.points])
     modulus = np.array([np.nan if pt.modulus is None else pt.modulus for pt in site.points])
-    band = float(rules["rollover_band"])
-    found = np.flatnonzero((inc < 0) & ~handled)
-    if len(found):
-        prev, cur, fp = v[found - 1], v[found], p[found]
-        wraps = (
-            ~np.isnan(modulus[fp])
-            & (prev >= rollover[fp] * (1.0 - band))
-            & (cur <= rollover[fp] * band)
-        )
-        inc[found] = np.where(wraps, modulus[fp] - prev + cur, 0.0)
-        flag_step(found[wraps], BIT["rollover"])
-        flag_step(found[~wraps], BIT["register_restart"])
-    raw_step = inc.copy()
-    inc = inc * mult[p]
-    body = np.flatnonzero(~head)
-    if len(body):
-        periods = (t[body] - t[body - 1]) // step[p[body]]
-        rate = inc[body] / np.maximum(periods, 1)
-        limit = max_per_hour[p[body]] * (step[p[body]] // 60) / 60.0
-        flag_step(body[rate > limit], BIT["implausible"])
-        positive = rate > 0
-        median, count = _segments.median(rate[positive], p[body][positive], n_points)
-        judged = count >= int(rules["spike_min_history"])
-        with np.errstate(invalid="ignore"):
-            spike = judged[p[body]] & (rate > float(rules["spike_factor"]) * median[p[body]])
-        flag_step(body[spike], BIT["spike"])
-    # energy of a step is in the legal state of the meter at the step's start
-    prev_state = np.r_[state[:1], state[:-1]]
-    prev_state[head] = state[head]
-    cum = _segments.cumsum(inc, starts)
-    # (a state that every step or no step has shares the sum of all steps, or zeros)
-    cum_nv, cum_uk = (
-        cum if bool(np.all(prev_state == code))
-        else np.zeros(n) if not bool(np.any(prev_state == code))
-        else _segments.cumsum(np.where(prev_state == code, inc, 0.0), starts)
-        for code in (NOT_VERIFIED, UNKNOWN)
+    bits = np.array(
+        [BIT[name] for name in ("rollover", "register_restart", "implausible", "spike",
+                                "meter_replaced")], dtype=np.int64
     )  # fmt: skip
+    cum_nv, cum_uk = np.zeros(n), np.zeros(n)
+    _kernels.registers(
+        p, t, v, rows.state, starts, registers, mult, step, max_per_hour, rollover, modulus,
+        float(rules["rollover_band"]), replaced_at, replaced_inc, float(rules["spike_factor"]),
+        int(rules["spike_min_history"]), day0, n_days, days.flags, grid.valid, bits,
+        rows.energy, raw_step, rows.flags, cum, cum_nv, cum_uk,
+    )  # fmt: skip
+    inc = rows.energy
     # the cumulative energy at each midnight of the period
-    filled = np.flatnonzero(np.diff(starts) > 0)
     bounds = np.arange(n_days + 1, dtype=np.int64) * DAY + day0
     qp = np.repeat(filled, n_days + 1)
     qt = np.tile(bounds, len(filled))
@@ -490,14 +441,7 @@ def _registers(
     grid.estimated[cells] = estimate.ravel()
     touched = (inner2[:, :-1] | inner2[:, 1:]).ravel()
     days.flags[cells[touched]] |= BIT["estimated"]
-    d = (t - day0) // DAY
-    in_period = (d >= 0) & (d < n_days)
-    grid.valid += np.bincount(p[in_period] * n_days + d[in_period], minlength=n_points * n_days)
-    rows.energy[sel] = inc
-    rows.flags[sel] |= flags
-    cum_all[sel] = cum
-    raw_all[sel] = raw_step
-    return cum_all, raw_all
+    return cum, raw_step
 
 
 def _spans(rows: Rows, n_points: int) -> tuple[I64, I64]:
@@ -541,12 +485,10 @@ def run(
     grid = _Grid(np.zeros(size), np.zeros(size), np.zeros(size), np.zeros(size),
                  np.zeros(size, dtype=np.int64))  # fmt: skip
     cum, step_raw = _registers(site, rows, days, grid, rules, mult, step, max_per_hour)
-    profile, offset = _intervals(
-        site, rows, days, grid, rules, mult, step, max_per_hour, _spans(rows, n_points)
-    )
-    notv = rows.state == NOT_VERIFIED
-    rows.flags[notv] |= BIT["meter_not_verified"]
-    rows.flags[rows.state == UNKNOWN] |= BIT["meter_state_unknown"]
+    profile, offset = _intervals(site, rows, days, grid, rules, mult, step, max_per_hour)
+    if detail:  # per-value flags (the daily ones come from the sums below)
+        rows.flags[rows.state == NOT_VERIFIED] |= BIT["meter_not_verified"]
+        rows.flags[rows.state == UNKNOWN] |= BIT["meter_state_unknown"]
     expected = np.repeat(DAY // step, n_days)
     complete = grid.valid / expected
     flags = days.flags
