@@ -2,7 +2,8 @@
 
 Layout (hive partitioning, so DuckDB prunes by directory)::
 
-    ROOT/day=YYYY-MM-DD/bucket=NN/b-<hash of batch id>.parquet
+    ROOT/day=YYYY-MM-DD/bucket=NN/b-<hash of batch id>.parquet    day partitions
+    ROOT/inbox/bucket=NN/b-<hash of batch id>.parquet             batches of many days
 
 - ``day`` is the reading's period start as a date in China Standard Time (UTC+08:00, the
   reporting day of GB/T 37947 platforms; China has kept no summer time since 1991), so one
@@ -12,6 +13,12 @@ Layout (hive partitioning, so DuckDB prunes by directory)::
 - the file name comes from the batch id alone, so writing the same batch again replaces its
   files and never adds a second copy.
 
+The inbox: the rows of one bucket of a batch that spans more than ``INBOX_DAYS`` China days
+(a meter's backlog: 10^4 quarter hours are 104 days) are written as ONE file in
+``inbox/bucket=NN`` instead of one file per day, since each file costs a Parquet write and
+two fsyncs on the acknowledgement path. ``compact`` later moves inbox files into the day
+partitions (the same names ``write_batch`` would give). ``scan`` reads both as one relation.
+
 Each file is written to a hidden temporary name in its directory, flushed, ``fsync``-ed,
 renamed over the final name with ``os.replace`` (atomic on POSIX) and the directory is
 ``fsync``-ed: once ``write_batch`` returns the batch survives ``kill -9`` and power loss of a
@@ -20,17 +27,24 @@ temporary names).
 
 Dedupe on read: the same (user, point, time, kind) delivered in two batches is one reading;
 the copy with the latest ``received`` wins (ties: the greater batch id), so a resend or a
-correction by the enterprise end replaces what it sent before.
+correction by the enterprise end replaces what it sent before. A compaction cut short between
+writing the day files and unlinking the inbox file leaves two identical copies of a batch's
+rows: dedupe keeps one, and even ``scan(dedupe=False)`` drops the inbox copy of a row whose
+batch already has it in a day file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import math
 import os
+import time
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +58,13 @@ BUCKETS = 16
 KINDS = ("register", "interval")
 SOURCES = ("api", "mqtt", "manual", "estimate")
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
+INBOX = "inbox"
+# A bucket of a batch spanning more than INBOX_DAYS China days goes to the inbox as one file.
+# Measured (docs/benchmarks/monitoring.md, "inbox threshold"): every extra day file of a batch
+# costs the acknowledgement ~1 ms more on this store's disks; up to a week (a gateway's weekly
+# upload, the daily upload of a plant) that stays within ~1.5x of one file, and day files
+# need no compaction and prune by day; beyond it one inbox file wins.
+INBOX_DAYS = 7
 
 SCHEMA = pa.schema(
     [
@@ -196,6 +217,39 @@ def _partition_keys(table: pa.Table) -> list[tuple[str, int]]:
     return keys
 
 
+def day_file(root: str | os.PathLike[str], day: str, bucket: int, name: str) -> Path:
+    """Where a batch's rows of one China day (YYYY-MM-DD) and bucket lie in the day layout."""
+    return Path(root) / f"day={day}" / f"bucket={bucket:02d}" / name
+
+
+def inbox_file(root: str | os.PathLike[str], bucket: int, name: str) -> Path:
+    """Where a batch's rows of one bucket lie while in the inbox."""
+    return Path(root) / INBOX / f"bucket={bucket:02d}" / name
+
+
+def goes_to_inbox(
+    root: str | os.PathLike[str], bucket: int, name: str, days: Sequence[str]
+) -> bool:
+    """Whether a batch's rows of one bucket, on these China days, are written to the inbox.
+
+    More than INBOX_DAYS days, and no day file of this batch there yet: a resend of a batch
+    already compacted replaces its day files instead, so no batch lies in both forms."""
+    if len(days) <= INBOX_DAYS:
+        return False
+    return not any(day_file(root, day, bucket, name).exists() for day in days)
+
+
+def drop_inbox_copy(root: str | os.PathLike[str], bucket: int, name: str) -> bool:
+    """Unlink a batch's inbox file of one bucket (durably) once its day files are written."""
+    target = inbox_file(root, bucket, name)
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        return False
+    _fsync_dir(target.parent)
+    return True
+
+
 def write_batch(
     root: str | os.PathLike[str],
     rows: Iterable[Mapping[str, Any]] | pa.Table,
@@ -203,11 +257,12 @@ def write_batch(
     *,
     received: dt.datetime | None = None,
 ) -> list[Path]:
-    """Store one batch durably; return the files written (one per day × bucket).
+    """Store one batch durably; return the files written (one per day × bucket, or one
+    inbox file per bucket whose rows span more than INBOX_DAYS days).
 
     ``rows`` are dicts (see ``rows_to_table``) or an Arrow table of ``SCHEMA`` (its ``batch``
     column is overwritten with ``batch_id``). Nothing is written when a row is refused.
-    Writing the same ``batch_id`` again replaces its files (same names).
+    Writing the same ``batch_id`` again replaces its files (same names, in either form).
     """
     if not batch_id:
         raise StoreError("batch id must be a non-empty text")
@@ -224,31 +279,45 @@ def write_batch(
         table = rows_to_table(rows, batch_id, received)
     if len(table) == 0:
         return []
-    keys = _partition_keys(table)
-    groups: dict[tuple[str, int], list[int]] = {}
-    for index, key in enumerate(keys):
-        groups.setdefault(key, []).append(index)
+    groups: dict[int, dict[str, list[int]]] = {}
+    for index, (day, bucket) in enumerate(_partition_keys(table)):
+        groups.setdefault(bucket, {}).setdefault(day, []).append(index)
     name = batch_file_name(batch_id)
     written: list[Path] = []
     base.mkdir(parents=True, exist_ok=True)
-    for (day, bucket), indices in sorted(groups.items()):
-        directory = base / f"day={day}" / f"bucket={bucket:02d}"
-        _ensure_dir(directory, base)
-        part = table.take(pa.array(indices, type=pa.int64()))
-        target = directory / name
-        _write_durable(part, target)
-        written.append(target)
-    return written
+    for bucket, days in sorted(groups.items()):
+        if goes_to_inbox(base, bucket, name, sorted(days)):
+            target = inbox_file(base, bucket, name)
+            _ensure_dir(target.parent, base)
+            indices = sorted(i for day_rows in days.values() for i in day_rows)
+            _write_durable(table.take(pa.array(indices, type=pa.int64())), target)
+            written.append(target)
+            continue
+        for day, indices in sorted(days.items()):
+            target = day_file(base, day, bucket, name)
+            _ensure_dir(target.parent, base)
+            _write_durable(table.take(pa.array(indices, type=pa.int64())), target)
+            written.append(target)
+        drop_inbox_copy(base, bucket, name)
+    return sorted(written)
 
 
 def _glob(root: Path) -> str:
     return str(root / "day=*" / "bucket=*" / "*.parquet")
 
 
+def _inbox_glob(root: Path) -> str:
+    return str(root / INBOX / "bucket=*" / "*.parquet")
+
+
+def _has_inbox(base: Path) -> bool:
+    return (base / INBOX).is_dir() and any((base / INBOX).glob("bucket=*/*.parquet"))
+
+
 def has_readings(root: str | os.PathLike[str]) -> bool:
-    """Whether the layout holds any file."""
+    """Whether the layout holds any file (day partitions or inbox)."""
     base = Path(root)
-    return base.is_dir() and any(base.glob("day=*/bucket=*/*.parquet"))
+    return base.is_dir() and (any(base.glob("day=*/bucket=*/*.parquet")) or _has_inbox(base))
 
 
 def _empty(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
@@ -258,6 +327,18 @@ def _empty(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
         " NULL::VARCHAR AS source, NULL::VARCHAR AS batch, NULL::TIMESTAMPTZ AS received,"
         " NULL::DATE AS day, NULL::INTEGER AS bucket WHERE false"
     )
+
+
+_READ_DAYS = (
+    "SELECT {columns}, day, bucket, false AS _inbox FROM read_parquet($path,"
+    " hive_partitioning = true, hive_types = {{'day': DATE, 'bucket': INTEGER}})"
+)
+# The day of an inbox row is computed like the writer's: the UTC time + 8 h, as a date.
+_READ_INBOX = (
+    "SELECT {columns}, CAST(CAST(time AS TIMESTAMP) + INTERVAL 8 HOUR AS DATE) AS day, bucket,"
+    " true AS _inbox FROM read_parquet($inbox, hive_partitioning = true,"
+    " hive_types = {{'bucket': INTEGER}})"
+)
 
 
 def scan(
@@ -273,17 +354,23 @@ def scan(
     """Readings as a DuckDB relation, pruned by day and bucket, deduplicated.
 
     ``start`` (inclusive) and ``end`` (exclusive) are aware datetimes on the period start.
-    Columns: the store's columns plus ``day`` (DATE) and ``bucket`` (INTEGER) from the
-    directory names. With ``dedupe`` the latest ``received`` copy of each
-    (user, point, time, kind) is kept. Call ``.arrow()`` for an Arrow table.
+    Columns: the store's columns plus ``bucket`` (INTEGER) and ``day`` (DATE) from the
+    directory names (for inbox rows: ``day`` from ``time`` in China time). With ``dedupe``
+    the latest ``received`` copy of each (user, point, time, kind) is kept; without it every
+    stored copy, less the inbox copy of a row whose batch already has it in a day file (the
+    leftover of an interrupted compaction). Call ``.arrow()`` for an Arrow table.
     """
     con = con or duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     base = Path(root)
-    if not has_readings(base):
+    if not base.is_dir():
+        return _empty(con)
+    days = any(base.glob("day=*/bucket=*/*.parquet"))
+    inbox = _has_inbox(base)
+    if not days and not inbox:
         return _empty(con)
     where: list[str] = []
-    params: dict[str, Any] = {"path": _glob(base)}
+    params: dict[str, Any] = {}
     if users is not None:
         if not users:
             return _empty(con)
@@ -305,10 +392,24 @@ def scan(
         end_utc = end.astimezone(dt.UTC)
         where.append(f"day <= DATE '{day_of(end_utc).isoformat()}' AND time < $end")
         params["end"] = end_utc
-    sql = (
-        "SELECT * FROM read_parquet($path, hive_partitioning = true,"
-        " hive_types = {'day': DATE, 'bucket': INTEGER})"
-    )
+    if days and not inbox:
+        # the plain layout: exactly the reader before the inbox existed
+        params["path"] = _glob(base)
+        sql = (
+            "SELECT * FROM read_parquet($path, hive_partitioning = true,"
+            " hive_types = {'day': DATE, 'bucket': INTEGER})"
+        )
+    else:
+        columns = ", ".join(COLUMNS)
+        parts = []
+        if days:
+            parts.append(_READ_DAYS.format(columns=columns))
+            params["path"] = _glob(base)
+        parts.append(_READ_INBOX.format(columns=columns))
+        params["inbox"] = _inbox_glob(base)
+        # constant fragments only (the column names); every value is a parameter
+        # bucket before day: the order DuckDB gives the hive columns of the day layout
+        sql = f"SELECT {columns}, bucket, day FROM ({' UNION ALL '.join(parts)})"  # noqa: S608
     if where:
         sql += " WHERE " + " AND ".join(where)
     if dedupe:
@@ -316,4 +417,94 @@ def scan(
             " QUALIFY row_number() OVER (PARTITION BY user, point, time, kind"
             " ORDER BY received DESC, batch DESC) = 1"
         )
+    elif days and inbox:
+        sql += (
+            " QUALIFY NOT _inbox OR count(*) FILTER (WHERE NOT _inbox)"
+            " OVER (PARTITION BY user, point, time, kind, batch) = 0"
+        )
     return con.sql(sql, params=params)
+
+
+@dataclass(frozen=True)
+class Compacted:
+    """What one inbox file became: its rows now lie in ``day_files``."""
+
+    inbox: Path
+    rows: int
+    day_files: tuple[Path, ...]
+
+
+def _read_inbox_file(path: Path) -> pa.Table:
+    try:
+        with open(path, "rb") as handle:
+            table = pq.ParquetFile(handle).read()
+        return table.select(list(COLUMNS)).cast(SCHEMA)
+    except (OSError, KeyError, pa.ArrowException) as exc:
+        raise StoreError(f"{path}: not a readable file of the readings store ({exc})") from None
+
+
+def _compact_one(base: Path, path: Path, pool: ThreadPoolExecutor) -> Compacted | None:
+    """Day files first (durable), then the inbox file goes: a crash in between leaves two
+    identical copies, which reads count once; the inbox file is unlinked only if it is still
+    the one read (a resend may have replaced it meanwhile)."""
+    before = os.stat(path)
+    table = _read_inbox_file(path)
+    bucket = int(path.parent.name.removeprefix("bucket="))
+    groups: dict[str, list[int]] = {}
+    for index, (day, _) in enumerate(_partition_keys(table)):
+        groups.setdefault(day, []).append(index)
+    jobs = []
+    for day, indices in sorted(groups.items()):
+        target = day_file(base, day, bucket, path.name)
+        _ensure_dir(target.parent, base)
+        jobs.append((table.take(pa.array(indices, type=pa.int64())), target))
+    for wait in [pool.submit(_write_durable, part, target) for part, target in jobs]:
+        wait.result()
+    try:
+        now = os.stat(path)
+    except FileNotFoundError:
+        return None  # another compaction took it
+    if (now.st_ino, now.st_mtime_ns) != (before.st_ino, before.st_mtime_ns):
+        return None  # replaced by a resend: the next run moves the new copy
+    drop_inbox_copy(base, bucket, path.name)
+    return Compacted(path, len(table), tuple(target for _, target in jobs))
+
+
+def compact(
+    root: str | os.PathLike[str],
+    *,
+    older_than: float = 0.0,
+    on_file: Callable[[Compacted], None] | None = None,
+) -> list[Compacted]:
+    """Move inbox files last modified ``older_than`` seconds ago or earlier into the day
+    partitions; return what was moved. One compaction at a time per root (a lock file).
+
+    Safe to interrupt anywhere (kill -9, power loss): nothing is lost, nothing counted twice,
+    and the next run finishes the job (it rewrites the same day files, same names)."""
+    if older_than < 0 or not math.isfinite(older_than):
+        raise StoreError(f"older than {older_than!r} s: give a number of seconds >= 0")
+    base = Path(root)
+    if base.exists() and not base.is_dir():
+        raise StoreError(f"{base}: not a directory")
+    if not _has_inbox(base):
+        return []
+    done: list[Compacted] = []
+    lock = os.open(base / INBOX / ".compact.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        limit = time.time() - older_than
+        with ThreadPoolExecutor(8, thread_name_prefix="jiliang-compact") as pool:
+            for path in sorted((base / INBOX).glob("bucket=*/*.parquet")):
+                try:
+                    if os.stat(path).st_mtime > limit:
+                        continue
+                except FileNotFoundError:
+                    continue
+                moved = _compact_one(base, path, pool)
+                if moved is not None:
+                    done.append(moved)
+                    if on_file is not None:
+                        on_file(moved)
+    finally:
+        os.close(lock)
+    return done

@@ -11,7 +11,11 @@ many days (a 10^4-reading batch of one meter's 15-minute data covers 104 days = 
 - the files are written and fsync-ed by a small thread pool (fsync releases the GIL, and
   ext4 commits concurrent fsyncs together), each followed by the fsync of its directory,
   while the day directories and the root are fsync-ed alongside. Nothing returns before
-  every file and directory fsync has returned, so the acknowledgement still means durable.
+  every file and directory fsync has returned, so the acknowledgement still means durable;
+- a batch spanning more than ``INBOX_DAYS`` China days is one file in the store's inbox
+  (``inbox/bucket=NN``, same name, same discipline), moved into the day partitions later by
+  `jiliang.energy.store.compact` - the core's rule (``goes_to_inbox``), so both writers
+  give the same files.
 """
 
 from __future__ import annotations
@@ -26,7 +30,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jiliang.energy.store import SCHEMA, batch_file_name, bucket_of
+from jiliang.energy.store import (
+    SCHEMA,
+    batch_file_name,
+    bucket_of,
+    day_file,
+    drop_inbox_copy,
+    goes_to_inbox,
+    inbox_file,
+)
 
 _DAY_US = 86_400_000_000
 _CST_US = 8 * 3_600_000_000  # China Standard Time, UTC+08:00, no summer time since 1991
@@ -99,21 +111,29 @@ def write_table(root: Path, table: pa.Table, batch_id: str) -> list[Path]:
     if not base.is_dir():
         base.mkdir(parents=True, exist_ok=True)
         _fsync_dir(base.parent)
+    day_names = [(_EPOCH + dt.timedelta(days=int(d))).isoformat() for d in sorted_days[starts]]
     jobs: list[tuple[pa.Table, Path]] = []
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        day = _EPOCH + dt.timedelta(days=int(sorted_days[start]))
-        directory = base / f"day={day.isoformat()}" / f"bucket={bucket:02d}"
-        os.makedirs(directory, exist_ok=True)
-        # rows already in time order (the usual batch) are zero-copy slices
-        part = table.slice(start, end - start) if in_order else table.take(order[start:end])
-        jobs.append((part, directory / name))
-    # One parallel round: each file with its bucket directory, and every day directory and
-    # the root - always, not only when this call made them: a directory another upload
-    # has just made is durable only once someone's fsync of its parent has returned.
+    if goes_to_inbox(base, bucket, name, day_names):
+        target = inbox_file(base, bucket, name)
+        os.makedirs(target.parent, exist_ok=True)
+        jobs.append((table if in_order else table.take(order), target))
+    else:
+        for day, start, end in zip(day_names, starts.tolist(), ends.tolist(), strict=True):
+            target = day_file(base, day, bucket, name)
+            os.makedirs(target.parent, exist_ok=True)
+            # rows already in time order (the usual batch) are zero-copy slices
+            part = table.slice(start, end - start) if in_order else table.take(order[start:end])
+            jobs.append((part, target))
+    # One parallel round: each file with its bucket directory, and every day directory (or
+    # the inbox) and the root - always, not only when this call made them: a directory
+    # another upload has just made is durable only once someone's fsync of its parent has
+    # returned.
     pool = _pool()
     waits = [pool.submit(_write_file, part, target) for part, target in jobs]
     parents = {target.parent.parent for _, target in jobs} | {base}
     waits += [pool.submit(_fsync_dir, directory) for directory in sorted(parents)]
     for wait in waits:
         wait.result()
+    if jobs[0][1].parent.parent.name.startswith("day="):
+        drop_inbox_copy(base, bucket, name)  # a resend of a batch that went to the inbox
     return [target for _, target in jobs]
