@@ -160,29 +160,44 @@ def _refuse(con: duckdb.DuckDBPyConnection, path: Path, codes: npt.NDArray[Any])
         raise ReadingsError(f"{name}: row {row + 1}: value {shown!r} is not a number")
 
 
+# a time that is NULL reads as this (no reading is 146,000 years before 1970)
+_NO_TIME = -(2**62)
+
+
 def _fetch(
     con: duckdb.DuckDBPyConnection, path: Path, where: str = "", *, whole: bool = False
 ) -> Arrays:
     """Rows of the Parquet file (file order) as arrays; ``pidx`` holds the codes of _CODE.
 
+    DuckDB only decodes: the point's index (ENUM code), microseconds and the value; the
+    codes of bad rows and the seconds (rounded down, also before 1970) are numpy passes.
     ``whole``: the whole file, whose row numbers are 0, 1, ... (not fetched).
     """
     seq = "" if whole else ", file_row_number AS seq"
     sql = (
-        # seconds rounded down (also before 1970), computed by DuckDB on all cores
-        f"SELECT ({_CODE})::BIGINT AS code, coalesce((epoch_us(time)"  # noqa: S608
-        " - ((epoch_us(time) % 1000000) + 1000000) % 1000000) // 1000000, 0) AS seconds,"
-        f" coalesce({_VALUE}, 0) AS v{seq} FROM {_reader(path)} {where}"
+        f"SELECT coalesce({_POINT}, -1)::BIGINT AS code,"  # noqa: S608
+        f" coalesce(epoch_us(time), {_NO_TIME}) AS us,"
+        f" coalesce({_VALUE}, 'NaN'::DOUBLE) AS v{seq} FROM {_reader(path)} {where}"
     )
     try:
         data = con.execute(sql).fetchnumpy()
     except duckdb.Error as exc:
         raise ReadingsError(f"{path.name}: cannot be read: {str(exc).splitlines()[0]}") from None
+    code = np.asarray(data["code"], dtype=np.int64)
+    seconds = np.asarray(data["us"], dtype=np.int64)
+    values = np.asarray(data["v"], dtype=np.float64)
+    no_time = seconds == _NO_TIME
+    no_value = ~np.isfinite(values)
+    if no_time.any() or no_value.any():  # as _CODE: the point first, then time, then value
+        known = code >= 0
+        code[known & no_value] = -3
+        code[known & no_time] = -2
+    np.floor_divide(seconds, 1_000_000, out=seconds)
     return Arrays(
-        pidx=np.asarray(data["code"], dtype=np.int64),
-        utc_seconds=np.asarray(data["seconds"], dtype=np.int64),
-        values=np.asarray(data["v"], dtype=np.float64),
-        seq=np.arange(len(data["code"]), dtype=np.int64)
+        pidx=code,
+        utc_seconds=seconds,
+        values=values,
+        seq=np.arange(len(code), dtype=np.int64)
         if whole
         else np.asarray(data["seq"], dtype=np.int64),
     )
