@@ -34,6 +34,9 @@ def _day(option: str, value: str) -> dt.date:
 
 
 def _period(start: str, end: str) -> tuple[dt.date, dt.date] | None:
+    from jiliang.cli.platform_commands import setup_django
+
+    setup_django()  # export_outbox imports the models (the command runs outside Django)
     from jiliang.monitoring.export_outbox import MAX_DAYS
 
     if not start and not end:
