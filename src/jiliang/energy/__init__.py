@@ -22,7 +22,7 @@ from jiliang.energy._site import (
     parse_site,
 )
 from jiliang.energy._store import bucket_of, scan, write_batch
-from jiliang.energy._vee import FLAGS, DailyResult, evaluate_partition, flag_names
+from jiliang.energy._vee import FLAGS, DailyResult, evaluate_partition, flag_names, warm_up
 
 __all__ = [
     "ENGINES",
@@ -51,6 +51,7 @@ __all__ = [
     "tce_coefficient",
     "validated_series",
     "varieties",
+    "warm_up",
     "write_batch",
     "write_series",
 ]

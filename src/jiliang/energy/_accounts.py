@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import defaultdict
 from typing import Any
@@ -82,7 +83,22 @@ def _month_checks(
 
 
 def accounts(site: Site, result: DailyResult) -> dict[str, Any]:
-    """The JSON document of ``jiliang energy evaluate`` (docs/energy.md, "Output")."""
+    """The JSON document of ``jiliang energy evaluate`` (docs/energy.md, "Output").
+
+    Built with the cyclic garbage collector paused: the document holds ~10^5 small dicts
+    and no cycle, and the collections that their allocation triggers took two thirds of
+    the time (0.32-0.43 s → 0.14 s at 10^5 point-days).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _accounts(site, result)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _accounts(site: Site, result: DailyResult) -> dict[str, Any]:
     rules = _data.vee_rules()
     days = site.days
     n_days = len(days)
@@ -103,9 +119,16 @@ def accounts(site: Site, result: DailyResult) -> dict[str, Any]:
         name: getattr(result, name).tolist()
         for name in ("quantity", "flags", "estimated", "not_verified")
     }
+    # the names of each distinct mask once (a few dozen masks for 10^5 point-days)
+    names = {mask: flag_names(mask) for mask in set(columns["flags"])}
+    # per-point sums as numpy takes them for one point (pairwise along each row)
+    shape = (len(site.points), n_days)
+    sums = {
+        name: getattr(result, name).reshape(shape).sum(axis=1).tolist()
+        for name in ("quantity", "not_verified", "unknown")
+    }
     for index, point in enumerate(site.points):
         rows = slice(index * n_days, (index + 1) * n_days)
-        q = result.quantity[rows]
         unit = point.unit
         entries = [
             {
@@ -113,7 +136,7 @@ def accounts(site: Site, result: DailyResult) -> dict[str, Any]:
                 "quantity": quantity,
                 "unit": unit,
                 "completeness": complete,
-                "flags": flag_names(flags),
+                "flags": names[flags].copy(),
                 "estimated": estimated,
                 "not_verified": not_verified,
             }
@@ -127,7 +150,7 @@ def accounts(site: Site, result: DailyResult) -> dict[str, Any]:
                 strict=True,
             )
         ]
-        total = float(q.sum())
+        total = sums["quantity"][index]
         points[point.id] = {
             "variety": point.variety,
             "unit": point.unit,
@@ -138,8 +161,8 @@ def accounts(site: Site, result: DailyResult) -> dict[str, Any]:
         to_base = _data.unit_factor(point.variety, point.unit) or 1.0
         acc = by_variety[point.variety]
         acc["quantity"] += total * to_base
-        acc["not_verified"] += float(result.not_verified[rows].sum()) * to_base
-        acc["unknown"] += float(result.unknown[rows].sum()) * to_base
+        acc["not_verified"] += sums["not_verified"][index] * to_base
+        acc["unknown"] += sums["unknown"][index] * to_base
         if point.accuracy_class is None:
             unclassed.append(point.id)
         else:

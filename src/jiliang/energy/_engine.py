@@ -17,7 +17,7 @@ partition scans it and keeps its points' rows (use Parquet at scale).
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,79 @@ def sliced(
     return result if wanted is None else _points_of(result, wanted)
 
 
+def _whole_points(site: Site, arrays: _readings.Arrays) -> DailyResult:
+    """Evaluate rows sorted by point that hold every row of their points."""
+    p = arrays.pidx
+    points = p[np.r_[True, p[1:] != p[:-1]]]
+    result = evaluate_partition(site, p, arrays.utc_seconds, arrays.values, arrays.seq)
+    return _points_of(result, points)
+
+
+def streamed(site: Site, path: str, rows: int = SLICE_ROWS) -> tuple[int, DailyResult]:
+    """Check and evaluate a Parquet file while DuckDB reads it (returns rows, result).
+
+    In a file written point by point (each point's rows together, in any point order that
+    rises), every ``rows`` rows the points read so far, except the last one, which may go
+    on in the next block, are evaluated on a worker thread while DuckDB decodes the next
+    blocks. Any other file (rows of points interleaved, e.g. one timestamp of every point
+    after the other) is evaluated once read, like ``sliced``; a file with a bad row is
+    refused once read, naming its first bad row as ``checked_parquet`` does.
+    """
+    ids = [p.id for p in site.points]
+    blocks: list[_readings.Arrays] = []
+    pending: list[_readings.Arrays] = []
+    first_bad: dict[int, int] = {}
+    pending_rows = 0
+    in_order = True
+    last_point = -1
+    futures: list[Future[DailyResult]] = []
+    with ThreadPoolExecutor(THREADS) as pool:
+        for block, bad in _readings.batches(path, ids):
+            blocks.append(block)
+            for code, row in bad.items():
+                first_bad.setdefault(code, row)
+            p = block.pidx
+            if bad or not len(p) or not in_order:
+                in_order = in_order and not bad
+                continue
+            if int(p[0]) < last_point or not bool(np.all(p[1:] >= p[:-1])):
+                in_order = False
+                continue
+            last_point = int(p[-1])
+            pending.append(block)
+            pending_rows += len(p)
+            if pending_rows >= rows:
+                joined = _readings.concat(pending)
+                cut = int(np.searchsorted(joined.pidx, joined.pidx[-1]))  # the last point
+                pending, pending_rows = [joined], len(joined.pidx)
+                if cut > 0:
+                    futures.append(pool.submit(_whole_points, site, _rows(joined, 0, cut)))
+                    rest = _rows(joined, cut, len(joined.pidx))
+                    pending, pending_rows = [rest], len(rest.pidx)
+        _readings.refuse_bad(path, ids, first_bad)
+        if in_order and pending:
+            futures.append(pool.submit(_whole_points, site, _readings.concat(pending)))
+        parts = [future.result() for future in futures]
+    arrays = _readings.concat(blocks)
+    total = len(arrays.pidx)
+    if not in_order:
+        return total, sliced(site, arrays)
+    seen = np.zeros(len(ids), dtype=bool)
+    seen[arrays.pidx] = True
+    unseen = np.flatnonzero(~seen)
+    if len(unseen) or not parts:  # points without a reading: their days are no_data
+        empty = np.zeros(0, dtype=np.int64)
+        nothing = evaluate_partition(site, empty, empty, np.zeros(0), empty)
+        parts.append(_points_of(nothing, unseen))
+    return total, merge(parts)
+
+
+def _rows(arrays: _readings.Arrays, a: int, b: int) -> _readings.Arrays:
+    return _readings.Arrays(
+        arrays.pidx[a:b], arrays.utc_seconds[a:b], arrays.values[a:b], arrays.seq[a:b]
+    )
+
+
 def merge(parts: list[DailyResult]) -> DailyResult:
     """One result sorted by point and day from partition results of disjoint points."""
     cat = {
@@ -160,15 +233,14 @@ def evaluate(
             ranges = _readings.row_ranges(points, group, len(ids))
             parts.append(run_arrays(site, _readings.read_ranges(path, ids, ranges, group), group))
         result = merge(parts)
-    elif parquet:
-        # one DuckDB read serves the check and the evaluation
+    elif parquet and n_partitions:
         arrays = _readings.checked_parquet(path, ids)
         rows = len(arrays.pidx)
-        if n_partitions:
-            groups = partitions(len(ids), n_partitions)
-            result = merge([run_arrays(site, arrays, group) for group in groups])
-        else:
-            result = sliced(site, arrays)
+        groups = partitions(len(ids), n_partitions)
+        result = merge([run_arrays(site, arrays, group) for group in groups])
+    elif parquet:
+        # one DuckDB read serves the check and the evaluation, which runs while it reads
+        rows, result = streamed(site, path)
     else:
         rows = _readings.check(path, ids)
         count = n_partitions or max(1, -(-rows // chunk))

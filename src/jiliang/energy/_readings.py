@@ -9,6 +9,7 @@ then read the rows of the points they evaluate (``read_points``), each in delive
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,16 +131,30 @@ def _reader(path: Path) -> str:
     return f"read_parquet('{literal}', file_row_number = true)"
 
 
-def _refuse(con: duckdb.DuckDBPyConnection, path: Path, codes: npt.NDArray[Any]) -> None:
-    """Raise for the first bad row (points first, then times, then values), like ``check``."""
+def _first_bad(codes: npt.NDArray[Any], offset: int = 0) -> dict[int, int]:
+    """The first row (counted from ``offset``) of each bad-row code present in ``codes``."""
     if not len(codes) or int(codes.min()) >= 0:
-        return
-    name = path.name
+        return {}
+    first = {}
     for code in (-1, -2, -3):
         rows = np.flatnonzero(codes == code)
-        if not len(rows):
+        if len(rows):
+            first[code] = offset + int(rows[0])
+    return first
+
+
+def _refuse(con: duckdb.DuckDBPyConnection, path: Path, codes: npt.NDArray[Any]) -> None:
+    """Raise for the first bad row (points first, then times, then values), like ``check``."""
+    refuse_first(con, path, _first_bad(codes))
+
+
+def refuse_first(con: duckdb.DuckDBPyConnection, path: Path, first: dict[int, int]) -> None:
+    """Raise for the first row of the first bad kind found (``first``: code → row)."""
+    name = path.name
+    for code in (-1, -2, -3):
+        if code not in first:
             continue
-        row = int(rows[0])
+        row = first[code]
         found = con.execute(
             f"SELECT point::VARCHAR, value::VARCHAR FROM {_reader(path)}"  # noqa: S608
             " WHERE file_row_number = $row",
@@ -164,43 +179,82 @@ def _refuse(con: duckdb.DuckDBPyConnection, path: Path, codes: npt.NDArray[Any])
 _NO_TIME = -(2**62)
 
 
+def _select(path: Path, where: str = "", *, seq: bool = False) -> str:
+    """The query of ``_fetch`` and ``batches``: DuckDB only decodes the point's index (ENUM
+    code, -1 unknown or empty), microseconds and the value."""
+    extra = ", file_row_number AS seq" if seq else ""
+    return (
+        f"SELECT coalesce({_POINT}, -1)::BIGINT AS code,"  # noqa: S608
+        f" coalesce(epoch_us(time), {_NO_TIME}) AS us,"
+        f" coalesce({_VALUE}, 'NaN'::DOUBLE) AS v{extra} FROM {_reader(path)} {where}"
+    )
+
+
+def _arrays(code: Any, us: Any, values: Any, seq: Any) -> Arrays:
+    """Arrays from the decoded columns: the codes of bad rows (-2 no time, -3 no finite
+    value, after the point's -1) and the seconds (rounded down, also before 1970) are numpy
+    passes."""
+    code = np.asarray(code, dtype=np.int64)
+    us = np.asarray(us, dtype=np.int64)
+    values = np.asarray(values, dtype=np.float64)
+    no_time = us == _NO_TIME
+    no_value = ~np.isfinite(values)
+    if no_time.any() or no_value.any():  # as _CODE: the point first, then time, then value
+        code = code.copy()
+        known = code >= 0
+        code[known & no_value] = -3
+        code[known & no_time] = -2
+    # in place where the array is ours (fetchnumpy), not in Arrow's read-only buffers
+    seconds = np.floor_divide(us, 1_000_000, out=us if us.flags.writeable else None)
+    return Arrays(pidx=code, utc_seconds=seconds, values=values, seq=seq)
+
+
 def _fetch(
     con: duckdb.DuckDBPyConnection, path: Path, where: str = "", *, whole: bool = False
 ) -> Arrays:
     """Rows of the Parquet file (file order) as arrays; ``pidx`` holds the codes of _CODE.
 
-    DuckDB only decodes: the point's index (ENUM code), microseconds and the value; the
-    codes of bad rows and the seconds (rounded down, also before 1970) are numpy passes.
     ``whole``: the whole file, whose row numbers are 0, 1, ... (not fetched).
     """
-    seq = "" if whole else ", file_row_number AS seq"
-    sql = (
-        f"SELECT coalesce({_POINT}, -1)::BIGINT AS code,"  # noqa: S608
-        f" coalesce(epoch_us(time), {_NO_TIME}) AS us,"
-        f" coalesce({_VALUE}, 'NaN'::DOUBLE) AS v{seq} FROM {_reader(path)} {where}"
-    )
     try:
-        data = con.execute(sql).fetchnumpy()
+        data = con.execute(_select(path, where, seq=not whole)).fetchnumpy()
     except duckdb.Error as exc:
         raise ReadingsError(f"{path.name}: cannot be read: {str(exc).splitlines()[0]}") from None
-    code = np.asarray(data["code"], dtype=np.int64)
-    seconds = np.asarray(data["us"], dtype=np.int64)
-    values = np.asarray(data["v"], dtype=np.float64)
-    no_time = seconds == _NO_TIME
-    no_value = ~np.isfinite(values)
-    if no_time.any() or no_value.any():  # as _CODE: the point first, then time, then value
-        known = code >= 0
-        code[known & no_value] = -3
-        code[known & no_time] = -2
-    np.floor_divide(seconds, 1_000_000, out=seconds)
-    return Arrays(
-        pidx=code,
-        utc_seconds=seconds,
-        values=values,
-        seq=np.arange(len(code), dtype=np.int64)
-        if whole
-        else np.asarray(data["seq"], dtype=np.int64),
-    )
+    rows = len(data["code"])
+    seq = np.arange(rows, dtype=np.int64) if whole else np.asarray(data["seq"], dtype=np.int64)
+    return _arrays(data["code"], data["us"], data["v"], seq)
+
+
+def batches(
+    path: str | os.PathLike[str], point_ids: list[str]
+) -> Iterator[tuple[Arrays, dict[int, int]]]:
+    """The whole Parquet file in file order, as DuckDB produces it (blocks of ~10^5 rows):
+    each block's arrays and the first row of each bad-row code in it. DuckDB decodes the
+    next block while the caller works on this one (it releases the GIL)."""
+    file = Path(path)
+    _parquet_schema(file)
+    con = _connect(point_ids)
+    done = 0
+    try:
+        reader = con.sql(_select(file)).to_arrow_reader()
+        for batch in reader:
+            rows = batch.num_rows
+            part = _arrays(
+                batch.column(0).to_numpy(),
+                batch.column(1).to_numpy(),
+                batch.column(2).to_numpy(),
+                np.arange(done, done + rows, dtype=np.int64),
+            )
+            yield part, _first_bad(part.pidx, done)
+            done += rows
+    except duckdb.Error as exc:
+        raise ReadingsError(f"{file.name}: cannot be read: {str(exc).splitlines()[0]}") from None
+
+
+def refuse_bad(path: str | os.PathLike[str], point_ids: list[str], first: dict[int, int]) -> None:
+    """Raise for the first bad row found by ``batches`` (nothing when ``first`` is empty)."""
+    if first:
+        refuse_first(_connect(point_ids), Path(path), first)
 
 
 def parquet_rows(path: str | os.PathLike[str]) -> int:
