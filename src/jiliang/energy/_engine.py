@@ -125,36 +125,32 @@ def _whole_points(site: Site, arrays: _readings.Arrays) -> DailyResult:
     return _points_of(result, points)
 
 
-def streamed(site: Site, path: str, rows: int = SLICE_ROWS) -> tuple[int, DailyResult]:
-    """Check and evaluate a Parquet file while DuckDB reads it (returns rows, result).
+def streamed(site: Site, path: str, rows: int = SLICE_ROWS) -> tuple[int, DailyResult] | None:
+    """Check and evaluate a Parquet file written point by point while DuckDB reads it.
 
-    In a file written point by point (each point's rows together, in any point order that
-    rises), every ``rows`` rows the points read so far, except the last one, which may go
-    on in the next block, are evaluated on a worker thread while DuckDB decodes the next
-    blocks. Any other file (rows of points interleaved, e.g. one timestamp of every point
-    after the other) is evaluated once read, like ``sliced``; a file with a bad row is
-    refused once read, naming its first bad row as ``checked_parquet`` does.
+    Each point's rows together, in any rising point order (what a meter database exports):
+    every ``rows`` rows, the points read so far except the last one, which may go on in
+    the next block, are evaluated on a worker thread while DuckDB decodes the next blocks;
+    memory holds the slices in flight, not the file. Returns (rows, result), or None as soon
+    as a block shows another order (e.g. one timestamp of every point after the other) or a
+    bad row: the caller then reads the file whole, which names the first bad row.
     """
     ids = [p.id for p in site.points]
-    blocks: list[_readings.Arrays] = []
+    seen = np.zeros(len(ids), dtype=bool)
     pending: list[_readings.Arrays] = []
-    first_bad: dict[int, int] = {}
-    pending_rows = 0
-    in_order = True
+    pending_rows = total = 0
     last_point = -1
     futures: list[Future[DailyResult]] = []
     with ThreadPoolExecutor(THREADS) as pool:
         for block, bad in _readings.batches(path, ids):
-            blocks.append(block)
-            for code, row in bad.items():
-                first_bad.setdefault(code, row)
             p = block.pidx
-            if bad or not len(p) or not in_order:
-                in_order = in_order and not bad
+            if not len(p):
                 continue
-            if int(p[0]) < last_point or not bool(np.all(p[1:] >= p[:-1])):
-                in_order = False
-                continue
+            if bad or int(p[0]) < last_point or not bool(np.all(p[1:] >= p[:-1])):
+                pool.shutdown(cancel_futures=True)
+                return None
+            total += len(p)
+            seen[p] = True
             last_point = int(p[-1])
             pending.append(block)
             pending_rows += len(p)
@@ -166,16 +162,9 @@ def streamed(site: Site, path: str, rows: int = SLICE_ROWS) -> tuple[int, DailyR
                     futures.append(pool.submit(_whole_points, site, _rows(joined, 0, cut)))
                     rest = _rows(joined, cut, len(joined.pidx))
                     pending, pending_rows = [rest], len(rest.pidx)
-        _readings.refuse_bad(path, ids, first_bad)
-        if in_order and pending:
+        if pending:
             futures.append(pool.submit(_whole_points, site, _readings.concat(pending)))
         parts = [future.result() for future in futures]
-    arrays = _readings.concat(blocks)
-    total = len(arrays.pidx)
-    if not in_order:
-        return total, sliced(site, arrays)
-    seen = np.zeros(len(ids), dtype=bool)
-    seen[arrays.pidx] = True
     unseen = np.flatnonzero(~seen)
     if len(unseen) or not parts:  # points without a reading: their days are no_data
         empty = np.zeros(0, dtype=np.int64)
@@ -223,7 +212,11 @@ def evaluate(
     ids = [p.id for p in site.points]
     chunk = chunk_rows or CHUNK_ROWS
     parquet = Path(path).suffix.lower() in (".parquet", ".pq")
-    if engine == "dask":
+    # a file written point by point is evaluated while it is read (None: another order)
+    done = streamed(site, path) if parquet and engine != "dask" and not n_partitions else None
+    if done is not None:
+        rows, result = done
+    elif engine == "dask":
         rows, result = _dask(site, path, parquet, scheduler, n_partitions, workers)
     elif parquet and _readings.parquet_rows(path) > chunk:
         points = _readings.parquet_points(path, ids)
@@ -233,14 +226,14 @@ def evaluate(
             ranges = _readings.row_ranges(points, group, len(ids))
             parts.append(run_arrays(site, _readings.read_ranges(path, ids, ranges, group), group))
         result = merge(parts)
-    elif parquet and n_partitions:
+    elif parquet:  # one DuckDB read serves the check and the evaluation
         arrays = _readings.checked_parquet(path, ids)
         rows = len(arrays.pidx)
-        groups = partitions(len(ids), n_partitions)
-        result = merge([run_arrays(site, arrays, group) for group in groups])
-    elif parquet:
-        # one DuckDB read serves the check and the evaluation, which runs while it reads
-        rows, result = streamed(site, path)
+        if n_partitions:
+            groups = partitions(len(ids), n_partitions)
+            result = merge([run_arrays(site, arrays, group) for group in groups])
+        else:
+            result = sliced(site, arrays)
     else:
         rows = _readings.check(path, ids)
         count = n_partitions or max(1, -(-rows // chunk))
