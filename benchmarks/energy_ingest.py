@@ -3,13 +3,15 @@ senders at once; readings per second acknowledged (each ack means durable: Parqu
 and the receipt committed). Target (issue 14): >= 50,000 readings/s.
 
     .venv/bin/python benchmarks/energy_ingest.py [--batches 40] [--items 10000] [--senders 4]
-        [--shape meter-days|plant-day]
+        [--shape meter-days|plant-day] [--compact]
 
 Shapes of a batch: `meter-days` (default, the figure of the issue so far): one meter's
-15-minute readings, 10^4 of them = 104 China days, so 104 partition files per batch;
-`plant-day`: one reporting day of 105 meters (96 readings each, cut at --items), so one
-partition file per batch - the daily upload of a plant. Uses a fresh data directory (SQLite)
-under /tmp; prints the figures, the load average and the server's CPU seconds per batch.
+15-minute readings, 10^4 of them = 104 China days: one file in the store's inbox per batch
+(before the inbox: 104 day files); `plant-day`: one reporting day of 105 meters (96 readings
+each, cut at --items), so one day file per batch - the daily upload of a plant. Uses a fresh
+data directory (SQLite) under /tmp; prints the figures, the load average and the server's CPU
+seconds per batch. `--compact` then times `jiliang.energy.store.compact` of what was stored
+(inbox files into day files) in this process, and checks the readings read the same after.
 """
 
 from __future__ import annotations
@@ -89,12 +91,33 @@ def server_cpu(server: subprocess.Popen[bytes]) -> float:
     return total
 
 
+def compact_timed(root: Path) -> None:
+    """Time the compaction of the store's inbox; the readings must read the same after it."""
+    from jiliang.energy.store import compact, scan
+
+    def readings() -> list[tuple[object, ...]]:
+        return scan(root, dedupe=False).order("user, point, time").fetchall()
+
+    before = readings()
+    started = time.perf_counter()
+    moved = compact(root)
+    elapsed = time.perf_counter() - started
+    assert readings() == before, "compaction changed the readings"
+    days = sum(len(m.day_files) for m in moved)
+    rows = sum(m.rows for m in moved)
+    print(
+        f"compaction            : {len(moved)} inbox files ({rows:,} readings) into {days} day"
+        f" files in {elapsed:.2f} s = {rows / max(elapsed, 1e-9):,.0f} readings/s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--senders", type=int, default=4)
     parser.add_argument("--shape", choices=("meter-days", "plant-day"), default="meter-days")
+    parser.add_argument("--compact", action="store_true", help="then time the compaction")
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="jiliang-ingest-"))
     token = srv.setup_site(data)
@@ -147,6 +170,8 @@ def main() -> None:
         print(
             f"batch latency p50/max : {latencies[len(latencies) // 2]:.3f} / {latencies[-1]:.3f} s"
         )
+        if args.compact:
+            compact_timed(data / "energy")
     finally:
         srv.stop(server)
         shutil.rmtree(data, ignore_errors=True)

@@ -225,7 +225,9 @@ def test_compact_refuses_bad_input_and_a_broken_file(tmp_path: Path) -> None:
     broken.write_bytes(b"not parquet")
     with pytest.raises(StoreError, match=r"b-broken\.parquet: not a readable file"):
         store.compact(tmp_path)
+    # the broken file stays; the good one was moved all the same
     assert broken.exists()
+    assert sum(1 for f in parquet_files(tmp_path) if f.startswith("day=")) == 10
     (tmp_path / "file").write_text("x")
     with pytest.raises(StoreError, match="not a directory"):
         store.compact(tmp_path / "file")

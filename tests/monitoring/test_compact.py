@@ -115,4 +115,6 @@ def test_compact_keeps_young_files_and_refuses_bad_input(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert f"error: {broken}: not a readable file of the readings store" in result.stderr
     assert "Traceback" not in result.output
+    assert "moved all the same: 1 inbox files" in result.stderr
     assert broken.exists()
+    assert len([f for f in files(energy_root) if f.startswith("day=")]) == 11

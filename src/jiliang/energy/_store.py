@@ -35,6 +35,7 @@ batch already has it in a day file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import hashlib
@@ -60,10 +61,11 @@ SOURCES = ("api", "mqtt", "manual", "estimate")
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
 INBOX = "inbox"
 # A bucket of a batch spanning more than INBOX_DAYS China days goes to the inbox as one file.
-# Measured (docs/benchmarks/monitoring.md, "inbox threshold"): every extra day file of a batch
-# costs the acknowledgement ~1 ms more on this store's disks; up to a week (a gateway's weekly
-# upload, the daily upload of a plant) that stays within ~1.5x of one file, and day files
-# need no compaction and prune by day; beyond it one inbox file wins.
+# Measured (benchmarks/energy_inbox_threshold.py, docs/benchmarks/monitoring.md): writing a
+# 10^4-reading batch as k day files costs about as much as one file up to 8 days (9-13 ms
+# against 7-12 ms, within the noise), 18-21 ms at 10-14 days and 150 ms at 104 days (one file:
+# 7-16 ms). Up to a week - a gateway's weekly upload, every daily upload - day files cost the
+# acknowledgement nothing measurable and need no compaction; beyond it one inbox file wins.
 INBOX_DAYS = 7
 
 SCHEMA = pa.schema(
@@ -185,11 +187,11 @@ def _ensure_dir(path: Path, root: Path) -> None:
     _ = root
 
 
-def _write_durable(table: pa.Table, target: Path) -> None:
+def _write_durable(table: pa.Table, target: Path, compression: str = "zstd") -> None:
     temp = target.parent / f".{target.name}.{os.getpid()}.tmp"
     try:
         with open(temp, "wb") as handle:
-            pq.write_table(table, handle, compression="zstd")
+            pq.write_table(table, handle, compression=compression)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, target)
@@ -458,7 +460,12 @@ def _compact_one(base: Path, path: Path, pool: ThreadPoolExecutor) -> Compacted 
         target = day_file(base, day, bucket, path.name)
         _ensure_dir(target.parent, base)
         jobs.append((table.take(pa.array(indices, type=pa.int64())), target))
-    for wait in [pool.submit(_write_durable, part, target) for part, target in jobs]:
+    # snappy for a day's few rows, as the ingest path does: zstd's setup dominates there
+    waits = [
+        pool.submit(_write_durable, part, target, "zstd" if len(part) >= 2048 else "snappy")
+        for part, target in jobs
+    ]
+    for wait in waits:
         wait.result()
     try:
         now = os.stat(path)
@@ -478,6 +485,7 @@ def compact(
 ) -> list[Compacted]:
     """Move inbox files last modified ``older_than`` seconds ago or earlier into the day
     partitions; return what was moved. One compaction at a time per root (a lock file).
+    An unreadable inbox file stays where it is and raises StoreError once the others moved.
 
     Safe to interrupt anywhere (kill -9, power loss): nothing is lost, nothing counted twice,
     and the next run finishes the job (it rewrites the same day files, same names)."""
@@ -489,22 +497,33 @@ def compact(
     if not _has_inbox(base):
         return []
     done: list[Compacted] = []
+    errors: list[StoreError] = []
     lock = os.open(base / INBOX / ".compact.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         limit = time.time() - older_than
-        with ThreadPoolExecutor(8, thread_name_prefix="jiliang-compact") as pool:
-            for path in sorted((base / INBOX).glob("bucket=*/*.parquet")):
+        due = []
+        for path in sorted((base / INBOX).glob("bucket=*/*.parquet")):
+            with contextlib.suppress(FileNotFoundError):
+                if os.stat(path).st_mtime <= limit:
+                    due.append(path)
+        # A few inbox files at once, their day files through one pool: the fsyncs overlap.
+        with (
+            ThreadPoolExecutor(16, thread_name_prefix="jiliang-compact") as writers,
+            ThreadPoolExecutor(4, thread_name_prefix="jiliang-compact-file") as files,
+        ):
+            for wait in [files.submit(_compact_one, base, path, writers) for path in due]:
                 try:
-                    if os.stat(path).st_mtime > limit:
-                        continue
-                except FileNotFoundError:
+                    moved = wait.result()
+                except StoreError as exc:
+                    errors.append(exc)  # the others are still moved; this one stays
                     continue
-                moved = _compact_one(base, path, pool)
                 if moved is not None:
                     done.append(moved)
                     if on_file is not None:
                         on_file(moved)
     finally:
         os.close(lock)
+    if errors:
+        raise errors[0]
     return done

@@ -87,9 +87,7 @@ def add_commands(energy_app: typer.Typer) -> None:
             run(root, older_than=older_than, on_file=progress)
         except StoreError as exc:
             err.print(f"[red]error:[/] {exc}")
-            err.print(
-                f"(moved before the error: {totals['files']} inbox files; the rest is unchanged)"
-            )
+            err.print(f"(moved all the same: {totals['files']} inbox files; the file named stays)")
             raise typer.Exit(2) from None
         except OSError as exc:
             err.print(f"[red]error:[/] {root}: {exc.strerror or exc}")
