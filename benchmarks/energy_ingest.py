@@ -98,11 +98,25 @@ def compact_timed(root: Path) -> None:
     def readings() -> list[tuple[object, ...]]:
         return scan(root, dedupe=False).order("user, point, time").fetchall()
 
+    def one_day_ms() -> float:
+        """Median time of a dashboard-like read: one user, one China day, deduplicated."""
+        day = dt.datetime(2026, 1, 2, tzinfo=CST)
+        spent = []
+        for _ in range(7):
+            started = time.perf_counter()
+            scan(root, users=["NM-ALU-01"], start=day, end=day + dt.timedelta(days=1)).fetchall()
+            spent.append(time.perf_counter() - started)
+        return sorted(spent)[3] * 1000
+
     before = readings()
+    read_before = one_day_ms()
     started = time.perf_counter()
     moved = compact(root)
     elapsed = time.perf_counter() - started
     assert readings() == before, "compaction changed the readings"
+    print(
+        f"one-day read          : {read_before:.1f} ms before compaction, {one_day_ms():.1f} ms after"
+    )
     days = sum(len(m.day_files) for m in moved)
     rows = sum(m.rows for m in moved)
     print(

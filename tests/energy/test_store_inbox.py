@@ -255,3 +255,22 @@ def test_the_fast_writer_uses_the_same_inbox(tmp_path: Path) -> None:
     files = parquet_files(tmp_path / "fast")
     assert len(files) == DAYS and all(f.startswith("day=") for f in files)
     assert len(rows_of(tmp_path / "fast", dedupe=False)) == 9984
+
+
+def test_pruned_reads_of_a_compacted_store_equal_the_filtered_whole(tmp_path: Path) -> None:
+    store.write_batch(tmp_path, meter(10, START), "m-1", received=RECEIVED)
+    store.write_batch(tmp_path, meter(10, START, user="U2"), "m-2", received=RECEIVED)
+    store.compact(tmp_path)
+    assert len(parquet_files(tmp_path)) == 20
+    whole = rows_of(tmp_path)
+    low, high = START + dt.timedelta(days=3, hours=5), START + dt.timedelta(days=6)
+    for users in (["U1"], ["U2"], ["U1", "U2"], None):
+        got = rows_of(tmp_path, users=users, start=low, end=high)
+        wanted = [r for r in whole if (users is None or r[0] in users) and low <= r[2] < high]
+        # 3 days minus 5 hours of quarter hours per user: 72 - 5 = 67 hours x 4
+        assert got == wanted and len(got) == 268 * (2 if users in (None, ["U1", "U2"]) else 1)
+    # a range with no day directory in it reads nothing
+    empty = store.scan(
+        tmp_path, start=START + dt.timedelta(days=50), end=START + dt.timedelta(days=51)
+    )
+    assert empty.fetchall() == []

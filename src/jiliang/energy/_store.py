@@ -308,6 +308,40 @@ def _glob(root: Path) -> str:
     return str(root / "day=*" / "bucket=*" / "*.parquet")
 
 
+def _day_files(
+    base: Path, buckets: Sequence[int] | None, first: dt.date | None, last: dt.date | None
+) -> str | list[str]:
+    """The day files a scan needs: the whole glob when it wants every day and bucket, else
+    the files of the wanted directories, listed here. DuckDB's own glob walks every file of
+    the layout before its directory filter applies (~0.4 s for 10^4 files), so a one-day
+    read of a compacted store would pay for all its days."""
+    if buckets is None and first is None and last is None:
+        return _glob(base)
+    low = first.isoformat() if first is not None else ""
+    high = last.isoformat() if last is not None else "~"
+    with os.scandir(base) as entries:
+        day_dirs = sorted(
+            e.name for e in entries if e.name.startswith("day=") and low <= e.name[4:] <= high
+        )
+    wanted = None if buckets is None else [f"bucket={b:02d}" for b in buckets]
+    files: list[str] = []
+    for day in day_dirs:
+        try:
+            bucket_dirs = wanted or sorted(
+                n for n in os.listdir(base / day) if n.startswith("bucket=")
+            )
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for bucket in bucket_dirs:
+            directory = base / day / bucket
+            try:
+                names = sorted(os.listdir(directory))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            files.extend(str(directory / n) for n in names if n.endswith(".parquet"))
+    return files
+
+
 def _inbox_glob(root: Path) -> str:
     return str(root / INBOX / "bucket=*" / "*.parquet")
 
@@ -365,38 +399,40 @@ def scan(
     con = con or duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     base = Path(root)
-    if not base.is_dir():
+    if not base.is_dir() or (users is not None and not users):
         return _empty(con)
-    days = any(base.glob("day=*/bucket=*/*.parquet"))
-    inbox = _has_inbox(base)
-    if not days and not inbox:
+    if points is not None and not points:
         return _empty(con)
     where: list[str] = []
     params: dict[str, Any] = {}
+    buckets: list[int] | None = None
+    first = last = None
     if users is not None:
-        if not users:
-            return _empty(con)
-        # Constant bucket numbers let DuckDB skip directories (file filter).
         buckets = sorted({bucket_of(user) for user in users})
         where.append(f"bucket IN ({', '.join(str(b) for b in buckets)})")
         where.append("user IN (SELECT unnest($users))")
         params["users"] = list(users)
     if points is not None:
-        if not points:
-            return _empty(con)
         where.append("point IN (SELECT unnest($points))")
         params["points"] = list(points)
     if start is not None:
         start_utc = start.astimezone(dt.UTC)
-        where.append(f"day >= DATE '{day_of(start_utc).isoformat()}' AND time >= $start")
+        first = day_of(start_utc)
+        where.append(f"day >= DATE '{first.isoformat()}' AND time >= $start")
         params["start"] = start_utc
     if end is not None:
         end_utc = end.astimezone(dt.UTC)
-        where.append(f"day <= DATE '{day_of(end_utc).isoformat()}' AND time < $end")
+        last = day_of(end_utc)
+        where.append(f"day <= DATE '{last.isoformat()}' AND time < $end")
         params["end"] = end_utc
+    path = _day_files(base, buckets, first, last)
+    days = bool(path) if isinstance(path, list) else any(base.glob("day=*/bucket=*/*.parquet"))
+    inbox = _has_inbox(base)
+    if not days and not inbox:
+        return _empty(con)
     if days and not inbox:
-        # the plain layout: exactly the reader before the inbox existed
-        params["path"] = _glob(base)
+        # the plain layout: the reader before the inbox existed
+        params["path"] = path
         sql = (
             "SELECT * FROM read_parquet($path, hive_partitioning = true,"
             " hive_types = {'day': DATE, 'bucket': INTEGER})"
@@ -406,7 +442,7 @@ def scan(
         parts = []
         if days:
             parts.append(_READ_DAYS.format(columns=columns))
-            params["path"] = _glob(base)
+            params["path"] = path
         parts.append(_READ_INBOX.format(columns=columns))
         params["inbox"] = _inbox_glob(base)
         # constant fragments only (the column names); every value is a parameter
