@@ -35,14 +35,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 DAYS = 30
 
 
-def generate(n: int, folder: Path) -> tuple[Path, Path, int]:
-    """Write site.yaml and readings.parquet with about n readings; return their paths, rows."""
+def generate(n: int, folder: Path, days: int = DAYS) -> tuple[Path, Path, int]:
+    """Write site.yaml and readings.parquet with about n readings over ``days`` days (more
+    days, fewer points: SITE.yaml stays under its 1 MB bound); return their paths, rows."""
+    import datetime as dt
+
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
     import yaml
 
-    per_point = DAYS * 96
+    per_point = days * 96
     n_points = max(2, n // per_point)
     rng = np.random.default_rng(14)
     start = 1_767_196_800  # 2026-01-01T00:00:00+08:00 as epoch seconds
@@ -88,7 +91,10 @@ def generate(n: int, folder: Path) -> tuple[Path, Path, int]:
     writer.close()
     site = {
         "site": "benchmark",
-        "period": {"from": "2026-01-01", "to": f"2026-01-{DAYS:02d}"},
+        "period": {
+            "from": "2026-01-01",
+            "to": (dt.date(2026, 1, 1) + dt.timedelta(days=days - 1)).isoformat(),
+        },
         "coefficients": {"edition": "GB/T 2589-2020", "electricity": "calorific"},
         "factors": {"electricity": "grid-2022-ets"},
         "points": points,
@@ -188,6 +194,9 @@ def main() -> None:
         "--readings", type=int, nargs="+", default=[10_000_000], help="about this many (sizes)"
     )
     parser.add_argument("--keep", default="", help="folder to keep the generated files in")
+    parser.add_argument(
+        "--days", type=int, default=DAYS, help="days of data per point (10^8 readings: 365)"
+    )
     parser.add_argument("--no-dask", action="store_true")
     parser.add_argument(
         "--chunk-rows", type=int, default=0, help="embedded: rows per point group (bounded memory)"
@@ -212,7 +221,7 @@ def run_size(size: int, folder: Path, args: argparse.Namespace) -> None:
 
     folder.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
-    site, readings, rows = generate(size, folder)
+    site, readings, rows = generate(size, folder, args.days)
     print(f"generated {rows:,} readings in {time.perf_counter() - began:.1f} s -> {readings}")
     print(f"machine: {os.cpu_count()} CPUs, python loop 10^7 = {python_loop_seconds():.2f} s,"
           f" load average {os.getloadavg()[0]:.1f}")  # fmt: skip
