@@ -7,6 +7,7 @@ each), the latter with a compaction between the crash and the resend."""
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import threading
 from pathlib import Path
@@ -53,8 +54,8 @@ def _killed_while_uploading(
                 return
             try:
                 status, answer = srv.post(port, token, body(n, items, prefix), timeout=30)
-            except OSError:
-                return  # the server died under this request: not acknowledged
+            except (OSError, http.client.HTTPException):
+                return  # the server died under this request (or its answer): not acknowledged
             if status == 200:
                 acks[n] = answer
 
