@@ -60,9 +60,20 @@ def test_the_first_bad_row_of_the_first_kind_is_named(
     for column, (row, value) in bad.items():
         columns[column][row] = value  # type: ignore[index]
     path = _write(tmp_path / "r.parquet", points, times, values)
-    with pytest.raises(ReadingsError) as caught:
-        _readings.checked_parquet(path, ["A", "B"])
-    assert message in str(caught.value)
+    # the whole-file read and the check that keeps only each row's point (large files)
+    for check in (_readings.checked_parquet, _readings.parquet_points):
+        with pytest.raises(ReadingsError) as caught:
+            check(path, ["A", "B"])
+        assert message in str(caught.value)
+
+
+def test_a_file_with_more_rows_than_the_bound_is_refused_from_its_footer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path / "r.parquet", *_ok(10))
+    monkeypatch.setattr(_readings, "MAX_READINGS", 9)
+    with pytest.raises(ReadingsError, match=r"r.parquet: 10 rows; at most 9"):
+        _readings.checked_parquet(path, ["A"])
 
 
 def test_times_are_rounded_down_to_the_second_also_before_1970(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from jiliang.energy._accounts import accounts
 from jiliang.energy._engine import evaluate, streamed
 from jiliang.energy._errors import ReadingsError
 from jiliang.energy._site import load_site
-from jiliang.energy._vee import DailyResult, evaluate_partition
+from jiliang.energy._vee import DailyResult, evaluate_partition, run
 
 DAYS = 40
 START = 1_772_294_400  # 2026-03-01T00:00:00+08:00
@@ -124,3 +124,15 @@ def test_a_bad_row_in_a_later_block_is_named_like_the_whole_file_check(tmp_path:
     assert streamed(site, str(path), rows=20_000) is None
     with pytest.raises(ReadingsError, match=expected):
         evaluate(site, path)
+
+
+def test_the_validated_series_path_gives_the_same_daily_figures(tmp_path: Path) -> None:
+    # steps 1-2 have a compiled path (daily figures) and a numpy path that also keeps each
+    # value's flags and raw value (the validated series): both must give the same days
+    site, path = _files(tmp_path, "point", points=9)
+    arrays = _readings.checked_parquet(path, [p.id for p in site.points])
+    args = (site, arrays.pidx, arrays.utc_seconds, arrays.values, arrays.seq)
+    plain, with_detail = run(*args)[0], run(*args, detail=True)[0]
+    assert int((plain.flags & 0b1111).astype(bool).sum()) > 0  # snapped/off-grid/duplicates
+    for name in DailyResult.__dataclass_fields__:
+        assert np.array_equal(getattr(plain, name), getattr(with_detail, name)), name

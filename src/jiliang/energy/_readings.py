@@ -81,7 +81,8 @@ def _where(kind: str, seq: int) -> str:
 
 
 def _parquet_schema(path: Path) -> None:
-    """Refuse a Parquet file without the columns point, time (timestamp with zone), value."""
+    """Refuse a Parquet file without the columns point, time (timestamp with zone), value,
+    or with more than MAX_READINGS rows (its footer says how many, before any is read)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -89,9 +90,12 @@ def _parquet_schema(path: Path) -> None:
     if not path.is_file():
         raise ReadingsError(f"{path}: no such file")
     try:
-        schema = pq.read_schema(path)
+        metadata = pq.read_metadata(path)
+        schema = metadata.schema.to_arrow_schema()
     except (OSError, pa.ArrowException) as exc:
         raise ReadingsError(f"{name}: cannot be read: {exc}") from None
+    if metadata.num_rows > MAX_READINGS:
+        raise ReadingsError(f"{name}: {metadata.num_rows} rows; at most {MAX_READINGS}")
     for column in ("point", "time", "value"):
         if column not in schema.names:
             raise ReadingsError(
@@ -117,13 +121,10 @@ def _connect(point_ids: list[str]) -> duckdb.DuckDBPyConnection:
     return con
 
 
-# per row: the point's index, or -1 (unknown or empty point), -2 (empty time), -3 (bad value)
+# per row: the point's index, or -1 (unknown or empty point); -2 (empty time) and -3 (bad
+# value) are set by ``_arrays``
 _POINT = "enum_code(try_cast(point::VARCHAR AS pts))::INTEGER"
 _VALUE = "try_cast(value AS DOUBLE)"
-_CODE = (
-    f"CASE WHEN {_POINT} IS NULL THEN -1 WHEN time IS NULL THEN -2"
-    f" WHEN {_VALUE} IS NULL OR NOT isfinite({_VALUE}) THEN -3 ELSE {_POINT} END"
-)
 
 
 def _reader(path: Path) -> str:
@@ -199,7 +200,7 @@ def _arrays(code: Any, us: Any, values: Any, seq: Any) -> Arrays:
     values = np.asarray(values, dtype=np.float64)
     no_time = us == _NO_TIME
     no_value = ~np.isfinite(values)
-    if no_time.any() or no_value.any():  # as _CODE: the point first, then time, then value
+    if no_time.any() or no_value.any():  # the point first, then time, then value
         code = code.copy()
         known = code >= 0
         code[known & no_value] = -3
@@ -212,7 +213,7 @@ def _arrays(code: Any, us: Any, values: Any, seq: Any) -> Arrays:
 def _fetch(
     con: duckdb.DuckDBPyConnection, path: Path, where: str = "", *, whole: bool = False
 ) -> Arrays:
-    """Rows of the Parquet file (file order) as arrays; ``pidx`` holds the codes of _CODE.
+    """Rows of the Parquet file (file order) as arrays; ``pidx`` holds the codes of ``_arrays``.
 
     ``whole``: the whole file, whose row numbers are 0, 1, ... (not fetched).
     """
@@ -281,17 +282,16 @@ def checked_parquet(path: str | os.PathLike[str], point_ids: list[str]) -> Array
 
 
 def parquet_points(path: str | os.PathLike[str], point_ids: list[str]) -> npt.NDArray[np.int32]:
-    """Check a Parquet READINGS file in full; return each row's point index (4 bytes a row)."""
-    file = Path(path)
-    _parquet_schema(file)
-    con = _connect(point_ids)
-    try:
-        codes = con.execute(f"SELECT {_CODE} AS code FROM {_reader(file)}").fetchnumpy()["code"]  # noqa: S608
-    except duckdb.Error as exc:
-        raise ReadingsError(f"{file.name}: cannot be read: {str(exc).splitlines()[0]}") from None
-    points = np.asarray(codes).astype(np.int32)
-    _refuse(con, file, points)
-    return points
+    """Check a Parquet READINGS file in full; return each row's point index (4 bytes a row,
+    block by block: the times and values of a block are dropped once it is checked)."""
+    points: list[npt.NDArray[np.int32]] = []
+    first: dict[int, int] = {}
+    for block, bad in batches(path, point_ids):
+        points.append(block.pidx.astype(np.int32))
+        for code, row in bad.items():
+            first.setdefault(code, row)
+    refuse_bad(path, point_ids, first)
+    return np.concatenate(points) if points else np.zeros(0, dtype=np.int32)
 
 
 def row_ranges(
